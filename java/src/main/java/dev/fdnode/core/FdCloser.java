@@ -1,0 +1,7 @@
+package dev.fdnode.core;
+
+/** Performs the one OS close of a descriptor number. */
+@FunctionalInterface
+public interface FdCloser {
+    void close(int fd) throws FdException;
+}

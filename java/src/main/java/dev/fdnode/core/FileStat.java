@@ -1,0 +1,3 @@
+package dev.fdnode.core;
+
+public record FileStat(long size, FileType type) {}

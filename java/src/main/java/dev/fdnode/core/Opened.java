@@ -1,0 +1,3 @@
+package dev.fdnode.core;
+
+public record Opened(Handle handle, FdInner inner) {}
