@@ -1,0 +1,22 @@
+package dev.fdnode.node;
+
+import com.ericsson.otp.erlang.OtpErlangObject;
+import com.ericsson.otp.erlang.OtpErlangPid;
+
+/** What one mailbox message turned out to be. */
+public sealed interface Envelope {
+
+  /** A well-formed call. */
+  record Call(OtpErlangPid replyTo, OtpErlangObject ref, OtpErlangPid caller, Request request)
+      implements Envelope {}
+
+  /** A call we can answer but not execute: the reply is {@code {error, reason}}. */
+  record Refused(OtpErlangPid replyTo, OtpErlangObject ref, String reason, String detail)
+      implements Envelope {}
+
+  /** The fdnode_ffi watcher saw {@code owner} exit. */
+  record OwnerDown(OtpErlangPid watcher, OtpErlangPid owner) implements Envelope {}
+
+  /** Nothing we can answer: log and drop. */
+  record Garbage(String why) implements Envelope {}
+}

@@ -1,0 +1,73 @@
+package dev.fdnode.node;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.logging.Logger;
+
+/** {@code java -jar fdnode.jar --name fdnode --cookie c --root /srv/data}; see {@link ConfigParser#USAGE}. */
+public final class Main {
+  private static final Logger LOG = Logger.getLogger(Main.class.getName());
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    ConfigParser.Command cmd;
+    try {
+      cmd = new ConfigParser(System.getenv(), Path.of(System.getProperty("user.home")),
+          ConfigParser::localHostNames).parse(args);
+    } catch (ConfigException e) {
+      System.err.println("fdnode: " + e.getMessage());
+      System.err.println("try: java -jar fdnode.jar --help");
+      System.exit(2);
+      return;
+    }
+    if (cmd instanceof ConfigParser.Help) {
+      System.out.println(ConfigParser.USAGE);
+      return;
+    }
+    Config config = ((ConfigParser.Run) cmd).config();
+    LogSetup.install(config.logLevel());
+
+    Server server;
+    try {
+      server = Server.start(config);
+    } catch (IOException | RuntimeException e) {
+      LOG.severe(() -> "cannot start " + config.nodeName() + ": " + e.getMessage()
+          + " (is epmd running? try: epmd -daemon)");
+      System.exit(1);
+      return;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "fdnode-shutdown-hook"));
+    Signals.onTerminate(() -> {
+      LOG.info("signal received: shutting down");
+      server.stopAsync();
+    });
+    if (config.exitOnStdinEof()) watchStdin(server);
+
+    // Launchers wait for exactly this line.
+    System.out.println("fdnode ready " + server.nodeName());
+    System.out.flush();
+
+    server.awaitStopped();
+    System.exit(0);
+  }
+
+  /** Started from an Erlang port: when the BEAM goes, stdin closes, and so do we. */
+  private static void watchStdin(Server server) {
+    Thread t = new Thread(() -> {
+      byte[] buf = new byte[256];
+      try (InputStream in = System.in) {
+        while (in.read(buf) >= 0) {
+          // input is ignored; only its end matters
+        }
+      } catch (IOException e) {
+        LOG.fine(() -> "stdin: " + e.getMessage());
+      }
+      LOG.info("stdin closed: shutting down");
+      server.stopAsync();
+    }, "fdnode-stdin");
+    t.setDaemon(true);
+    t.start();
+  }
+}

@@ -1,0 +1,67 @@
+package dev.fdnode.node;
+
+import com.ericsson.otp.erlang.OtpErlangAtom;
+import com.ericsson.otp.erlang.OtpErlangMap;
+import com.ericsson.otp.erlang.OtpErlangObject;
+import com.ericsson.otp.erlang.OtpErlangTuple;
+import dev.fdnode.core.FdInner;
+import dev.fdnode.core.Handle;
+import java.util.Locale;
+import java.util.Map;
+
+/** Result terms that carry structure: handles, replies, info and stats maps. */
+public final class ReplyEncoder {
+  private static final OtpErlangAtom FDNODE_FD = Terms.atom("fdnode_fd");
+  private static final OtpErlangAtom REPLY = Terms.atom("$fdnode_reply");
+
+  private final OtpErlangAtom node;
+
+  public ReplyEncoder(String localNode) {
+    this.node = Terms.atom(localNode);
+  }
+
+  /** {@code {'$fdnode_reply', Ref, Result}}. */
+  public OtpErlangTuple reply(OtpErlangObject ref, OtpErlangObject result) {
+    return Terms.tuple(REPLY, ref, result);
+  }
+
+  /** {@code {fdnode_fd, Node, Id, Token}}, the token as an unsigned 64-bit integer. */
+  public OtpErlangTuple handle(Handle h) {
+    return Terms.tuple(FDNODE_FD, node, Terms.integer(h.id()), Terms.unsigned(h.token()));
+  }
+
+  /** {@code #{fd, owner, controller, mode, state, offset}}. */
+  public OtpErlangMap info(FdInner f) {
+    OtpErlangMap m = new OtpErlangMap();
+    m.put(Terms.atom("fd"), Terms.integer(f.rawFd()));
+    m.put(Terms.atom("owner"), Terms.toErlang(f.owner()));
+    m.put(Terms.atom("controller"), Terms.toErlang(f.controller()));
+    m.put(Terms.atom("mode"), Terms.atom(f.mode().name().toLowerCase(Locale.ROOT)));
+    m.put(Terms.atom("state"), Terms.atom(f.state().name().toLowerCase(Locale.ROOT)));
+    m.put(Terms.atom("offset"), Terms.integer(f.offset()));
+    return m;
+  }
+
+  /** What {@code {stats}} reports. */
+  public record StatsView(int openFds, Map<String, Integer> fdsByNode, int pendingRingOps,
+      long bytesRead, long bytesWritten, int activeFds, long uptimeMs) {
+    public StatsView {
+      fdsByNode = Map.copyOf(fdsByNode);
+    }
+  }
+
+  /** {@code #{open_fds, fds_by_node => #{Node => N}, pending_ring_ops, bytes_read, ...}}. */
+  public OtpErlangMap stats(StatsView s) {
+    OtpErlangMap byNode = new OtpErlangMap();
+    s.fdsByNode().forEach((n, c) -> byNode.put(Terms.atom(n), Terms.integer(c)));
+    OtpErlangMap m = new OtpErlangMap();
+    m.put(Terms.atom("open_fds"), Terms.integer(s.openFds()));
+    m.put(Terms.atom("fds_by_node"), byNode);
+    m.put(Terms.atom("pending_ring_ops"), Terms.integer(s.pendingRingOps()));
+    m.put(Terms.atom("bytes_read"), Terms.integer(s.bytesRead()));
+    m.put(Terms.atom("bytes_written"), Terms.integer(s.bytesWritten()));
+    m.put(Terms.atom("active_fds"), Terms.integer(s.activeFds()));
+    m.put(Terms.atom("uptime_ms"), Terms.integer(s.uptimeMs()));
+    return m;
+  }
+}

@@ -1,0 +1,48 @@
+package dev.fdnode.node;
+
+import com.ericsson.otp.erlang.OtpErlangPid;
+import dev.fdnode.core.Handle;
+import dev.fdnode.core.OpenOptions;
+import dev.fdnode.core.ReceiveMode;
+
+/** One decoded request, the last element of a {@code '$fdnode_call'}. See docs/protocol.md. */
+public sealed interface Request {
+
+  record Ping() implements Request {}
+
+  /** {@code path} is the caller's path, not yet checked against {@link PathPolicy}. */
+  record Open(String path, OpenOptions options) implements Request {}
+
+  record Pipe() implements Request {}
+
+  record Close(Handle handle) implements Request {}
+
+  record CloseAsync(Handle handle) implements Request {}
+
+  record Read(Handle handle, int size) implements Request {}
+
+  record Write(Handle handle, byte[] data) implements Request {}
+
+  record Pread(Handle handle, long offset, int size) implements Request {}
+
+  record Pwrite(Handle handle, long offset, byte[] data) implements Request {}
+
+  /** {@code whence} is one of the SEEK_* values below. */
+  record Position(Handle handle, long offset, int whence) implements Request {}
+
+  record Sync(Handle handle) implements Request {}
+
+  record SetMode(Handle handle, ReceiveMode mode) implements Request {}
+
+  record ControllingProcess(Handle handle, OtpErlangPid newController) implements Request {}
+
+  record Info(Handle handle) implements Request {}
+
+  record Stats() implements Request {}
+
+  record Shutdown() implements Request {}
+
+  int SEEK_SET = 0;
+  int SEEK_CUR = 1;
+  int SEEK_END = 2;
+}

@@ -1,0 +1,280 @@
+package dev.fdnode.node;
+
+import com.ericsson.otp.erlang.OtpErlangExit;
+import com.ericsson.otp.erlang.OtpErlangObject;
+import com.ericsson.otp.erlang.OtpErlangPid;
+import com.ericsson.otp.erlang.OtpMbox;
+import com.ericsson.otp.erlang.OtpMsg;
+import com.ericsson.otp.erlang.OtpNode;
+import com.ericsson.otp.erlang.OtpNodeStatus;
+import dev.fdnode.core.Descriptors;
+import dev.fdnode.core.Posix;
+import java.io.IOException;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The C-node: an {@link OtpNode} with the registered mailbox {@code fdnode}.
+ * One thread receives, decodes and hands calls to a bounded worker pool, so a
+ * blocking read on a FIFO never holds up other callers. Cleanup after owner or
+ * node death runs on its own thread. Never links to anything.
+ *
+ * <p>Lifecycle: RUNNING → DRAINING (new calls get {@code shutting_down},
+ * in-flight calls finish) → STOPPED (every descriptor closed, node closed).
+ */
+public final class Server implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(Server.class.getName());
+  public static final String MAILBOX = "fdnode";
+  private static final long RECEIVE_POLL_MS = 1000;
+  private static final long DRAIN_TIMEOUT_MS = 10_000;
+
+  enum State { RUNNING, DRAINING, STOPPED }
+
+  private final Config config;
+  private final OtpNode node;
+  private final OtpMbox mbox;
+  private final Descriptors descriptors;
+  private final RequestDecoder decoder;
+  private final ReplyEncoder encoder;
+  private final Dispatcher dispatcher;
+  private final ThreadPoolExecutor workers;
+  private final ExecutorService housekeeping;
+  private final Thread receiver;
+  private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final AtomicLong garbage = new AtomicLong();
+
+  private Server(Config config) throws IOException {
+    this.config = config;
+    this.node = new OtpNode(config.nodeName(), config.cookie());
+    String name = node.node();
+    this.mbox = node.createMbox(MAILBOX);
+    if (mbox == null) {
+      node.close();
+      throw new IOException("mailbox name " + MAILBOX + " already taken");
+    }
+    this.descriptors = new Descriptors(new Posix(), config.maxFds());
+    this.decoder = new RequestDecoder(name);
+    this.encoder = new ReplyEncoder(name);
+    this.dispatcher = new Dispatcher(descriptors, new PathPolicy(config.roots()), encoder,
+        ModeControl.recordOnly(), this::send, new DownOwners(65_536));
+    this.workers = new ThreadPoolExecutor(config.workers(), config.workers(), 60, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(config.queueDepth()), daemons("fdnode-worker"),
+        new ThreadPoolExecutor.AbortPolicy());
+    this.housekeeping = Executors.newSingleThreadExecutor(daemons("fdnode-cleanup"));
+    node.registerStatusHandler(new NodeWatcher());
+    this.receiver = new Thread(this::receiveLoop, "fdnode-mailbox");
+    receiver.setDaemon(true);
+  }
+
+  /** Starts the node; the mailbox is registered and receiving when this returns. */
+  public static Server start(Config config) throws IOException {
+    Server s = new Server(config);
+    s.receiver.start();
+    LOG.info(() -> "node " + s.nodeName() + " up, roots " + config.roots() + ", max fds "
+        + config.maxFds() + ", " + config.workers() + " workers");
+    return s;
+  }
+
+  public String nodeName() {
+    return node.node();
+  }
+
+  public OtpErlangPid mailboxPid() {
+    return mbox.self();
+  }
+
+  public boolean isRunning() {
+    return state.get() == State.RUNNING;
+  }
+
+  // ---- receiving ----------------------------------------------------------
+
+  private void receiveLoop() {
+    while (state.get() != State.STOPPED) {
+      try {
+        OtpMsg msg = mbox.receiveMsg(RECEIVE_POLL_MS);
+        if (msg == null) {
+          dropLinks();
+          continue;
+        }
+        handle(decoder.envelope(msg.getMsg()));
+      } catch (OtpErlangExit e) {
+        // Only a peer that linked to our mailbox can cause this; we never link.
+        LOG.warning(() -> "exit signal from linked " + e.pid() + ": " + e.reason());
+        dropLinks();
+      } catch (InterruptedException e) {
+        if (state.get() == State.STOPPED) break;
+      } catch (Exception e) { // undecodable term or a bug: drop the message, keep serving
+        LOG.log(Level.WARNING, "dropped a message that could not be handled", e);
+      }
+    }
+  }
+
+  /** A peer may link to the mailbox; undo it so our death never becomes theirs. */
+  private void dropLinks() {
+    for (OtpErlangPid p : mbox.linked()) {
+      mbox.unlink(p);
+      LOG.info(() -> "unlinked " + p + ": fdnode never links");
+    }
+  }
+
+  private void handle(Envelope env) {
+    if (env instanceof Envelope.Call c) {
+      call(c);
+    } else if (env instanceof Envelope.Refused r) {
+      LOG.fine(() -> "refused call from " + r.replyTo() + ": " + r.detail());
+      reply(r.replyTo(), r.ref(), Terms.error(r.reason()));
+    } else if (env instanceof Envelope.OwnerDown d) {
+      housekeeping.execute(() -> {
+        int n = dispatcher.ownerDown(Terms.toPid(d.owner()));
+        if (n > 0) LOG.fine(() -> "owner " + d.owner() + " down: closed " + n);
+      });
+    } else if (env instanceof Envelope.Garbage g) {
+      long n = garbage.incrementAndGet();
+      if (n <= 20 || n % 1000 == 0) LOG.warning(() -> "dropped non-request #" + n + ": " + g.why());
+    }
+  }
+
+  private void call(Envelope.Call c) {
+    if (state.get() != State.RUNNING) {
+      reply(c.replyTo(), c.ref(), Terms.error("shutting_down"));
+      return;
+    }
+    if (c.request() instanceof Request.Shutdown) {
+      LOG.info(() -> "shutdown requested by " + c.caller());
+      reply(c.replyTo(), c.ref(), Terms.OK);
+      stopAsync();
+      return;
+    }
+    try {
+      workers.execute(() -> reply(c.replyTo(), c.ref(), dispatcher.execute(c.caller(), c.request())));
+    } catch (RejectedExecutionException e) {
+      reply(c.replyTo(), c.ref(), Terms.error(isRunning() ? "eagain" : "shutting_down"));
+    }
+  }
+
+  private void reply(OtpErlangPid to, OtpErlangObject ref, OtpErlangObject result) {
+    send(to, encoder.reply(ref, result));
+  }
+
+  private void send(OtpErlangPid to, OtpErlangObject msg) {
+    try {
+      mbox.send(to, msg); // JInterface drops sends to unreachable nodes silently
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "send to " + to + " failed", e);
+    }
+  }
+
+  /** Distribution events from JInterface's connection threads. */
+  private final class NodeWatcher extends OtpNodeStatus {
+    @Override
+    public void remoteStatus(String peer, boolean up, Object info) {
+      if (up) {
+        LOG.info(() -> "node " + peer + " connected");
+        return;
+      }
+      try {
+        housekeeping.execute(() -> {
+          int n = dispatcher.nodeDown(peer);
+          LOG.info(() -> "node " + peer + " down: closed " + n + " descriptor(s)");
+        });
+      } catch (RejectedExecutionException e) {
+        // stopping: every descriptor is being closed anyway
+      }
+    }
+
+    @Override
+    public void connAttempt(String peer, boolean incoming, Object info) {
+      LOG.warning(() -> "failed " + (incoming ? "incoming" : "outgoing") + " connection "
+          + (peer == null ? "" : "with " + peer + " ") + ": " + info);
+    }
+  }
+
+  // ---- stopping -----------------------------------------------------------
+
+  /** Starts {@link #stop()} on its own thread (so a caller on the mailbox thread is not blocked). */
+  public void stopAsync() {
+    Thread t = new Thread(this::stop, "fdnode-stop");
+    t.setDaemon(false);
+    t.start();
+  }
+
+  /** Drains, closes every descriptor, closes the node. Idempotent; returns once stopped. */
+  public void stop() {
+    if (!state.compareAndSet(State.RUNNING, State.DRAINING)) {
+      awaitStopped();
+      return;
+    }
+    try {
+      LOG.info("draining: new calls get shutting_down");
+      workers.shutdown();
+      if (!workers.awaitTermination(DRAIN_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+        LOG.warning(() -> workers.getActiveCount() + " call(s) still running after "
+            + DRAIN_TIMEOUT_MS + " ms; closing anyway");
+        workers.shutdownNow();
+      }
+      int open = descriptors.stats().openFds();
+      descriptors.close();
+      housekeeping.shutdown();
+      housekeeping.awaitTermination(DRAIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+      LOG.info(() -> "stopped; closed " + open + " descriptor(s)");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "error while stopping", e);
+    } finally {
+      state.set(State.STOPPED);
+      receiver.interrupt();
+      mbox.close();
+      node.close();
+      stopped.countDown();
+    }
+  }
+
+  public void awaitStopped() {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        stopped.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) Thread.currentThread().interrupt();
+  }
+
+  public boolean awaitStopped(long timeout, TimeUnit unit) throws InterruptedException {
+    return stopped.await(timeout, unit);
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  private static ThreadFactory daemons(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  Config config() {
+    return config;
+  }
+}
