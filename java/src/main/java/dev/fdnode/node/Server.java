@@ -197,8 +197,11 @@ public final class Server implements AutoCloseable {
 
     @Override
     public void connAttempt(String peer, boolean incoming, Object info) {
-      LOG.warning(() -> "failed " + (incoming ? "incoming" : "outgoing") + " connection "
-          + (peer == null ? "" : "with " + peer + " ") + ": " + info);
+      // Incoming failures are worth a warning (wrong cookie, version); outgoing
+      // ones are routine: a reply to a node that has just gone away.
+      Level level = incoming ? Level.WARNING : Level.FINE;
+      LOG.log(level, () -> "failed " + (incoming ? "incoming" : "outgoing") + " connection"
+          + (peer == null ? "" : " with " + peer) + ": " + info);
     }
   }
 
@@ -276,5 +279,10 @@ public final class Server implements AutoCloseable {
 
   Config config() {
     return config;
+  }
+
+  /** Descriptors currently open (for tests and the stop log line). */
+  int openDescriptors() {
+    return descriptors.stats().openFds();
   }
 }

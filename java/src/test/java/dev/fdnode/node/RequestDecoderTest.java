@@ -1,0 +1,340 @@
+package dev.fdnode.node;
+
+import static dev.fdnode.node.Terms.atom;
+import static dev.fdnode.node.Terms.tuple;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.ericsson.otp.erlang.OtpErlangBinary;
+import com.ericsson.otp.erlang.OtpErlangList;
+import com.ericsson.otp.erlang.OtpErlangLong;
+import com.ericsson.otp.erlang.OtpErlangObject;
+import com.ericsson.otp.erlang.OtpErlangPid;
+import com.ericsson.otp.erlang.OtpErlangRef;
+import com.ericsson.otp.erlang.OtpErlangString;
+import dev.fdnode.core.Handle;
+import dev.fdnode.core.OpenOptions;
+import dev.fdnode.core.ReceiveMode;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class RequestDecoderTest {
+  static final String NODE = "fdnode@host";
+  final RequestDecoder dec = new RequestDecoder(NODE);
+  static final OtpErlangPid PID = new OtpErlangPid("a@host", 10, 0, 1);
+  static final OtpErlangPid PID2 = new OtpErlangPid("a@host", 11, 0, 1);
+  static final OtpErlangRef REF = new OtpErlangRef("a@host", new int[] {1, 2, 3}, 1);
+
+  static OtpErlangObject h(long id, long token) {
+    return tuple(atom("fdnode_fd"), atom(NODE), new OtpErlangLong(id), new OtpErlangLong(token));
+  }
+
+  static OtpErlangObject bin(String s) {
+    return new OtpErlangBinary(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static OtpErlangObject i(long v) {
+    return new OtpErlangLong(v);
+  }
+
+  static OtpErlangList list(OtpErlangObject... e) {
+    return new OtpErlangList(e);
+  }
+
+  String reason(OtpErlangObject req) {
+    return assertThrows(RequestError.class, () -> dec.request(req)).reason();
+  }
+
+  // ---- envelopes ----
+
+  @Test
+  void wellFormedCall() throws Exception {
+    Envelope e = dec.envelope(tuple(atom("$fdnode_call"), PID, REF, PID2, atom("ping")));
+    Envelope.Call c = assertInstanceOf(Envelope.Call.class, e);
+    assertEquals(PID, c.replyTo());
+    assertEquals(REF, c.ref());
+    assertEquals(PID2, c.caller());
+    assertInstanceOf(Request.Ping.class, c.request());
+  }
+
+  @Test
+  void callWithBadRequestIsRefusedWithReason() throws Exception {
+    Envelope e = dec.envelope(tuple(atom("$fdnode_call"), PID, REF, PID, tuple(atom("nope"))));
+    Envelope.Refused r = assertInstanceOf(Envelope.Refused.class, e);
+    assertEquals("badarg", r.reason());
+    assertEquals(REF, r.ref());
+    assertEquals(PID, r.replyTo());
+  }
+
+  @Test
+  void callOfWrongArityWithUsableReplyToIsBadarg() throws Exception {
+    Envelope e = dec.envelope(tuple(atom("$fdnode_call"), PID, REF, atom("ping")));
+    assertEquals("badarg", assertInstanceOf(Envelope.Refused.class, e).reason());
+  }
+
+  @Test
+  void callerNotAPidIsBadarg() throws Exception {
+    Envelope e = dec.envelope(tuple(atom("$fdnode_call"), PID, REF, atom("me"), atom("ping")));
+    assertEquals("badarg", assertInstanceOf(Envelope.Refused.class, e).reason());
+  }
+
+  @Test
+  void callWithoutReplyPidIsGarbage() throws Exception {
+    assertInstanceOf(Envelope.Garbage.class,
+        dec.envelope(tuple(atom("$fdnode_call"), atom("x"), REF, PID, atom("ping"))));
+    assertInstanceOf(Envelope.Garbage.class, dec.envelope(tuple(atom("$fdnode_call"), PID)));
+  }
+
+  @Test
+  void garbage() throws Exception {
+    assertInstanceOf(Envelope.Garbage.class, dec.envelope(atom("hello")));
+    assertInstanceOf(Envelope.Garbage.class, dec.envelope(tuple()));
+    assertInstanceOf(Envelope.Garbage.class, dec.envelope(bin("x")));
+    assertInstanceOf(Envelope.Garbage.class, dec.envelope(list(atom("$fdnode_call"))));
+    assertInstanceOf(Envelope.Garbage.class, dec.envelope(tuple(atom("$fdnode_owner_down"), PID)));
+    assertInstanceOf(Envelope.Garbage.class,
+        dec.envelope(tuple(atom("$fdnode_owner_down"), PID, atom("x"))));
+  }
+
+  @Test
+  void ownerDown() throws Exception {
+    Envelope.OwnerDown d = assertInstanceOf(Envelope.OwnerDown.class,
+        dec.envelope(tuple(atom("$fdnode_owner_down"), PID, PID2)));
+    assertEquals(PID, d.watcher());
+    assertEquals(PID2, d.owner());
+  }
+
+  // ---- nullary requests ----
+
+  @Test
+  void nullaryAsAtomOrTuple() throws Exception {
+    assertInstanceOf(Request.Ping.class, dec.request(atom("ping")));
+    assertInstanceOf(Request.Ping.class, dec.request(tuple(atom("ping"))));
+    assertInstanceOf(Request.Pipe.class, dec.request(tuple(atom("pipe"))));
+    assertInstanceOf(Request.Stats.class, dec.request(tuple(atom("stats"))));
+    assertInstanceOf(Request.Shutdown.class, dec.request(tuple(atom("shutdown"))));
+    assertEquals("badarg", reason(tuple(atom("ping"), i(1))));
+    assertEquals("badarg", reason(atom("pong")));
+    assertEquals("badarg", reason(i(3)));
+    assertEquals("badarg", reason(tuple()));
+    assertEquals("badarg", reason(tuple(i(1), i(2))));
+  }
+
+  // ---- open ----
+
+  @Test
+  void openDefaultsToRead() throws Exception {
+    Request.Open o = assertInstanceOf(Request.Open.class,
+        dec.request(tuple(atom("open"), bin("/tmp/x"), list())));
+    assertEquals("/tmp/x", o.path());
+    assertEquals(new OpenOptions(true, false, false, false, false, false, false, 0644), o.options());
+  }
+
+  @Test
+  void openAllOptions() throws Exception {
+    Request.Open o = (Request.Open) dec.request(tuple(atom("open"), bin("/tmp/ü"),
+        list(atom("read"), atom("write"), atom("append"), atom("create"), atom("exclusive"),
+            atom("truncate"), atom("nonblock"), tuple(atom("mode"), i(0600)))));
+    assertEquals("/tmp/ü", o.path());
+    assertEquals(new OpenOptions(true, true, true, true, true, true, true, 0600), o.options());
+  }
+
+  @Test
+  void openWriteOnly() throws Exception {
+    Request.Open o = (Request.Open) dec.request(tuple(atom("open"), bin("/a"), list(atom("write"))));
+    assertEquals(false, o.options().read());
+    assertEquals(true, o.options().write());
+  }
+
+  @Test
+  void openBadShapes() throws Exception {
+    assertEquals("badarg", reason(tuple(atom("open"), bin("/a"))));
+    assertEquals("badarg", reason(tuple(atom("open"), bin("/a"), list(), list())));
+    assertEquals("badarg", reason(tuple(atom("open"), new OtpErlangString("/a"), list())));
+    assertEquals("badarg", reason(tuple(atom("open"), atom("a"), list())));
+    assertEquals("badarg", reason(tuple(atom("open"), bin("/a"), atom("read"))));
+    assertEquals("badarg", reason(tuple(atom("open"), bin("/a"), list(atom("bogus")))));
+    assertEquals("badarg", reason(tuple(atom("open"), bin("/a"), list(tuple(atom("mode"), atom("x"))))));
+    assertEquals("badarg", reason(tuple(atom("open"), bin("/a"),
+        new OtpErlangList(new OtpErlangObject[] {atom("read")}, atom("tail")))));
+    assertEquals("einval", reason(tuple(atom("open"), bin("/a"), list(tuple(atom("mode"), i(-1))))));
+    assertEquals("einval", reason(tuple(atom("open"), bin("/a"), list(tuple(atom("mode"), i(010000))))));
+  }
+
+  @Test
+  void openPathWithNulOrBadUtf8IsEinval() throws Exception {
+    assertEquals("einval", reason(tuple(atom("open"), bin("/tmp/a\0b"), list())));
+    assertEquals("einval", reason(tuple(atom("open"),
+        new OtpErlangBinary(new byte[] {'/', (byte) 0xff, (byte) 0xfe}), list())));
+  }
+
+  // ---- handles ----
+
+  @Test
+  void handleDecodes() throws Exception {
+    Request.Close c = (Request.Close) dec.request(tuple(atom("close"), h(7, 12345)));
+    assertEquals(new Handle(7, 12345), c.handle());
+  }
+
+  @Test
+  void handleTokenIsUnsigned64() throws Exception {
+    BigInteger big = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE); // 2^64-1
+    OtpErlangObject hd = tuple(atom("fdnode_fd"), atom(NODE), i(1), new OtpErlangLong(big));
+    assertEquals(new Handle(1, -1L), ((Request.Info) dec.request(tuple(atom("info"), hd))).handle());
+    OtpErlangObject tooBig = tuple(atom("fdnode_fd"), atom(NODE), i(1),
+        new OtpErlangLong(BigInteger.ONE.shiftLeft(64)));
+    assertEquals("invalid_handle", reason(tuple(atom("info"), tooBig)));
+    assertEquals("invalid_handle", reason(tuple(atom("info"),
+        tuple(atom("fdnode_fd"), atom(NODE), i(1), i(-1)))));
+  }
+
+  @Test
+  void handleOfOtherNodeIsInvalid() throws Exception {
+    OtpErlangObject other = tuple(atom("fdnode_fd"), atom("other@host"), i(1), i(2));
+    assertEquals("invalid_handle", reason(tuple(atom("close"), other)));
+  }
+
+  @Test
+  void handleIdOutOfRangeIsInvalid() throws Exception {
+    assertEquals("invalid_handle", reason(tuple(atom("close"),
+        tuple(atom("fdnode_fd"), atom(NODE), i(0), i(2)))));
+    assertEquals("invalid_handle", reason(tuple(atom("close"),
+        tuple(atom("fdnode_fd"), atom(NODE), new OtpErlangLong(BigInteger.TEN.pow(30)), i(2)))));
+  }
+
+  @Test
+  void malformedHandlesAreBadarg() throws Exception {
+    assertEquals("badarg", reason(tuple(atom("close"), atom("fd"))));
+    assertEquals("badarg", reason(tuple(atom("close"), tuple(atom("fdnode_fd"), atom(NODE), i(1)))));
+    assertEquals("badarg", reason(tuple(atom("close"), tuple(atom("fd"), atom(NODE), i(1), i(2)))));
+    assertEquals("badarg", reason(tuple(atom("close"), tuple(atom("fdnode_fd"), bin(NODE), i(1), i(2)))));
+    assertEquals("badarg", reason(tuple(atom("close"), tuple(atom("fdnode_fd"), atom(NODE), atom("x"), i(2)))));
+    assertEquals("badarg", reason(tuple(atom("close"), h(1, 2), h(1, 2))));
+    assertEquals("badarg", reason(tuple(atom("close"))));
+  }
+
+  @Test
+  void handleRequests() throws Exception {
+    assertInstanceOf(Request.Close.class, dec.request(tuple(atom("close"), h(1, 2))));
+    assertInstanceOf(Request.CloseAsync.class, dec.request(tuple(atom("close_async"), h(1, 2))));
+    assertInstanceOf(Request.Sync.class, dec.request(tuple(atom("sync"), h(1, 2))));
+    assertInstanceOf(Request.Info.class, dec.request(tuple(atom("info"), h(1, 2))));
+  }
+
+  // ---- read / pread ----
+
+  @Test
+  void readSizes() throws Exception {
+    assertEquals(100, ((Request.Read) dec.request(tuple(atom("read"), h(1, 2), i(100)))).size());
+    assertEquals(0, ((Request.Read) dec.request(tuple(atom("read"), h(1, 2), i(0)))).size());
+    assertEquals(RequestDecoder.MAX_READ,
+        ((Request.Read) dec.request(tuple(atom("read"), h(1, 2), i(Long.MAX_VALUE)))).size());
+    assertEquals(RequestDecoder.MAX_READ, ((Request.Read) dec.request(tuple(atom("read"), h(1, 2),
+        new OtpErlangLong(BigInteger.TEN.pow(40))))).size());
+    assertEquals("einval", reason(tuple(atom("read"), h(1, 2), i(-1))));
+    assertEquals("einval", reason(tuple(atom("read"), h(1, 2),
+        new OtpErlangLong(BigInteger.TEN.pow(40).negate()))));
+    assertEquals("badarg", reason(tuple(atom("read"), h(1, 2), atom("all"))));
+    assertEquals("badarg", reason(tuple(atom("read"), h(1, 2))));
+  }
+
+  @Test
+  void pread() throws Exception {
+    Request.Pread p = (Request.Pread) dec.request(tuple(atom("pread"), h(1, 2), i(10), i(20)));
+    assertEquals(10, p.offset());
+    assertEquals(20, p.size());
+    assertEquals("einval", reason(tuple(atom("pread"), h(1, 2), i(-1), i(20))));
+    assertEquals("einval", reason(tuple(atom("pread"), h(1, 2), i(0), i(-20))));
+    assertEquals("einval", reason(tuple(atom("pread"), h(1, 2),
+        new OtpErlangLong(BigInteger.TEN.pow(30)), i(1))));
+    assertEquals("badarg", reason(tuple(atom("pread"), h(1, 2), i(0))));
+    assertEquals("badarg", reason(tuple(atom("pread"), h(1, 2), bin("0"), i(1))));
+  }
+
+  // ---- write / pwrite ----
+
+  @Test
+  void writeBinaryAndIolist() throws Exception {
+    Request.Write w = (Request.Write) dec.request(tuple(atom("write"), h(1, 2), bin("abc")));
+    assertArrayEquals("abc".getBytes(StandardCharsets.UTF_8), w.data());
+    OtpErlangObject io = new OtpErlangList(new OtpErlangObject[] {
+        i('a'), list(bin("bc"), new OtpErlangString("de")), list()}, bin("f"));
+    Request.Write w2 = (Request.Write) dec.request(tuple(atom("write"), h(1, 2), io));
+    assertArrayEquals("abcdef".getBytes(StandardCharsets.UTF_8), w2.data());
+    assertEquals(0, ((Request.Write) dec.request(tuple(atom("write"), h(1, 2), list()))).data().length);
+  }
+
+  @Test
+  void writeBadData() throws Exception {
+    assertEquals("badarg", reason(tuple(atom("write"), h(1, 2), atom("abc"))));
+    assertEquals("badarg", reason(tuple(atom("write"), h(1, 2), list(i(256)))));
+    assertEquals("badarg", reason(tuple(atom("write"), h(1, 2), list(i(-1)))));
+    assertEquals("badarg", reason(tuple(atom("write"), h(1, 2), i(1))));
+    assertEquals("badarg", reason(tuple(atom("write"), h(1, 2), new OtpErlangString("\u0100"))));
+    assertEquals("badarg", reason(tuple(atom("write"), h(1, 2))));
+  }
+
+  @Test
+  void pwrite() throws Exception {
+    Request.Pwrite p = (Request.Pwrite) dec.request(tuple(atom("pwrite"), h(1, 2), i(5), bin("x")));
+    assertEquals(5, p.offset());
+    assertArrayEquals(new byte[] {'x'}, p.data());
+    assertEquals("einval", reason(tuple(atom("pwrite"), h(1, 2), i(-5), bin("x"))));
+    assertEquals("badarg", reason(tuple(atom("pwrite"), h(1, 2), i(5), atom("x"))));
+  }
+
+  // ---- position ----
+
+  @Test
+  void positionForms() throws Exception {
+    assertEquals(new Request.Position(new Handle(1, 2), 7, Request.SEEK_SET),
+        dec.request(tuple(atom("position"), h(1, 2), i(7))));
+    assertEquals(new Request.Position(new Handle(1, 2), 7, Request.SEEK_SET),
+        dec.request(tuple(atom("position"), h(1, 2), tuple(atom("bof"), i(7)))));
+    assertEquals(new Request.Position(new Handle(1, 2), -3, Request.SEEK_CUR),
+        dec.request(tuple(atom("position"), h(1, 2), tuple(atom("cur"), i(-3)))));
+    assertEquals(new Request.Position(new Handle(1, 2), -1, Request.SEEK_END),
+        dec.request(tuple(atom("position"), h(1, 2), tuple(atom("eof"), i(-1)))));
+    assertEquals(new Request.Position(new Handle(1, 2), 0, Request.SEEK_END),
+        dec.request(tuple(atom("position"), h(1, 2), atom("eof"))));
+    assertEquals(new Request.Position(new Handle(1, 2), 0, Request.SEEK_CUR),
+        dec.request(tuple(atom("position"), h(1, 2), atom("cur"))));
+    assertEquals(new Request.Position(new Handle(1, 2), 0, Request.SEEK_SET),
+        dec.request(tuple(atom("position"), h(1, 2), atom("bof"))));
+  }
+
+  @Test
+  void positionBad() throws Exception {
+    assertEquals("badarg", reason(tuple(atom("position"), h(1, 2), atom("middle"))));
+    assertEquals("badarg", reason(tuple(atom("position"), h(1, 2), tuple(atom("cur")))));
+    assertEquals("badarg", reason(tuple(atom("position"), h(1, 2), tuple(atom("cur"), atom("x")))));
+    assertEquals("badarg", reason(tuple(atom("position"), h(1, 2), bin("1"))));
+    assertEquals("einval", reason(tuple(atom("position"), h(1, 2),
+        new OtpErlangLong(BigInteger.TEN.pow(30)))));
+  }
+
+  // ---- modes and control ----
+
+  @Test
+  void setMode() throws Exception {
+    assertEquals(ReceiveMode.PASSIVE,
+        ((Request.SetMode) dec.request(tuple(atom("set_mode"), h(1, 2), atom("passive")))).mode());
+    assertEquals(ReceiveMode.ACTIVE,
+        ((Request.SetMode) dec.request(tuple(atom("set_mode"), h(1, 2), atom("active")))).mode());
+    assertEquals(ReceiveMode.ACTIVE_ONCE,
+        ((Request.SetMode) dec.request(tuple(atom("set_mode"), h(1, 2), atom("active_once")))).mode());
+    assertEquals("badarg", reason(tuple(atom("set_mode"), h(1, 2), atom("once"))));
+    assertEquals("badarg", reason(tuple(atom("set_mode"), h(1, 2), i(1))));
+  }
+
+  @Test
+  void controllingProcess() throws Exception {
+    Request.ControllingProcess cp = (Request.ControllingProcess)
+        dec.request(tuple(atom("controlling_process"), h(1, 2), PID2));
+    assertEquals(PID2, cp.newController());
+    assertEquals("badarg", reason(tuple(atom("controlling_process"), h(1, 2), atom("me"))));
+  }
+}

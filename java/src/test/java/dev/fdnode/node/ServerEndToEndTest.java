@@ -1,0 +1,189 @@
+package dev.fdnode.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Java node in-process, a real {@code erl} talking to it over Erlang
+ * distribution. Needs erl and epmd on PATH (scripts/deps.sh installs them);
+ * starts epmd itself. Fails, never skips, when they are missing.
+ */
+class ServerEndToEndTest {
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  @TempDir Path tmp;
+  Path root;
+  Server server;
+  String cookie;
+  String host;
+
+  @BeforeAll
+  static void epmd() throws Exception {
+    if (run(List.of("epmd", "-names"), 10).exitCode == 0) return;
+    Result r = run(List.of("epmd", "-daemon"), 10);
+    assertEquals(0, r.exitCode, "epmd -daemon failed: " + r.output);
+    for (int i = 0; i < 50; i++) {
+      if (run(List.of("epmd", "-names"), 10).exitCode == 0) return;
+      Thread.sleep(100);
+    }
+    fail("epmd did not come up");
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    root = Files.createDirectories(tmp.toRealPath().resolve("root"));
+    cookie = "c" + Long.toHexString(RANDOM.nextLong());
+    host = ConfigParser.localHostNames().shortName();
+    String name = "fdnodetest" + Long.toHexString(RANDOM.nextLong() >>> 16) + "@" + host;
+    server = Server.start(new Config(name, false, cookie, List.of(root), 100, Level.INFO,
+        false, 4, 16));
+  }
+
+  @AfterEach
+  void stop() {
+    if (server != null) server.stop();
+  }
+
+  @Test
+  void erlangNodeOpensWritesReadsAndCloses() throws Exception {
+    String file = root.resolve("e2e.txt").toString();
+    String leaked = root.resolve("leaked.txt").toString();
+    String script = String.join("\n",
+        "J = '" + server.nodeName() + "',",
+        "Call = fun(Req) ->",
+        "  Ref = make_ref(),",
+        "  {fdnode, J} ! {'$fdnode_call', self(), Ref, self(), Req},",
+        "  receive {'$fdnode_reply', Ref, R} -> R after 10000 -> timeout end",
+        "end,",
+        "Out = fun(Label, T) -> io:format(\"~s ~w~n\", [Label, T]) end,",
+        "Out(\"ping\", Call(ping)),",
+        "{ok, H} = Call({open, <<\"" + file + "\">>, [read, write, create, truncate]}),",
+        "Out(\"handle\", element(1, H)),",
+        "Out(\"handle_node\", element(2, H) =:= J),",
+        "Out(\"write\", Call({write, H, [<<\"hello \">>, \"world\"]})),",
+        "Out(\"position\", Call({position, H, bof})),",
+        "Out(\"read\", Call({read, H, 5})),",
+        "Out(\"read_rest\", Call({read, H, 100})),",
+        "Out(\"read_eof\", Call({read, H, 100})),",
+        "Out(\"pread\", Call({pread, H, 6, 5})),",
+        "#{owner := Owner, mode := Mode} = element(2, Call({info, H})),",
+        "Out(\"info\", {Owner =:= self(), Mode}),",
+        "Out(\"escape\", Call({open, <<\"" + root + "/../outside\">>, []})),",
+        "Out(\"badarg\", Call({open, \"not a binary\", []})),",
+        "Out(\"nul\", Call({open, <<\"" + root + "/a\\0b\">>, []})),",
+        "Out(\"close\", Call({close, H})),",
+        "Out(\"after_close\", Call({read, H, 1})),",
+        "Out(\"close_again\", Call({close, H})),",
+        "Other = spawn(fun() -> receive stop -> ok end end),",
+        "{ok, L} = Call({open, <<\"" + leaked + "\">>, [write, create]}),",
+        "Out(\"cp\", Call({controlling_process, L, Other})),",
+        "Out(\"cp_not_owner\", Call({set_mode, L, active})),",
+        "{fdnode, J} ! not_a_call,",
+        "BadRef = make_ref(),",
+        "{fdnode, J} ! {'$fdnode_call', self(), BadRef, self()},",
+        "receive {'$fdnode_reply', BadRef, BR} -> Out(\"short_call\", BR) after 10000 -> Out(\"short_call\", timeout) end,",
+        "Out(\"still_alive\", Call(ping)),",
+        "halt().");
+    Result r = erl("e2e", script);
+    assertEquals(0, r.exitCode, r.output);
+    Map<String, String> got = lines(r.output);
+    assertEquals("pong", got.get("ping"), r.output);
+    assertEquals("fdnode_fd", got.get("handle"), r.output);
+    assertEquals("true", got.get("handle_node"), r.output);
+    assertEquals("ok", got.get("write"), r.output);
+    assertEquals("{ok,0}", got.get("position"), r.output);
+    assertEquals("{ok,<<104,101,108,108,111>>}", got.get("read"), r.output);
+    assertEquals("{ok,<<32,119,111,114,108,100>>}", got.get("read_rest"), r.output);
+    assertEquals("eof", got.get("read_eof"), r.output);
+    assertEquals("{ok,<<119,111,114,108,100>>}", got.get("pread"), r.output);
+    assertEquals("{true,passive}", got.get("info"), r.output);
+    assertEquals("{error,eacces}", got.get("escape"), r.output);
+    assertEquals("{error,badarg}", got.get("badarg"), r.output);
+    assertEquals("{error,einval}", got.get("nul"), r.output);
+    assertEquals("ok", got.get("close"), r.output);
+    assertEquals("{error,closed}", got.get("after_close"), r.output);
+    assertEquals("ok", got.get("cp"), r.output);
+    assertEquals("{error,not_owner}", got.get("cp_not_owner"), r.output);
+    assertEquals("{error,badarg}", got.get("short_call"), r.output);
+    assertEquals("pong", got.get("still_alive"), r.output);
+    assertEquals("hello world", Files.readString(Path.of(file), StandardCharsets.UTF_8));
+
+    // erl halted with leaked.txt still open: its node going down closes it.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (server.openDescriptors() > 0 && System.nanoTime() < deadline) Thread.sleep(50);
+    assertEquals(0, server.openDescriptors(), "descriptors of a dead node stay open");
+    assertTrue(server.isRunning());
+  }
+
+  @Test
+  void shutdownRequestRepliesOkThenStops() throws Exception {
+    String script = String.join("\n",
+        "J = '" + server.nodeName() + "',",
+        "Ref = make_ref(),",
+        "{fdnode, J} ! {'$fdnode_call', self(), make_ref(), self(), {open, <<\"" + root
+            + "/s\">>, [write, create]}},",
+        "{fdnode, J} ! {'$fdnode_call', self(), Ref, self(), {shutdown}},",
+        "receive {'$fdnode_reply', Ref, R} -> io:format(\"shutdown ~w~n\", [R]) after 10000 -> io:format(\"shutdown timeout~n\") end,",
+        "halt().");
+    Result r = erl("sd", script);
+    assertEquals(0, r.exitCode, r.output);
+    assertEquals("ok", lines(r.output).get("shutdown"), r.output);
+    assertTrue(server.awaitStopped(15, TimeUnit.SECONDS), "server did not stop");
+    assertFalse(server.isRunning());
+    assertEquals(0, server.openDescriptors());
+  }
+
+  private Result erl(String prefix, String script) throws Exception {
+    String sname = prefix + Long.toHexString(RANDOM.nextLong() >>> 16);
+    return run(List.of("erl", "-sname", sname, "-setcookie", cookie, "-noshell", "-eval", script), 60);
+  }
+
+  private static Map<String, String> lines(String output) {
+    Map<String, String> m = new HashMap<>();
+    for (String line : output.split("\n")) {
+      int sp = line.indexOf(' ');
+      if (sp > 0) m.put(line.substring(0, sp), line.substring(sp + 1).trim());
+    }
+    return m;
+  }
+
+  private record Result(int exitCode, String output) {}
+
+  private static Result run(List<String> cmd, int timeoutSeconds) throws IOException, InterruptedException {
+    // Output goes to a file, not a pipe: `epmd -daemon` leaves a child holding
+    // inherited pipes open, and a hung erl must not hang the test.
+    Path log = Files.createTempFile("fdnode-e2e", ".out");
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+          .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+      p.getOutputStream().close();
+      boolean done = p.waitFor(timeoutSeconds, TimeUnit.SECONDS);
+      String out = Files.readString(log, StandardCharsets.UTF_8);
+      if (!done) {
+        p.destroyForcibly();
+        fail(cmd.get(0) + " did not finish in " + timeoutSeconds + " s: " + out);
+      }
+      return new Result(p.exitValue(), out);
+    } finally {
+      Files.deleteIfExists(log);
+    }
+  }
+}
