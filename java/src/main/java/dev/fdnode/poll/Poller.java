@@ -157,6 +157,17 @@ public final class Poller implements AutoCloseable {
             control(LinuxEpoll.EPOLL_CTL_MOD, fd, WATCH, id);
         }
 
+        /**
+         * Drops the registration without touching epoll: for a descriptor that
+         * is already closing, whose number must not be named again. The kernel
+         * removes the epoll entry when the descriptor is closed.
+         */
+        public void forget() {
+            if (live.compareAndSet(true, false)) {
+                registrations.remove(id);
+            }
+        }
+
         /** Stops watching; idempotent. Call before the descriptor is closed. */
         public void cancel() {
             if (!live.compareAndSet(true, false)) {
