@@ -1,0 +1,522 @@
+//// OS file descriptors owned by a Java C-node (fdnode), for Gleam on the BEAM.
+////
+//// A Java node holds the descriptors; this module talks to it over Erlang
+//// distribution through the Erlang module `fdnode_ffi`. The process that opens
+//// a descriptor owns it and is its controlling process; when it exits, its
+//// descriptors are closed. No process is ever linked to the Java node, so a
+//// crash of the Java node shows up as `Error(NodeDown)`, never as an exit.
+////
+//// Every call waits at most the default timeout (5000 ms, see
+//// `set_default_timeout`); the `*_within` functions take their own.
+
+/// A descriptor handle, `{fdnode_fd, Node, Id, Token}` in Erlang. A plain
+/// value: it may be sent to another process or node. Only the controlling
+/// process may change its mode or hand it over.
+pub type Fd
+
+/// A Java node's Erlang node name (an atom).
+pub type Node
+
+/// An Erlang process id. A gleam_erlang `Pid` is the same Erlang pid: convert
+/// one into the other with an identity external such as
+/// `@external(erlang, "fdnode_gleam_ffi", "coerce") fn to_fdnode_pid(p: process.Pid) -> fdnode.Pid`.
+pub type Pid
+
+/// The calling process.
+@external(erlang, "erlang", "self")
+pub fn self() -> Pid
+
+/// How data read from a descriptor is delivered to its controlling process.
+pub type Mode {
+  /// Only by `read` (the default).
+  Passive
+  /// Continuously, as messages (see `receive_message`).
+  Active
+  /// One message, then back to `Passive`.
+  ActiveOnce
+}
+
+/// Why a call failed. POSIX errors are named like the errno (`Enoent` is
+/// ENOENT); the others come from fdnode itself.
+pub type FdError {
+  /// Permission denied, or the path is outside the Java node's roots.
+  Eacces
+  /// Resource temporarily unavailable (also: the Java node's queue is full).
+  Eagain
+  /// Bad file descriptor.
+  Ebadf
+  /// Device or resource busy.
+  Ebusy
+  /// Disk quota exceeded.
+  Edquot
+  /// File exists.
+  Eexist
+  /// Bad address.
+  Efault
+  /// File too large.
+  Efbig
+  /// Interrupted system call.
+  Eintr
+  /// Invalid argument (also: `read` on a descriptor in an active mode).
+  Einval
+  /// Input/output error.
+  Eio
+  /// Is a directory.
+  Eisdir
+  /// Too many levels of symbolic links.
+  Eloop
+  /// Too many open files (in the Java node).
+  Emfile
+  /// Too many links.
+  Emlink
+  /// File name too long.
+  Enametoolong
+  /// Too many open files in the system.
+  Enfile
+  /// No such device.
+  Enodev
+  /// No such file or directory.
+  Enoent
+  /// Out of memory.
+  Enomem
+  /// No space left on device.
+  Enospc
+  /// Not a directory.
+  Enotdir
+  /// Operation not supported.
+  Enotsup
+  /// No such device or address.
+  Enxio
+  /// Value too large for defined data type.
+  Eoverflow
+  /// Operation not permitted.
+  Eperm
+  /// Broken pipe.
+  Epipe
+  /// Read-only file system.
+  Erofs
+  /// Illegal seek.
+  Espipe
+  /// Text file busy.
+  Etxtbsy
+  /// Cross-device link.
+  Exdev
+  /// The descriptor is closed or closing.
+  Closed
+  /// Only the controlling process may do this.
+  NotOwner
+  /// Not a descriptor of this Java node (unknown id or wrong token).
+  InvalidHandle
+  /// A malformed argument.
+  Badarg
+  /// No answer within the timeout.
+  Timeout
+  /// The Java node is unreachable or its connection dropped.
+  NodeDown
+  /// The Java node is shutting down.
+  ShuttingDown
+  /// Anything else, for example an errno without a name (`"errno_131"`).
+  Unknown(String)
+}
+
+/// A human readable description of an error.
+pub fn describe_error(error: FdError) -> String {
+  case error {
+    Eacces -> "Permission denied (or path outside the allowed roots)"
+    Eagain -> "Resource temporarily unavailable"
+    Ebadf -> "Bad file descriptor"
+    Ebusy -> "Device or resource busy"
+    Edquot -> "Disk quota exceeded"
+    Eexist -> "File exists"
+    Efault -> "Bad address"
+    Efbig -> "File too large"
+    Eintr -> "Interrupted system call"
+    Einval -> "Invalid argument"
+    Eio -> "Input/output error"
+    Eisdir -> "Is a directory"
+    Eloop -> "Too many levels of symbolic links"
+    Emfile -> "Too many open files"
+    Emlink -> "Too many links"
+    Enametoolong -> "File name too long"
+    Enfile -> "Too many open files in system"
+    Enodev -> "No such device"
+    Enoent -> "No such file or directory"
+    Enomem -> "Cannot allocate memory"
+    Enospc -> "No space left on device"
+    Enotdir -> "Not a directory"
+    Enotsup -> "Operation not supported"
+    Enxio -> "No such device or address"
+    Eoverflow -> "Value too large for defined data type"
+    Eperm -> "Operation not permitted"
+    Epipe -> "Broken pipe"
+    Erofs -> "Read-only file system"
+    Espipe -> "Illegal seek"
+    Etxtbsy -> "Text file busy"
+    Exdev -> "Invalid cross-device link"
+    Closed -> "The descriptor is closed"
+    NotOwner -> "Only the controlling process may do this"
+    InvalidHandle -> "Not a valid descriptor handle for this node"
+    Badarg -> "Bad argument"
+    Timeout -> "No answer from the Java node within the timeout"
+    NodeDown -> "The Java node is down or unreachable"
+    ShuttingDown -> "The Java node is shutting down"
+    Unknown(reason) -> "Unknown error: " <> reason
+  }
+}
+
+/// How to open a file. With neither `Read` nor `Write`, `Read` is assumed.
+/// `O_CLOEXEC` is always set.
+pub type OpenOption {
+  /// O_RDONLY, or O_RDWR with `Write`.
+  Read
+  /// O_WRONLY, or O_RDWR with `Read`.
+  Write
+  /// O_APPEND.
+  Append
+  /// O_CREAT.
+  Create
+  /// O_EXCL.
+  Exclusive
+  /// O_TRUNC.
+  Truncate
+  /// O_NONBLOCK.
+  Nonblock
+  /// Permission bits for `Create` (default 0o644).
+  Mode(Int)
+}
+
+/// The result of a read.
+pub type Read {
+  /// Bytes read; at most as many as asked for.
+  Data(BitArray)
+  /// End of file (or of input).
+  Eof
+}
+
+/// Where `position` moves the offset to.
+pub type Location {
+  /// This many bytes from the start of the file.
+  Absolute(Int)
+  /// This many bytes from the current offset (may be negative).
+  Relative(Int)
+  /// This many bytes from the end of the file (usually zero or negative).
+  FromEnd(Int)
+}
+
+/// Lifecycle state of a descriptor.
+pub type FdState {
+  /// Usable.
+  OpenState
+  /// A close has begun; new calls get `Closed`.
+  ClosingState
+  /// Closed.
+  ClosedState
+}
+
+/// What the Java node knows about a descriptor.
+pub type FdInfo {
+  FdInfo(
+    fd: Int,
+    owner: Pid,
+    controller: Pid,
+    mode: Mode,
+    state: FdState,
+    offset: Int,
+  )
+}
+
+/// Counters of a Java node.
+pub type Stats {
+  Stats(open_fds: Int)
+}
+
+/// A message delivered to the controlling process (active modes) or to the
+/// caller of `close_async`.
+pub type Message {
+  /// Data read in an active mode.
+  Received(Fd, BitArray)
+  /// End of input in an active mode.
+  InputClosed(Fd)
+  /// A read failed in an active mode.
+  ReadFailed(Fd, FdError)
+  /// `ActiveOnce` delivered its message; the descriptor is passive again.
+  WentPassive(Fd)
+  /// An asynchronous operation (`close_async`) finished.
+  Completed(op: Int, result: Result(Nil, FdError))
+}
+
+/// How to start a Java node: see `start_options` and the `with_*` functions.
+pub opaque type StartOptions {
+  StartOptions(
+    jar: String,
+    java: String,
+    name: String,
+    roots: List(String),
+    ready_timeout: Int,
+    args: List(String),
+    link: Bool,
+    log: Bool,
+  )
+}
+
+/// Why `start` failed.
+pub type StartError {
+  /// This BEAM node is not distributed (start it with `-sname` or `-name`).
+  NotDistributed
+  /// No jar given and `FDNODE_JAR` is not set.
+  NoJar
+  /// The jar does not exist.
+  JarNotFound(String)
+  /// No `java` on the PATH (or the given one does not exist).
+  JavaNotFound
+  /// The JVM exited before it was ready.
+  JavaExited(status: Int, output: String)
+  /// No `fdnode ready` line in time.
+  ReadyTimeout(output: String)
+  /// This BEAM already runs a Java node of that name.
+  AlreadyStarted(Node)
+  /// It started but does not answer.
+  Unreachable
+  /// The JVM could not be spawned.
+  CannotSpawn(String)
+}
+
+/// Defaults: jar from `FDNODE_JAR`, `java` from the PATH, a unique node name,
+/// roots from `FDNODE_ROOT`, 30 s to get ready, linked to the caller.
+pub fn start_options() -> StartOptions {
+  StartOptions(
+    jar: "",
+    java: "",
+    name: "",
+    roots: [],
+    ready_timeout: 30_000,
+    args: [],
+    link: True,
+    log: False,
+  )
+}
+
+/// Use this fdnode.jar.
+pub fn with_jar(options: StartOptions, jar: String) -> StartOptions {
+  StartOptions(..options, jar: jar)
+}
+
+/// Use this java executable.
+pub fn with_java(options: StartOptions, java: String) -> StartOptions {
+  StartOptions(..options, java: java)
+}
+
+/// Node name, `"name"` or `"name@host"`.
+pub fn with_name(options: StartOptions, name: String) -> StartOptions {
+  StartOptions(..options, name: name)
+}
+
+/// Allow files under this directory (may be given several times).
+pub fn with_root(options: StartOptions, root: String) -> StartOptions {
+  StartOptions(..options, roots: [root, ..options.roots])
+}
+
+/// Milliseconds to wait for the node to be ready.
+pub fn with_ready_timeout(options: StartOptions, ms: Int) -> StartOptions {
+  StartOptions(..options, ready_timeout: ms)
+}
+
+/// Extra command line arguments for the Java node, e.g. `["--max-fds", "64"]`.
+pub fn with_args(options: StartOptions, args: List(String)) -> StartOptions {
+  StartOptions(..options, args: args)
+}
+
+/// Whether the launcher process is linked to the caller (default `True`).
+/// The launcher is a local process; a Java node crash never kills the caller.
+pub fn with_link(options: StartOptions, link: Bool) -> StartOptions {
+  StartOptions(..options, link: link)
+}
+
+/// Echo the Java node's output to standard error.
+pub fn with_log(options: StartOptions, log: Bool) -> StartOptions {
+  StartOptions(..options, log: log)
+}
+
+/// Starts a Java node as a port of a local launcher process and waits until
+/// it is ready and answers. The JVM exits when the port closes, so it never
+/// outlives this BEAM node.
+@external(erlang, "fdnode_gleam_ffi", "start")
+pub fn start(options: StartOptions) -> Result(Node, StartError)
+
+/// Stops a Java node started by `start` and waits until the JVM has exited.
+/// `Error(Nil)` if this BEAM node did not start it.
+@external(erlang, "fdnode_gleam_ffi", "stop")
+pub fn stop(node: Node) -> Result(Nil, Nil)
+
+/// Connects to a running Java node (for example one run by an operator) and
+/// checks that it answers.
+@external(erlang, "fdnode_gleam_ffi", "connect")
+pub fn connect(node: Node) -> Result(Nil, FdError)
+
+/// The OS pid of the JVM of a node started by `start`.
+@external(erlang, "fdnode_gleam_ffi", "os_pid")
+pub fn os_pid(node: Node) -> Result(Int, Nil)
+
+/// A node name such as `"fdnode@myhost"`.
+@external(erlang, "fdnode_gleam_ffi", "node_from_string")
+pub fn node_from_string(name: String) -> Node
+
+/// The node's name.
+@external(erlang, "fdnode_gleam_ffi", "node_to_string")
+pub fn node_to_string(node: Node) -> String
+
+/// The Java node a descriptor belongs to.
+@external(erlang, "fdnode_gleam_ffi", "fd_node")
+pub fn fd_node(fd: Fd) -> Node
+
+/// Sets the default timeout of every call on this BEAM node, in ms.
+@external(erlang, "fdnode_gleam_ffi", "set_default_timeout")
+pub fn set_default_timeout(ms: Int) -> Nil
+
+@external(erlang, "fdnode_ffi", "default_timeout")
+fn default_timeout() -> Int
+
+@external(erlang, "fdnode_gleam_ffi", "open")
+fn do_open(
+  node: Node,
+  path: String,
+  options: List(OpenOption),
+  timeout: Int,
+) -> Result(Fd, FdError)
+
+/// Opens `path` on the Java node. The calling process owns the descriptor
+/// and is its controlling process.
+pub fn open(
+  on node: Node,
+  path path: String,
+  options options: List(OpenOption),
+) -> Result(Fd, FdError) {
+  do_open(node, path, options, default_timeout())
+}
+
+/// `open` with its own timeout in ms.
+pub fn open_within(
+  on node: Node,
+  path path: String,
+  options options: List(OpenOption),
+  within timeout: Int,
+) -> Result(Fd, FdError) {
+  do_open(node, path, options, timeout)
+}
+
+/// Creates a pipe: `#(read_end, write_end)`, both owned by the caller.
+@external(erlang, "fdnode_gleam_ffi", "pipe")
+pub fn pipe(on node: Node) -> Result(#(Fd, Fd), FdError)
+
+@external(erlang, "fdnode_gleam_ffi", "close")
+fn do_close(fd: Fd, timeout: Int) -> Result(Nil, FdError)
+
+/// Closes a descriptor; the OS close has happened when this returns.
+pub fn close(fd: Fd) -> Result(Nil, FdError) {
+  do_close(fd, default_timeout())
+}
+
+/// Starts closing a descriptor and returns an operation id; the caller later
+/// receives `Completed(op, result)` (see `receive_message`).
+@external(erlang, "fdnode_gleam_ffi", "close_async")
+pub fn close_async(fd: Fd) -> Result(Int, FdError)
+
+@external(erlang, "fdnode_gleam_ffi", "read")
+fn do_read(fd: Fd, size: Int, timeout: Int) -> Result(Read, FdError)
+
+/// Reads up to `size` bytes at the descriptor's offset and advances it.
+/// Passive mode only (`Einval` otherwise).
+pub fn read(fd: Fd, bytes size: Int) -> Result(Read, FdError) {
+  do_read(fd, size, default_timeout())
+}
+
+/// `read` with its own timeout in ms (a read from a pipe waits for data).
+pub fn read_within(
+  fd: Fd,
+  bytes size: Int,
+  within timeout: Int,
+) -> Result(Read, FdError) {
+  do_read(fd, size, timeout)
+}
+
+@external(erlang, "fdnode_gleam_ffi", "write")
+fn do_write(fd: Fd, data: BitArray, timeout: Int) -> Result(Nil, FdError)
+
+/// Writes all of `data` at the descriptor's offset and advances it.
+pub fn write(fd: Fd, data data: BitArray) -> Result(Nil, FdError) {
+  do_write(fd, data, default_timeout())
+}
+
+/// `write` with its own timeout in ms.
+pub fn write_within(
+  fd: Fd,
+  data data: BitArray,
+  within timeout: Int,
+) -> Result(Nil, FdError) {
+  do_write(fd, data, timeout)
+}
+
+@external(erlang, "fdnode_gleam_ffi", "pread")
+fn do_pread(
+  fd: Fd,
+  offset: Int,
+  size: Int,
+  timeout: Int,
+) -> Result(Read, FdError)
+
+/// Reads up to `size` bytes at `offset`; the descriptor's offset is unchanged.
+pub fn pread(fd: Fd, at offset: Int, bytes size: Int) -> Result(Read, FdError) {
+  do_pread(fd, offset, size, default_timeout())
+}
+
+@external(erlang, "fdnode_gleam_ffi", "pwrite")
+fn do_pwrite(
+  fd: Fd,
+  offset: Int,
+  data: BitArray,
+  timeout: Int,
+) -> Result(Nil, FdError)
+
+/// Writes all of `data` at `offset`; the descriptor's offset is unchanged.
+pub fn pwrite(
+  fd: Fd,
+  at offset: Int,
+  data data: BitArray,
+) -> Result(Nil, FdError) {
+  do_pwrite(fd, offset, data, default_timeout())
+}
+
+/// Moves the descriptor's offset and returns the new offset.
+@external(erlang, "fdnode_gleam_ffi", "position")
+pub fn position(fd: Fd, to location: Location) -> Result(Int, FdError)
+
+@external(erlang, "fdnode_gleam_ffi", "sync")
+fn do_sync(fd: Fd, timeout: Int) -> Result(Nil, FdError)
+
+/// Flushes the file to storage (fsync).
+pub fn sync(fd: Fd) -> Result(Nil, FdError) {
+  do_sync(fd, default_timeout())
+}
+
+/// Sets how data is delivered. Controlling process only (`NotOwner`).
+@external(erlang, "fdnode_gleam_ffi", "set_mode")
+pub fn set_mode(fd: Fd, to mode: Mode) -> Result(Nil, FdError)
+
+/// Hands control and ownership to another process. Controlling process only
+/// (`NotOwner`).
+@external(erlang, "fdnode_gleam_ffi", "controlling_process")
+pub fn controlling_process(fd: Fd, to pid: Pid) -> Result(Nil, FdError)
+
+/// What the Java node knows about a descriptor.
+@external(erlang, "fdnode_gleam_ffi", "info")
+pub fn info(fd: Fd) -> Result(FdInfo, FdError)
+
+/// Counters of a Java node.
+@external(erlang, "fdnode_gleam_ffi", "stats")
+pub fn stats(of node: Node) -> Result(Stats, FdError)
+
+/// Waits up to `timeout` ms for one fdnode message (active delivery or a
+/// completion) in the calling process's mailbox. Other messages are left
+/// alone. `Error(Nil)` if none arrives in time.
+@external(erlang, "fdnode_gleam_ffi", "receive_message")
+pub fn receive_message(within timeout: Int) -> Result(Message, Nil)

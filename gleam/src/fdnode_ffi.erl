@@ -1,0 +1,562 @@
+%% @doc Erlang API of fdnode: file descriptors owned by a Java C-node.
+%%
+%% Usable from plain `erl' and used by the Gleam module `fdnode'. The module
+%% is thin: it builds the wire terms of `docs/protocol.md', sends them, and
+%% hands back what the Java node answers. The Java node decides every error
+%% except these, added here:
+%%
+%% <ul>
+%% <li>`{error, badarg}': a term that is not a handle
+%%     `{fdnode_fd, Node, Id, Token}', or data that is not iodata, or a path
+%%     that is not chardata. Nothing is sent.</li>
+%% <li>`{error, timeout}': no answer within the timeout (default 5000 ms,
+%%     application env `fdnode'/`default_timeout').</li>
+%% <li>`{error, nodedown}': the Java node is unreachable, or its connection
+%%     dropped during the call.</li>
+%% </ul>
+%%
+%% == How a call works ==
+%% Each call spawns a short-lived proxy (spawn_monitor). The proxy monitors
+%% `{fdnode, Node}' (JInterface makes that fire only when the connection
+%% drops, with `noconnection', which is what we want), sends
+%% `{'$fdnode_call', Proxy, Ref, Caller, Request}' and passes the reply back.
+%% On timeout the caller abandons the proxy and waits for its acknowledgement
+%% or death, so a late reply never reaches the caller's mailbox. An abandoned
+%% proxy that still receives a successful `open'/`pipe' closes the new
+%% descriptors again, so a timed-out open leaks nothing.
+%%
+%% == Owners ==
+%% The process that opens a descriptor owns it. One watcher per BEAM node
+%% (registered `fdnode_watcher', started on demand, linked to nobody)
+%% monitors owners and, when one dies, sends
+%% `{'$fdnode_owner_down', Watcher, Owner}' to every Java node that owner got
+%% a descriptor from. The proxy registers the owner with the watcher before it
+%% hands back a successful `open'/`pipe'/`controlling_process' result; a
+%% monitor on an already-dead process fires at once, so an owner that dies
+%% during the call still gets its descriptors closed.
+%%
+%% No process is ever linked to the Java node: a JVM crash cannot kill a user
+%% process.
+-module(fdnode_ffi).
+
+%% Lifecycle
+-export([start/0, start/1, stop/1, stop/2, connect/1, connect/2, os_pid/1,
+         output/1, ping/1, ping/2]).
+%% Descriptor calls
+-export([open/3, open/4, close/1, close/2, close_async/1, close_async/2,
+         read/2, read/3, write/2, write/3, pread/3, pread/4, pwrite/3, pwrite/4,
+         position/2, position/3, sync/1, sync/2, set_mode/2, set_mode/3,
+         controlling_process/2, controlling_process/3, info/1, info/2,
+         pipe/1, pipe/2, stats/1, stats/2]).
+%% Building blocks
+-export([call/2, call/3, is_handle/1, handle_node/1, default_timeout/0,
+         ensure_watcher/0, watch/2]).
+%% Internal
+-export([proxy_init/4, watcher_init/1]).
+
+-define(WATCHER, fdnode_watcher).
+
+-type handle() :: {fdnode_fd, node(), pos_integer(), non_neg_integer()}.
+-type reason() :: atom().
+-type location() :: integer() | {bof | cur | eof, integer()} | bof | cur | eof.
+-export_type([handle/0, reason/0, location/0]).
+
+%% ================================================================ lifecycle
+
+%% @equiv start(#{})
+start() ->
+    start(#{}).
+
+%% @doc Starts a Java node as a port of a local launcher process and waits for
+%% its `fdnode ready <node>' line, then connects to it.
+%%
+%% Options (map or proplist), all optional:
+%% <ul>
+%% <li>`jar': path of fdnode.jar (default env `FDNODE_JAR').</li>
+%% <li>`java': the java executable (default `java' from PATH).</li>
+%% <li>`name': node name, `"x"' or `"x@host"' (default a unique
+%%     `fdnode_<ospid>_<n>').</li>
+%% <li>`cookie': default this node's cookie.</li>
+%% <li>`roots' (list) or `root': directories the Java node may open files
+%%     under (default env `FDNODE_ROOT'; made absolute).</li>
+%% <li>`args': extra command line arguments (for example `["--max-fds", "64"]').</li>
+%% <li>`ready_timeout': ms to wait for the ready line (default 30000).</li>
+%% <li>`link': link the launcher to the caller (default true). The launcher is
+%%     local; if the JVM dies it exits `normal', so the caller survives.</li>
+%% <li>`log': echo the JVM's output to standard_error (default false).</li>
+%% </ul>
+%% Returns `{ok, Node}' or `{error, Reason}' with `Reason' one of
+%% `not_distributed', `no_jar', `{jar_not_found, Jar}', `java_not_found',
+%% `{java_exited, Status, Output}', `{ready_timeout, Output}',
+%% `{already_started, Node}', `{cannot_spawn, Java, Why}', `nodedown'.
+-spec start(map() | proplists:proplist()) -> {ok, node()} | {error, term()}.
+start(Opts) when is_list(Opts) ->
+    start(maps:from_list(proplists:unfold(Opts)));
+start(Opts) when is_map(Opts) ->
+    case launch_options(Opts) of
+        {ok, LOpts} ->
+            case fdnode_launcher:start(LOpts) of
+                {ok, Node, Pid} ->
+                    case connect(Node, maps:get(ready_timeout, LOpts)) of
+                        ok ->
+                            maps:get(link, Opts, true) andalso link(Pid),
+                            {ok, Node};
+                        {error, _} = E ->
+                            fdnode_launcher:stop(Node, 5000),
+                            E
+                    end;
+                {error, _} = E ->
+                    E
+            end;
+        {error, _} = E ->
+            E
+    end.
+
+launch_options(Opts) ->
+    Get = fun(K, Env) ->
+              case maps:find(K, Opts) of
+                  {ok, V} -> to_list(V);
+                  error -> os:getenv(Env)
+              end
+          end,
+    Java = case maps:find(java, Opts) of
+               {ok, J} -> os:find_executable(to_list(J));
+               error -> os:find_executable("java")
+           end,
+    Jar = Get(jar, "FDNODE_JAR"),
+    Roots = case {maps:find(roots, Opts), maps:find(root, Opts), os:getenv("FDNODE_ROOT")} of
+                {{ok, Rs}, _, _} -> [to_list(R) || R <- Rs];
+                {error, {ok, R}, _} -> [to_list(R)];
+                {error, error, false} -> [];
+                {error, error, R} -> [R]
+            end,
+    Name = case maps:find(name, Opts) of
+               {ok, N} -> to_list(N);
+               error -> "fdnode_" ++ os:getpid() ++ "_"
+                            ++ integer_to_list(erlang:unique_integer([positive]))
+           end,
+    Cookie = to_list(maps:get(cookie, Opts, erlang:get_cookie())),
+    if
+        node() =:= nonode@nohost -> {error, not_distributed};
+        Jar =:= false -> {error, no_jar};
+        Java =:= false -> {error, java_not_found};
+        true ->
+            case filelib:is_regular(Jar) of
+                false ->
+                    {error, {jar_not_found, Jar}};
+                true ->
+                    LongNames = case string:split(atom_to_list(node()), "@") of
+                                    [_, Host] -> lists:member($., Host);
+                                    _ -> false
+                                end,
+                    Args = ["-jar", filename:absname(Jar), "--name", Name, "--cookie", Cookie]
+                        ++ lists:append([["--root", filename:absname(R)] || R <- Roots])
+                        ++ [A || LongNames, A <- ["--longnames"]]
+                        ++ [to_list(A) || A <- maps:get(args, Opts, [])]
+                        ++ ["--exit-on-stdin-eof"],
+                    {ok, #{java => Java, args => Args,
+                           ready_timeout => maps:get(ready_timeout, Opts, 30000),
+                           log => maps:get(log, Opts, false)}}
+            end
+    end.
+
+to_list(A) when is_atom(A) -> atom_to_list(A);
+to_list(B) when is_binary(B) -> unicode:characters_to_list(B);
+to_list(L) when is_list(L) -> L.
+
+%% @equiv stop(Node, 10000)
+stop(Node) ->
+    stop(Node, 10000).
+
+%% @doc Stops a Java node started by {@link start/1} on this BEAM node: closes
+%% the port (the JVM's stdin, its shutdown signal) and waits until the JVM has
+%% gone, killing it after `Timeout' ms. `{error, not_started}' for a node this
+%% BEAM did not start.
+-spec stop(node(), timeout()) -> ok | {error, not_started}.
+stop(Node, Timeout) when is_atom(Node) ->
+    fdnode_launcher:stop(Node, Timeout).
+
+%% @doc The OS pid of the JVM of a node started by {@link start/1}.
+-spec os_pid(node()) -> {ok, integer()} | {error, not_started}.
+os_pid(Node) ->
+    fdnode_launcher:os_pid(Node).
+
+%% @doc The last lines a node started by {@link start/1} printed.
+-spec output(node()) -> {ok, [binary()]} | {error, not_started}.
+output(Node) ->
+    fdnode_launcher:output(Node).
+
+%% @equiv connect(Node, default_timeout())
+connect(Node) ->
+    connect(Node, default_timeout()).
+
+%% @doc Connects to an already running (for example operator-run) Java node
+%% and checks it answers. `ok' or `{error, nodedown}'.
+-spec connect(node(), timeout()) -> ok | {error, nodedown | timeout}.
+connect(Node, Timeout) when is_atom(Node) ->
+    case net_kernel:connect_node(Node) of
+        true ->
+            case ping(Node, Timeout) of
+                ok -> ok;
+                {error, timeout} -> {error, timeout};
+                {error, _} -> {error, nodedown}
+            end;
+        _ ->
+            {error, nodedown}
+    end;
+connect(_, _) ->
+    {error, badarg}.
+
+%% @equiv ping(Node, default_timeout())
+ping(Node) ->
+    ping(Node, default_timeout()).
+
+%% @doc `ok' when the `fdnode' mailbox on `Node' answers `ping'.
+-spec ping(node(), timeout()) -> ok | {error, reason()}.
+ping(Node, Timeout) when is_atom(Node) ->
+    case call(Node, ping, Timeout) of
+        pong -> ok;
+        {error, _} = E -> E;
+        _ -> {error, badarg}
+    end;
+ping(_, _) ->
+    {error, badarg}.
+
+%% ================================================================ descriptors
+
+%% @equiv open(Node, Path, Options, default_timeout())
+open(Node, Path, Options) -> open(Node, Path, Options, default_timeout()).
+
+%% @doc Opens `Path' (chardata) on `Node'; the caller becomes owner and
+%% controlling process. `Options': `read', `write', `append', `create',
+%% `exclusive', `truncate', `nonblock', `{mode, Int}'.
+-spec open(node(), unicode:chardata(), list(), timeout()) -> {ok, handle()} | {error, reason()}.
+open(Node, Path, Options, Timeout) when is_atom(Node), is_list(Options) ->
+    case to_binary_path(Path) of
+        {ok, Bin} -> call(Node, {open, Bin, Options}, Timeout);
+        error -> {error, badarg}
+    end;
+open(_, _, _, _) ->
+    {error, badarg}.
+
+%% @equiv pipe(Node, default_timeout())
+pipe(Node) -> pipe(Node, default_timeout()).
+
+%% @doc Creates a pipe on `Node': `{ok, {ReadHandle, WriteHandle}}', both owned
+%% by the caller.
+-spec pipe(node(), timeout()) -> {ok, {handle(), handle()}} | {error, reason()}.
+pipe(Node, Timeout) when is_atom(Node) -> call(Node, {pipe}, Timeout);
+pipe(_, _) -> {error, badarg}.
+
+%% @equiv close(Fd, default_timeout())
+close(Fd) -> close(Fd, default_timeout()).
+
+%% @doc Closes a descriptor; the OS close is done when `ok' returns.
+-spec close(handle(), timeout()) -> ok | {error, reason()}.
+close(Fd, Timeout) -> fd_call(Fd, fun(H) -> {close, H} end, Timeout).
+
+%% @equiv close_async(Fd, default_timeout())
+close_async(Fd) -> close_async(Fd, default_timeout()).
+
+%% @doc Starts closing a descriptor: `{ok, OpId}'; the caller later receives
+%% `{fdnode_completion, OpId, Result}'.
+-spec close_async(handle(), timeout()) -> {ok, integer()} | {error, reason()}.
+close_async(Fd, Timeout) -> fd_call(Fd, fun(H) -> {close_async, H} end, Timeout).
+
+%% @equiv read(Fd, Size, default_timeout())
+read(Fd, Size) -> read(Fd, Size, default_timeout()).
+
+%% @doc Reads up to `Size' bytes at the handle's offset (passive mode only):
+%% `{ok, Binary}', `eof' or `{error, Reason}'.
+-spec read(handle(), non_neg_integer(), timeout()) -> {ok, binary()} | eof | {error, reason()}.
+read(Fd, Size, Timeout) when is_integer(Size) -> fd_call(Fd, fun(H) -> {read, H, Size} end, Timeout);
+read(_, _, _) -> {error, badarg}.
+
+%% @equiv write(Fd, Data, default_timeout())
+write(Fd, Data) -> write(Fd, Data, default_timeout()).
+
+%% @doc Writes all of `Data' (iodata) at the handle's offset.
+-spec write(handle(), iodata(), timeout()) -> ok | {error, reason()}.
+write(Fd, Data, Timeout) ->
+    case to_binary(Data) of
+        {ok, Bin} -> fd_call(Fd, fun(H) -> {write, H, Bin} end, Timeout);
+        error -> {error, badarg}
+    end.
+
+%% @equiv pread(Fd, Offset, Size, default_timeout())
+pread(Fd, Offset, Size) -> pread(Fd, Offset, Size, default_timeout()).
+
+%% @doc Reads up to `Size' bytes at `Offset' without moving the handle's offset.
+-spec pread(handle(), non_neg_integer(), non_neg_integer(), timeout()) ->
+          {ok, binary()} | eof | {error, reason()}.
+pread(Fd, Offset, Size, Timeout) when is_integer(Offset), is_integer(Size) ->
+    fd_call(Fd, fun(H) -> {pread, H, Offset, Size} end, Timeout);
+pread(_, _, _, _) ->
+    {error, badarg}.
+
+%% @equiv pwrite(Fd, Offset, Data, default_timeout())
+pwrite(Fd, Offset, Data) -> pwrite(Fd, Offset, Data, default_timeout()).
+
+%% @doc Writes all of `Data' at `Offset' without moving the handle's offset.
+-spec pwrite(handle(), non_neg_integer(), iodata(), timeout()) -> ok | {error, reason()}.
+pwrite(Fd, Offset, Data, Timeout) when is_integer(Offset) ->
+    case to_binary(Data) of
+        {ok, Bin} -> fd_call(Fd, fun(H) -> {pwrite, H, Offset, Bin} end, Timeout);
+        error -> {error, badarg}
+    end;
+pwrite(_, _, _, _) ->
+    {error, badarg}.
+
+%% @equiv position(Fd, Location, default_timeout())
+position(Fd, Location) -> position(Fd, Location, default_timeout()).
+
+%% @doc Moves the handle's offset: `Location' is `Int', `{bof, Int}',
+%% `{cur, Int}', `{eof, Int}', `bof', `cur' or `eof'. `{ok, NewOffset}'.
+-spec position(handle(), location(), timeout()) -> {ok, non_neg_integer()} | {error, reason()}.
+position(Fd, Location, Timeout) -> fd_call(Fd, fun(H) -> {position, H, Location} end, Timeout).
+
+%% @equiv sync(Fd, default_timeout())
+sync(Fd) -> sync(Fd, default_timeout()).
+
+%% @doc fsync(2).
+-spec sync(handle(), timeout()) -> ok | {error, reason()}.
+sync(Fd, Timeout) -> fd_call(Fd, fun(H) -> {sync, H} end, Timeout).
+
+%% @equiv set_mode(Fd, Mode, default_timeout())
+set_mode(Fd, Mode) -> set_mode(Fd, Mode, default_timeout()).
+
+%% @doc `passive', `active' or `active_once'; controlling process only. In
+%% active modes the controlling process receives `{fdnode, Fd, Data}',
+%% `{fdnode_closed, Fd}', `{fdnode_error, Fd, Reason}', `{fdnode_passive, Fd}'.
+-spec set_mode(handle(), passive | active | active_once, timeout()) -> ok | {error, reason()}.
+set_mode(Fd, Mode, Timeout) -> fd_call(Fd, fun(H) -> {set_mode, H, Mode} end, Timeout).
+
+%% @equiv controlling_process(Fd, Pid, default_timeout())
+controlling_process(Fd, Pid) -> controlling_process(Fd, Pid, default_timeout()).
+
+%% @doc Moves control and ownership to `Pid' (caller must be the controlling
+%% process, else `{error, not_owner}').
+-spec controlling_process(handle(), pid(), timeout()) -> ok | {error, reason()}.
+controlling_process(Fd, Pid, Timeout) when is_pid(Pid) ->
+    fd_call(Fd, fun(H) -> {controlling_process, H, Pid} end, Timeout);
+controlling_process(_, _, _) ->
+    {error, badarg}.
+
+%% @equiv info(Fd, default_timeout())
+info(Fd) -> info(Fd, default_timeout()).
+
+%% @doc `{ok, #{fd, owner, controller, mode, state, offset}}'.
+-spec info(handle(), timeout()) -> {ok, map()} | {error, reason()}.
+info(Fd, Timeout) -> fd_call(Fd, fun(H) -> {info, H} end, Timeout).
+
+%% @equiv stats(Node, default_timeout())
+stats(Node) -> stats(Node, default_timeout()).
+
+%% @doc `{ok, #{open_fds := N, ...}}'.
+-spec stats(node(), timeout()) -> {ok, map()} | {error, reason()}.
+stats(Node, Timeout) when is_atom(Node) -> call(Node, {stats}, Timeout);
+stats(_, _) -> {error, badarg}.
+
+%% ================================================================ building blocks
+
+%% @doc True for a term of handle shape `{fdnode_fd, Node, Id, Token}'.
+-spec is_handle(term()) -> boolean().
+is_handle({fdnode_fd, Node, Id, Token}) ->
+    is_atom(Node) andalso is_integer(Id) andalso Id > 0
+        andalso is_integer(Token) andalso Token >= 0;
+is_handle(_) ->
+    false.
+
+%% @doc The Java node a handle belongs to.
+-spec handle_node(handle()) -> {ok, node()} | {error, badarg}.
+handle_node(Fd) ->
+    case is_handle(Fd) of
+        true -> {ok, element(2, Fd)};
+        false -> {error, badarg}
+    end.
+
+%% @doc Application env `fdnode'/`default_timeout', else 5000 ms.
+-spec default_timeout() -> timeout().
+default_timeout() ->
+    case application:get_env(fdnode, default_timeout) of
+        {ok, T} when is_integer(T), T >= 0; T =:= infinity -> T;
+        _ -> 5000
+    end.
+
+fd_call(Fd, Build, Timeout) ->
+    case is_handle(Fd) of
+        true -> call(element(2, Fd), Build(Fd), Timeout);
+        false -> {error, badarg}
+    end.
+
+to_binary(Data) ->
+    try iolist_to_binary(Data) of
+        Bin -> {ok, Bin}
+    catch
+        error:_ -> error
+    end.
+
+to_binary_path(Path) ->
+    try unicode:characters_to_binary(Path) of
+        Bin when is_binary(Bin) -> {ok, Bin};
+        _ -> error
+    catch
+        error:_ -> error
+    end.
+
+%% @equiv call(Node, Request, default_timeout())
+call(Node, Request) -> call(Node, Request, default_timeout()).
+
+%% @doc Sends one raw protocol request to `{fdnode, Node}' for the calling
+%% process and returns the raw result, `{error, timeout}' or
+%% `{error, nodedown}'. No validation: everything else is the Java node's
+%% answer.
+-spec call(node(), tuple() | atom(), timeout()) -> term().
+call(Node, Request, Timeout) when is_atom(Node) ->
+    Caller = self(),
+    Ref = make_ref(),
+    {Proxy, MRef} = spawn_monitor(?MODULE, proxy_init, [Node, Ref, Caller, Request]),
+    receive
+        {Ref, Result} ->
+            erlang:demonitor(MRef, [flush]),
+            Result;
+        {'DOWN', MRef, process, Proxy, _} ->
+            %% The proxy only dies like this if killed from outside.
+            {error, nodedown}
+    after Timeout ->
+        Proxy ! {abandon, Ref},
+        receive
+            {Ref, Result} ->
+                %% It answered just before it saw the abandon: a real result.
+                erlang:demonitor(MRef, [flush]),
+                Result;
+            {abandoned, Ref} ->
+                erlang:demonitor(MRef, [flush]),
+                {error, timeout};
+            {'DOWN', MRef, process, Proxy, _} ->
+                {error, timeout}
+        end
+    end;
+call(_, _, _) ->
+    {error, badarg}.
+
+%% @private The proxy: monitors the caller (a non-owning call is dropped when
+%% the caller dies) and the `fdnode' mailbox (nodedown).
+proxy_init(Node, Ref, Caller, Request) ->
+    CMon = erlang:monitor(process, Caller),
+    Dest = {fdnode, Node},
+    NMon = erlang:monitor(process, Dest),
+    try
+        erlang:send(Dest, {'$fdnode_call', self(), Ref, Caller, Request})
+    catch
+        error:_ -> ok   % not distributed: the monitor reports noconnection/noproc
+    end,
+    proxy_wait(Node, Ref, Caller, Request, CMon, NMon, attached).
+
+proxy_wait(Node, Ref, Caller, Request, CMon, NMon, Attached) ->
+    receive
+        {'$fdnode_reply', Ref, Result} ->
+            register_owner(Node, Caller, Request, Result),
+            case Attached of
+                attached ->
+                    Caller ! {Ref, Result};
+                detached ->
+                    undo(Node, Caller, Request, Result)
+            end;
+        {'DOWN', NMon, process, _, _} ->
+            Attached =:= attached andalso (Caller ! {Ref, {error, nodedown}}),
+            ok;
+        {abandon, Ref} ->
+            Caller ! {abandoned, Ref},
+            case owning(Request) of
+                true -> proxy_wait(Node, Ref, Caller, Request, CMon, NMon, detached);
+                false -> ok
+            end;
+        {'DOWN', CMon, process, _, _} ->
+            %% The caller died. An owning request still has to register its
+            %% result with the watcher (which then reports the dead owner).
+            case owning(Request) of
+                true -> proxy_wait(Node, Ref, Caller, Request, CMon, NMon, detached);
+                false -> ok
+            end
+    end.
+
+owning({open, _, _}) -> true;
+owning({pipe}) -> true;
+owning({controlling_process, _, _}) -> true;
+owning(_) -> false.
+
+register_owner(Node, Caller, {open, _, _}, {ok, _}) -> watch(Caller, Node);
+register_owner(Node, Caller, {pipe}, {ok, _}) -> watch(Caller, Node);
+register_owner(Node, _Caller, {controlling_process, _, Pid}, ok) -> watch(Pid, Node);
+register_owner(_, _, _, _) -> ok.
+
+%% A result nobody will see: close what it opened (fire and forget).
+undo(Node, Caller, {open, _, _}, {ok, H}) -> send_close(Node, Caller, H);
+undo(Node, Caller, {pipe}, {ok, {R, W}}) -> send_close(Node, Caller, R), send_close(Node, Caller, W);
+undo(_, _, _, _) -> ok.
+
+send_close(Node, Caller, H) ->
+    catch erlang:send({fdnode, Node}, {'$fdnode_call', self(), make_ref(), Caller, {close, H}},
+                      [noconnect]),
+    ok.
+
+%% ================================================================ owner watcher
+
+%% @doc Registers `Owner' as owning descriptors on `Node': when `Owner' dies
+%% the watcher tells `Node'. Starts the watcher if needed.
+-spec watch(pid(), node()) -> ok.
+watch(Owner, Node) when is_pid(Owner), is_atom(Node) ->
+    ensure_watcher() ! {watch, Owner, Node},
+    ok.
+
+%% @doc The watcher's pid, started (unlinked) if not running.
+-spec ensure_watcher() -> pid().
+ensure_watcher() ->
+    case whereis(?WATCHER) of
+        undefined ->
+            case proc_lib:start(?MODULE, watcher_init, [self()]) of
+                {ok, Pid} -> Pid;
+                already_started -> ensure_watcher()
+            end;
+        Pid ->
+            Pid
+    end.
+
+%% @private
+watcher_init(Parent) ->
+    try register(?WATCHER, self()) of
+        true ->
+            proc_lib:init_ack(Parent, {ok, self()}),
+            watcher_loop(#{})
+    catch
+        error:badarg -> proc_lib:init_ack(Parent, already_started)
+    end.
+
+%% Owners: #{Owner => {MonitorRef, #{Node => true}}}
+watcher_loop(Owners) ->
+    receive
+        {watch, Owner, Node} ->
+            case Owners of
+                #{Owner := {MRef, Nodes}} ->
+                    watcher_loop(Owners#{Owner := {MRef, Nodes#{Node => true}}});
+                _ ->
+                    MRef = erlang:monitor(process, Owner),
+                    watcher_loop(Owners#{Owner => {MRef, #{Node => true}}})
+            end;
+        {'DOWN', MRef, process, Owner, _} ->
+            case maps:take(Owner, Owners) of
+                {{MRef, Nodes}, Rest} ->
+                    [catch erlang:send({fdnode, N}, {'$fdnode_owner_down', self(), Owner},
+                                       [noconnect])
+                     || N <- maps:keys(Nodes)],
+                    watcher_loop(Rest);
+                _ ->
+                    watcher_loop(Owners)
+            end;
+        {which_owners, From, Ref} ->
+            From ! {Ref, maps:map(fun(_, {_, Nodes}) -> maps:keys(Nodes) end, Owners)},
+            watcher_loop(Owners);
+        _ ->
+            watcher_loop(Owners)
+    end.

@@ -1,0 +1,212 @@
+%% @doc Helpers for the fdnode integration tests (Gleam and Erlang).
+%%
+%% The shared Java node is started lazily by the first test that needs it
+%% (unlinked, so it outlives that test's process) and kept in persistent_term;
+%% a test that finds it dead starts a new one. It exits with the BEAM (its
+%% stdin closes). Files live in FDNODE_ROOT, into which test_fixtures/ is
+%% copied once.
+-module(fdnode_test_ffi).
+
+-export([shared_node/0, start_private_node/0, root/0, fixture/1, fresh_path/1,
+         forge_token/1, forge_id/1, spawn_holder/1, run_in/2, stop_holder/1,
+         kill_holder/1, jvm_fd_targets/1, has_fd_to/2, wait_until/2,
+         assert_equal/2, assert_true/1, kill_jvm/1, monotonic_ms/0, async/1,
+         await/2, mailbox/0, os_process_alive/1, pid_to_string/1]).
+
+-define(KEY, {?MODULE, shared_node}).
+
+%% ---------------------------------------------------------------- nodes
+
+%% The shared Java node, started if not running.
+shared_node() ->
+    case persistent_term:get(?KEY, undefined) of
+        undefined ->
+            start_shared();
+        Node ->
+            case fdnode_ffi:ping(Node, 3000) of
+                ok -> Node;
+                _ -> start_shared()
+            end
+    end.
+
+start_shared() ->
+    Node = start_node(false),
+    persistent_term:put(?KEY, Node),
+    Node.
+
+%% A node of its own for a test (linked to the caller, as by default).
+start_private_node() ->
+    start_node(true).
+
+start_node(Link) ->
+    Root = root_dir(),
+    case fdnode_ffi:start(#{roots => [Root], link => Link, ready_timeout => 60000}) of
+        {ok, Node} -> Node;
+        {error, Reason} -> erlang:error({fdnode_start_failed, Reason})
+    end.
+
+root_dir() ->
+    Root = case os:getenv("FDNODE_ROOT") of
+               false ->
+                   D = filename:join("/tmp", "fdnode_test_" ++ os:getpid()),
+                   ok = filelib:ensure_dir(filename:join(D, "x")),
+                   D;
+               R -> R
+           end,
+    case persistent_term:get({?MODULE, fixtures_copied}, false) of
+        true -> ok;
+        false ->
+            copy_fixtures(Root),
+            persistent_term:put({?MODULE, fixtures_copied}, true)
+    end,
+    Root.
+
+copy_fixtures(Root) ->
+    Src = case os:getenv("FDNODE_FIXTURES") of
+              false -> "test_fixtures";
+              S -> S
+          end,
+    Files = filelib:wildcard("**", Src),
+    lists:foreach(
+      fun(F) ->
+              From = filename:join(Src, F),
+              To = filename:join(Root, F),
+              case filelib:is_dir(From) of
+                  true -> ok = filelib:ensure_dir(filename:join(To, "x"));
+                  false ->
+                      ok = filelib:ensure_dir(To),
+                      {ok, _} = file:copy(From, To)
+              end
+      end, Files).
+
+root() -> unicode:characters_to_binary(root_dir()).
+
+fixture(Name) -> unicode:characters_to_binary(filename:join(root_dir(), Name)).
+
+%% A path in the root that does not exist yet.
+fresh_path(Prefix) ->
+    unicode:characters_to_binary(
+      filename:join(root_dir(), [Prefix, "_", integer_to_list(erlang:unique_integer([positive]))])).
+
+%% ---------------------------------------------------------------- handles
+
+forge_token({fdnode_fd, N, Id, Token}) -> {fdnode_fd, N, Id, (Token + 1) band 16#FFFFFFFFFFFFFFFF}.
+forge_id({fdnode_fd, N, Id, Token}) -> {fdnode_fd, N, Id + 1000000, Token}.
+
+%% ---------------------------------------------------------------- processes
+
+%% Spawns a process that runs F, hands back {Pid, F()}, then serves run_in/2
+%% until stopped.
+spawn_holder(F) ->
+    Self = self(),
+    Ref = make_ref(),
+    Pid = spawn(fun() -> Self ! {Ref, self(), F()}, holder_loop() end),
+    receive
+        {Ref, Pid, Result} -> {Pid, Result}
+    after 30000 ->
+        erlang:error(holder_timeout)
+    end.
+
+holder_loop() ->
+    receive
+        {run, From, Ref, F} ->
+            From ! {Ref, F()},
+            holder_loop();
+        stop ->
+            ok
+    end.
+
+%% Runs F in the holder process and returns its result.
+run_in(Pid, F) ->
+    Ref = make_ref(),
+    MRef = erlang:monitor(process, Pid),
+    Pid ! {run, self(), Ref, F},
+    receive
+        {Ref, R} -> erlang:demonitor(MRef, [flush]), R;
+        {'DOWN', MRef, process, Pid, Why} -> erlang:error({holder_died, Why})
+    end.
+
+stop_holder(Pid) ->
+    MRef = erlang:monitor(process, Pid),
+    Pid ! stop,
+    receive {'DOWN', MRef, process, Pid, _} -> nil end.
+
+kill_holder(Pid) ->
+    MRef = erlang:monitor(process, Pid),
+    exit(Pid, kill),
+    receive {'DOWN', MRef, process, Pid, _} -> nil end.
+
+%% Runs F in a new process; await/2 gets {ok, Result} or {error, nil}.
+async(F) ->
+    Self = self(),
+    spawn(fun() -> Self ! {async_result, self(), F()} end).
+
+await(Pid, Timeout) ->
+    receive
+        {async_result, Pid, R} -> {ok, R}
+    after Timeout ->
+        {error, nil}
+    end.
+
+%% Every message in the caller's mailbox (left in place), as a string.
+mailbox() ->
+    {messages, Ms} = process_info(self(), messages),
+    unicode:characters_to_binary(io_lib:format("~p", [Ms])).
+
+pid_to_string(Pid) -> list_to_binary(pid_to_list(Pid)).
+
+%% ---------------------------------------------------------------- OS view
+
+%% Targets of /proc/<jvm>/fd/* of a node started by this BEAM.
+jvm_fd_targets(Node) ->
+    {ok, OsPid} = fdnode_ffi:os_pid(Node),
+    Dir = "/proc/" ++ integer_to_list(OsPid) ++ "/fd",
+    case file:list_dir(Dir) of
+        {ok, Names} ->
+            [unicode:characters_to_binary(T)
+             || N <- Names, {ok, T} <- [file:read_link_all(filename:join(Dir, N))]];
+        {error, _} ->
+            []
+    end.
+
+has_fd_to(Node, Path) ->
+    lists:member(Path, jvm_fd_targets(Node)).
+
+os_process_alive(OsPid) ->
+    filelib:is_dir("/proc/" ++ integer_to_list(OsPid)).
+
+kill_jvm(Node) ->
+    {ok, OsPid} = fdnode_ffi:os_pid(Node),
+    os:cmd("kill -9 " ++ integer_to_list(OsPid)),
+    nil.
+
+monotonic_ms() -> erlang:monotonic_time(millisecond).
+
+%% Polls Pred until it is true or TimeoutMs passed. Only for conditions the OS
+%% or the Java node gives no event for (an fd closed inside another process).
+wait_until(Pred, TimeoutMs) ->
+    Deadline = monotonic_ms() + TimeoutMs,
+    poll(Pred, Deadline).
+
+poll(Pred, Deadline) ->
+    case Pred() of
+        true -> true;
+        false ->
+            case monotonic_ms() >= Deadline of
+                true -> false;
+                false ->
+                    receive after 20 -> ok end,
+                    poll(Pred, Deadline)
+            end
+    end.
+
+%% ---------------------------------------------------------------- asserts
+
+assert_equal(Got, Expected) ->
+    case Got =:= Expected of
+        true -> nil;
+        false -> erlang:error({assert_equal, [{expected, Expected}, {got, Got}]})
+    end.
+
+assert_true(true) -> nil;
+assert_true(Other) -> erlang:error({assert_true, Other}).
