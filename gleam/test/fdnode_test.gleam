@@ -70,6 +70,9 @@ fn await(task: fdnode.Pid, timeout_ms: Int) -> Result(a, Nil)
 @external(erlang, "fdnode_test_ffi", "mailbox")
 fn mailbox() -> String
 
+@external(erlang, "fdnode_test_ffi", "wait_blocked_in_read")
+fn wait_blocked_in_read(node: fdnode.Node, raw_fd: Int, timeout_ms: Int) -> Bool
+
 @external(erlang, "fdnode_test_ffi", "os_process_alive")
 fn os_process_alive(os_pid: Int) -> Bool
 
@@ -353,9 +356,10 @@ pub fn timeout_leaves_no_stray_reply_test() {
 pub fn java_node_killed_mid_call_is_nodedown_test() {
   let node = start_private_node()
   let assert Ok(#(r, _w)) = fdnode.pipe(on: node)
+  let assert Ok(r_info) = fdnode.info(r)
   let task = async(fn() { fdnode.read_within(r, bytes: 10, within: 60_000) })
-  // make sure the read is under way (the pipe is empty, so it blocks)
-  assert_equal(await(task, 300), Error(Nil))
+  // the read is under way once a JVM thread sits in read(2) on the empty pipe
+  assert_true(wait_blocked_in_read(node, r_info.fd, 10_000))
   let started = monotonic_ms()
   kill_jvm(node)
   assert_equal(await(task, 10_000), Ok(Error(NodeDown)))

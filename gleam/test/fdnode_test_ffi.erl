@@ -11,7 +11,8 @@
          forge_token/1, forge_id/1, spawn_holder/1, run_in/2, stop_holder/1,
          kill_holder/1, jvm_fd_targets/1, has_fd_to/2, wait_until/2,
          assert_equal/2, assert_true/1, kill_jvm/1, monotonic_ms/0, async/1,
-         await/2, mailbox/0, os_process_alive/1, pid_to_string/1]).
+         await/2, mailbox/0, os_process_alive/1, pid_to_string/1,
+         wait_blocked_in_read/3]).
 
 -define(KEY, {?MODULE, shared_node}).
 
@@ -86,7 +87,8 @@ fixture(Name) -> unicode:characters_to_binary(filename:join(root_dir(), Name)).
 %% A path in the root that does not exist yet.
 fresh_path(Prefix) ->
     unicode:characters_to_binary(
-      filename:join(root_dir(), [Prefix, "_", integer_to_list(erlang:unique_integer([positive]))])).
+      filename:join(root_dir(), unicode:characters_to_list(
+                                  [Prefix, "_", integer_to_list(erlang:unique_integer([positive]))]))).
 
 %% ---------------------------------------------------------------- handles
 
@@ -174,6 +176,33 @@ has_fd_to(Node, Path) ->
 
 os_process_alive(OsPid) ->
     filelib:is_dir("/proc/" ++ integer_to_list(OsPid)).
+
+%% Polls (the OS gives no event for it) until a thread of the node's JVM sits
+%% in read(2) on raw descriptor RawFd, per /proc/<pid>/task/*/syscall. True
+%% if seen before the deadline.
+wait_blocked_in_read(Node, RawFd, TimeoutMs) ->
+    {ok, OsPid} = fdnode_ffi:os_pid(Node),
+    Tasks = "/proc/" ++ integer_to_list(OsPid) ++ "/task",
+    Want = "0x" ++ string:lowercase(integer_to_list(RawFd, 16)),
+    ReadNrs = case erlang:system_info(system_architecture) of
+                  "x86_64" ++ _ -> ["0", "17"];        % read, pread64
+                  "aarch64" ++ _ -> ["63", "67"];
+                  _ -> []
+              end,
+    Blocked = fun() ->
+                  {ok, Ts} = file:list_dir(Tasks),
+                  lists:any(fun(T) ->
+                                    case file:read_file(filename:join([Tasks, T, "syscall"])) of
+                                        {ok, Line} ->
+                                            case string:lexemes(binary_to_list(Line), " \n") of
+                                                [Nr, Fd | _] -> lists:member(Nr, ReadNrs) andalso Fd =:= Want;
+                                                _ -> false
+                                            end;
+                                        _ -> false
+                                    end
+                            end, Ts)
+              end,
+    wait_until(Blocked, TimeoutMs).
 
 kill_jvm(Node) ->
     {ok, OsPid} = fdnode_ffi:os_pid(Node),
