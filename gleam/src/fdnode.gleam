@@ -326,8 +326,10 @@ pub fn with_args(options: StartOptions, args: List(String)) -> StartOptions {
   StartOptions(..options, args: args)
 }
 
-/// Whether the launcher process is linked to the caller (default `True`).
-/// The launcher is a local process; a Java node crash never kills the caller.
+/// Whether the node lives only as long as the calling process (default
+/// `True`: the local launcher process is linked to the caller and stops the
+/// node when the caller exits, for any reason). A Java node crash never kills
+/// the caller. With `False` the node runs until `stop` or until the BEAM stops.
 pub fn with_link(options: StartOptions, link: Bool) -> StartOptions {
   StartOptions(..options, link: link)
 }

@@ -81,8 +81,11 @@ start() ->
 %%     under (default env `FDNODE_ROOT'; made absolute).</li>
 %% <li>`args': extra command line arguments (for example `["--max-fds", "64"]').</li>
 %% <li>`ready_timeout': ms to wait for the ready line (default 30000).</li>
-%% <li>`link': link the launcher to the caller (default true). The launcher is
-%%     local; if the JVM dies it exits `normal', so the caller survives.</li>
+%% <li>`link': tie the node's life to the caller (default true): the launcher
+%%     is linked to the caller and stops the node when the caller exits, for
+%%     any reason. The launcher is local; if the JVM dies it exits `normal',
+%%     so the caller survives. With `false' the node runs until
+%%     {@link stop/1} or until this BEAM node stops.</li>
 %% <li>`log': echo the JVM's output to standard_error (default false).</li>
 %% </ul>
 %% Returns `{ok, Node}' or `{error, Reason}' with `Reason' one of

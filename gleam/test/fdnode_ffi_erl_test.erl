@@ -257,3 +257,21 @@ real_node_erlang_api_test() ->
     after 5000 -> erlang:error(no_completion)
     end,
     ?assertEqual([], messages()).
+
+linked_node_stops_with_its_starter_test() ->
+    Test = self(),
+    Root = binary_to_list(fdnode_test_ffi:root()),
+    Starter = spawn(fun() ->
+                            {ok, Node} = fdnode_ffi:start(#{root => Root}),
+                            {ok, OsPid} = fdnode_ffi:os_pid(Node),
+                            Test ! {started, Node, OsPid, fdnode_launcher:whereis_node(Node)},
+                            receive stop -> ok end
+                    end),
+    {Node, OsPid, Launcher} = receive {started, N, P, L} -> {N, P, L} after 60000 -> erlang:error(no_start) end,
+    ?assertEqual(ok, fdnode_ffi:ping(Node)),
+    MRef = erlang:monitor(process, Launcher),
+    Starter ! stop,    % a normal exit
+    receive {'DOWN', MRef, process, Launcher, _} -> ok end,
+    ?assert(fdnode_test_ffi:wait_until(fun() -> not fdnode_test_ffi:os_process_alive(OsPid) end, 10000)),
+    ?assertEqual({error, nodedown}, fdnode_ffi:ping(Node)),
+    ?assertEqual({error, not_started}, fdnode_ffi:stop(Node)).
