@@ -1,5 +1,7 @@
 package dev.fdnode.node;
 
+import com.ericsson.otp.erlang.OtpErlangBinary;
+import dev.fdnode.active.ActiveEvent;
 import com.ericsson.otp.erlang.OtpErlangAtom;
 import com.ericsson.otp.erlang.OtpErlangMap;
 import com.ericsson.otp.erlang.OtpErlangObject;
@@ -13,6 +15,10 @@ import java.util.Map;
 public final class ReplyEncoder {
   private static final OtpErlangAtom FDNODE_FD = Terms.atom("fdnode_fd");
   private static final OtpErlangAtom REPLY = Terms.atom("$fdnode_reply");
+  private static final OtpErlangAtom ACTIVE_DATA = Terms.atom("fdnode");
+  private static final OtpErlangAtom ACTIVE_CLOSED = Terms.atom("fdnode_closed");
+  private static final OtpErlangAtom ACTIVE_ERROR = Terms.atom("fdnode_error");
+  private static final OtpErlangAtom ACTIVE_PASSIVE = Terms.atom("fdnode_passive");
 
   private final OtpErlangAtom node;
 
@@ -28,6 +34,22 @@ public final class ReplyEncoder {
   /** {@code {fdnode_fd, Node, Id, Token}}, the token as an unsigned 64-bit integer. */
   public OtpErlangTuple handle(Handle h) {
     return Terms.tuple(FDNODE_FD, node, Terms.integer(h.id()), Terms.unsigned(h.token()));
+  }
+
+  /**
+   * An active-delivery message: {@code {fdnode, Fd, Data}}, {@code {fdnode_closed, Fd}},
+   * {@code {fdnode_error, Fd, Reason}} or {@code {fdnode_passive, Fd}}.
+   */
+  public OtpErlangTuple activeEvent(Handle h, ActiveEvent event) {
+    OtpErlangTuple fd = handle(h);
+    if (event instanceof ActiveEvent.Data d) {
+      return Terms.tuple(ACTIVE_DATA, fd, new OtpErlangBinary(d.bytes()));
+    } else if (event instanceof ActiveEvent.Error e) {
+      return Terms.tuple(ACTIVE_ERROR, fd, Terms.atom(e.reason()));
+    } else if (event instanceof ActiveEvent.Passive) {
+      return Terms.tuple(ACTIVE_PASSIVE, fd);
+    }
+    return Terms.tuple(ACTIVE_CLOSED, fd);
   }
 
   /** {@code #{fd, owner, controller, mode, state, offset}}. */

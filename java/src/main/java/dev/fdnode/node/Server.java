@@ -7,8 +7,11 @@ import com.ericsson.otp.erlang.OtpMbox;
 import com.ericsson.otp.erlang.OtpMsg;
 import com.ericsson.otp.erlang.OtpNode;
 import com.ericsson.otp.erlang.OtpNodeStatus;
+import dev.fdnode.active.ActiveDelivery;
 import dev.fdnode.core.Descriptors;
 import dev.fdnode.core.Posix;
+import dev.fdnode.poll.PollException;
+import dev.fdnode.poll.Poller;
 import java.io.IOException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
@@ -38,6 +41,10 @@ public final class Server implements AutoCloseable {
   public static final String MAILBOX = "fdnode";
   private static final long RECEIVE_POLL_MS = 1000;
   private static final long DRAIN_TIMEOUT_MS = 10_000;
+  /** Readers for active delivery: reads are short (data is ready), so a few suffice. */
+  private static final int ACTIVE_READERS = 2;
+  /** Largest chunk one active message carries. */
+  private static final int ACTIVE_CHUNK = 64 * 1024;
 
   enum State { RUNNING, DRAINING, STOPPED }
 
@@ -48,6 +55,9 @@ public final class Server implements AutoCloseable {
   private final RequestDecoder decoder;
   private final ReplyEncoder encoder;
   private final Dispatcher dispatcher;
+  private final ExecutorService activeReaders;
+  private final Poller poller;
+  private final ActiveDelivery active;
   private final ThreadPoolExecutor workers;
   private final ExecutorService housekeeping;
   private final Thread receiver;
@@ -67,8 +77,18 @@ public final class Server implements AutoCloseable {
     this.descriptors = new Descriptors(new Posix(), config.maxFds());
     this.decoder = new RequestDecoder(name);
     this.encoder = new ReplyEncoder(name);
+    this.activeReaders = Executors.newFixedThreadPool(ACTIVE_READERS, daemons("fdnode-active"));
+    try {
+      this.poller = new Poller("fdnode-poller", activeReaders);
+    } catch (PollException e) {
+      node.close();
+      throw new IOException("cannot start the epoll selector: " + e.getMessage(), e);
+    }
+    this.active = new ActiveDelivery(descriptors, poller, activeReaders,
+        (to, handle, event) -> send(Terms.toErlang(to), encoder.activeEvent(handle, event)),
+        ACTIVE_CHUNK);
     this.dispatcher = new Dispatcher(descriptors, new PathPolicy(config.roots()), encoder,
-        ModeControl.recordOnly(), this::send, new DownOwners(65_536));
+        new ActiveModeControl(active), this::send, new DownOwners(65_536));
     this.workers = new ThreadPoolExecutor(config.workers(), config.workers(), 60, TimeUnit.SECONDS,
         new ArrayBlockingQueue<>(config.queueDepth()), daemons("fdnode-worker"),
         new ThreadPoolExecutor.AbortPolicy());
@@ -229,6 +249,9 @@ public final class Server implements AutoCloseable {
         workers.shutdownNow();
       }
       int open = descriptors.stats().openFds();
+      active.close();
+      poller.close();
+      activeReaders.shutdownNow();
       descriptors.close();
       housekeeping.shutdown();
       housekeeping.awaitTermination(DRAIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
