@@ -37,6 +37,7 @@ public final class Dispatcher {
   private final ModeControl modes;
   private final Sender sender;
   private final DownOwners downOwners;
+  private final Copier copier;
   private final long startedNanos = System.nanoTime();
   // Check-then-act on the controller (set_mode, controlling_process) is made
   // atomic per descriptor by striping on its id.
@@ -50,13 +51,19 @@ public final class Dispatcher {
     this.modes = modes;
     this.sender = sender;
     this.downOwners = downOwners;
+    this.copier = new Copier(descriptors);
     for (int i = 0; i < controlLocks.length; i++) controlLocks[i] = new ReentrantLock();
   }
 
   /** The result term for {@code req}; never throws. */
   public OtpErlangObject execute(OtpErlangPid caller, Request req) {
+    return execute(caller, req, (done, total) -> { });
+  }
+
+  /** As {@link #execute(OtpErlangPid, Request)}; a {@code copy} reports to {@code progress}. */
+  public OtpErlangObject execute(OtpErlangPid caller, Request req, Copier.Progress progress) {
     try {
-      return run(caller, req);
+      return run(caller, req, progress);
     } catch (FdException e) {
       return Terms.error(e.reason());
     } catch (RequestError e) {
@@ -68,7 +75,8 @@ public final class Dispatcher {
     }
   }
 
-  private OtpErlangObject run(OtpErlangPid callerPid, Request req) throws FdException, RequestError {
+  private OtpErlangObject run(OtpErlangPid callerPid, Request req, Copier.Progress progress)
+      throws FdException, RequestError {
     Pid caller = Terms.toPid(callerPid);
     if (req instanceof Request.Ping) {
       return PONG;
@@ -145,6 +153,12 @@ public final class Dispatcher {
       return Terms.ok(encoder.info(descriptors.lookup(i.handle())));
     } else if (req instanceof Request.Stats) {
       return Terms.ok(stats());
+    } else if (req instanceof Request.Copy c) {
+      FdInner src = descriptors.lookup(c.src());
+      FdInner dst = descriptors.lookup(c.dst());
+      long n = copier.copy(src, dst, c.chunk(), progress);
+      LOG.fine(() -> "copied " + n + " byte(s) " + src.id() + " -> " + dst.id() + " for " + callerPid);
+      return Terms.ok(Terms.integer(n));
     } else if (req instanceof Request.Shutdown) {
       return Terms.OK; // the Server acts on it after replying
     }

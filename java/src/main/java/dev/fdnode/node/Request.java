@@ -42,6 +42,9 @@ public sealed interface Request {
 
   record Shutdown() implements Request {}
 
+  /** Copies {@code src} (from its offset to end of input) to {@code dst} in chunks of {@code chunk} bytes. */
+  record Copy(Handle src, Handle dst, int chunk) implements Request {}
+
   int SEEK_SET = 0;
   int SEEK_CUR = 1;
   int SEEK_END = 2;

@@ -108,6 +108,10 @@ public final class RequestDecoder {
         arity(a, 3);
         yield new Request.SetMode(handle(a[1]), mode(a[2]));
       }
+      case "copy" -> {
+        arity(a, 4);
+        yield new Request.Copy(handle(a[1]), handle(a[2]), chunk(a[3]));
+      }
       case "controlling_process" -> {
         arity(a, 3);
         if (!(a[2] instanceof OtpErlangPid p)) throw badarg("controlling_process needs a pid");
@@ -199,6 +203,14 @@ public final class RequestDecoder {
   private static int size(OtpErlangObject o) throws RequestError {
     if (!(o instanceof OtpErlangLong n)) throw badarg("size is not an integer");
     if (n.signum() < 0) throw einval("negative size");
+    if (!n.isLong() || n.longValue() > MAX_READ) return MAX_READ;
+    return (int) n.longValue();
+  }
+
+  /** A copy chunk size: positive; beyond {@link #MAX_READ} is capped. */
+  private static int chunk(OtpErlangObject o) throws RequestError {
+    if (!(o instanceof OtpErlangLong n)) throw badarg("chunk size is not an integer");
+    if (n.signum() <= 0) throw einval("chunk size must be positive");
     if (!n.isLong() || n.longValue() > MAX_READ) return MAX_READ;
     return (int) n.longValue();
   }

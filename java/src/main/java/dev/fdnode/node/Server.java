@@ -64,6 +64,9 @@ public final class Server implements AutoCloseable {
   private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicLong garbage = new AtomicLong();
+  private final java.util.Set<InFlight> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private static final OtpErlangObject PROGRESS = Terms.atom("fdnode_progress");
+  private static final OtpErlangObject UNDEFINED = Terms.atom("undefined");
 
   private Server(Config config) throws IOException {
     this.config = config;
@@ -178,10 +181,51 @@ public final class Server implements AutoCloseable {
       stopAsync();
       return;
     }
+    InFlight call = new InFlight(c.replyTo(), c.ref());
+    inFlight.add(call);
     try {
-      workers.execute(() -> reply(c.replyTo(), c.ref(), dispatcher.execute(c.caller(), c.request())));
+      workers.execute(() -> {
+        OtpErlangObject result = dispatcher.execute(c.caller(), c.request(), progress(c));
+        call.answer(result);
+      });
     } catch (RejectedExecutionException e) {
-      reply(c.replyTo(), c.ref(), Terms.error(isRunning() ? "eagain" : "shutting_down"));
+      call.answer(Terms.error(isRunning() ? "eagain" : "shutting_down"));
+    }
+  }
+
+  /** {@code {fdnode_progress, Ref, Done, Total}} to the reply-to process; Total is undefined if unknown. */
+  private Copier.Progress progress(Envelope.Call c) {
+    return new Copier.Progress() {
+      @Override
+      public void report(long done, long total) {
+        send(c.replyTo(), Terms.tuple(PROGRESS, c.ref(), Terms.integer(done),
+            total < 0 ? UNDEFINED : Terms.integer(total)));
+      }
+
+      @Override
+      public boolean cancelled() {
+        return !isRunning();
+      }
+    };
+  }
+
+  /** A call handed to a worker: answered exactly once, by the worker or by {@link #stop()}. */
+  private final class InFlight {
+    private final OtpErlangPid replyTo;
+    private final OtpErlangObject ref;
+    private final java.util.concurrent.atomic.AtomicBoolean answered =
+        new java.util.concurrent.atomic.AtomicBoolean();
+
+    InFlight(OtpErlangPid replyTo, OtpErlangObject ref) {
+      this.replyTo = replyTo;
+      this.ref = ref;
+    }
+
+    void answer(OtpErlangObject result) {
+      if (answered.compareAndSet(false, true)) {
+        inFlight.remove(this);
+        reply(replyTo, ref, result);
+      }
     }
   }
 
@@ -245,17 +289,28 @@ public final class Server implements AutoCloseable {
       workers.shutdown();
       if (!workers.awaitTermination(DRAIN_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
         LOG.warning(() -> workers.getActiveCount() + " call(s) still running after "
-            + DRAIN_TIMEOUT_MS + " ms; closing anyway");
+            + DRAIN_TIMEOUT_MS + " ms; failing them with shutting_down and closing anyway");
         workers.shutdownNow();
       }
+      // Every call not yet answered (stuck in a blocking read) is failed now.
+      int failed = 0;
+      for (InFlight call : java.util.List.copyOf(inFlight)) {
+        call.answer(Terms.error("shutting_down"));
+        failed++;
+      }
+      int pendingOps = descriptors.stats().pendingRingOps();
       int open = descriptors.stats().openFds();
       active.close();
       poller.close();
       activeReaders.shutdownNow();
-      descriptors.close();
+      descriptors.close(); // completes or cancels every pending ring op, closes every descriptor
       housekeeping.shutdown();
       housekeeping.awaitTermination(DRAIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-      LOG.info(() -> "stopped; closed " + open + " descriptor(s)");
+      int left = descriptors.stats().openFds();
+      int calls = failed;
+      LOG.info(() -> "stopped; closed " + open + " descriptor(s), " + left + " left open; "
+          + pendingOps + " pending ring op(s) completed or cancelled; " + calls
+          + " unfinished call(s) failed with shutting_down");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
