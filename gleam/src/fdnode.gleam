@@ -225,9 +225,26 @@ pub type FdInfo {
   )
 }
 
-/// Counters of a Java node.
+/// Counters of a Java node (see `stats`).
 pub type Stats {
-  Stats(open_fds: Int)
+  Stats(
+    /// Descriptors open now.
+    open_fds: Int,
+    /// Open descriptors per owner BEAM node name.
+    fds_by_node: List(#(String, Int)),
+    /// Asynchronous operations (`close_async`) not yet completed.
+    pending_ring_ops: Int,
+    /// Bytes read since the node started (reads, active delivery, copies).
+    bytes_read: Int,
+    /// Bytes written since the node started.
+    bytes_written: Int,
+    /// Descriptors in an active mode.
+    active_fds: Int,
+    /// Milliseconds since the node started.
+    uptime_ms: Int,
+    /// JVM heap in use, in bytes (0 when the node does not measure it).
+    heap_used: Int,
+  )
 }
 
 /// A message delivered to the controlling process (active modes) or to the
@@ -349,6 +366,24 @@ pub fn start(options: StartOptions) -> Result(Node, StartError)
 /// `Error(Nil)` if this BEAM node did not start it.
 @external(erlang, "fdnode_gleam_ffi", "stop")
 pub fn stop(node: Node) -> Result(Nil, Nil)
+
+/// Asks a Java node (started by `start` or run by an operator) to stop: it
+/// answers, then takes no new calls (`ShuttingDown`), finishes or fails the
+/// calls in flight, closes every descriptor and exits with status 0.
+@external(erlang, "fdnode_gleam_ffi", "shutdown")
+pub fn shutdown(node: Node) -> Result(Nil, FdError)
+
+/// How the JVM of a node started by `start` ended.
+pub type Exit {
+  Exit(status: Int, output: List(String))
+}
+
+/// Waits up to `timeout` ms until the JVM of a node started by `start` exits
+/// (after `shutdown`, a signal, or a crash) and returns its exit status and
+/// its last lines of output (the node logs to standard error).
+/// `Error(Nil)` on timeout or for a node this BEAM did not start.
+@external(erlang, "fdnode_gleam_ffi", "await_exit")
+pub fn await_exit(node: Node, within timeout: Int) -> Result(Exit, Nil)
 
 /// Connects to a running Java node (for example one run by an operator) and
 /// checks that it answers.
@@ -513,9 +548,35 @@ pub fn controlling_process(fd: Fd, to pid: Pid) -> Result(Nil, FdError)
 @external(erlang, "fdnode_gleam_ffi", "info")
 pub fn info(fd: Fd) -> Result(FdInfo, FdError)
 
-/// Counters of a Java node.
+/// Counters of a Java node: open descriptors (in total and per owner node),
+/// pending asynchronous operations, bytes read and written, descriptors in an
+/// active mode, uptime.
 @external(erlang, "fdnode_gleam_ffi", "stats")
 pub fn stats(of node: Node) -> Result(Stats, FdError)
+
+@external(erlang, "fdnode_gleam_ffi", "copy")
+fn do_copy(
+  src: Fd,
+  dst: Fd,
+  chunk: Int,
+  on_progress: fn(Int, Int) -> Nil,
+  timeout: Int,
+) -> Result(Int, FdError)
+
+/// Copies `from` (from its offset to end of input) into `to`, `chunk` bytes
+/// at a time, on the Java node; both offsets advance. After every chunk the
+/// calling process runs `on_progress(bytes_done, bytes_total)`, where
+/// `bytes_total` is what the source had left when the copy began, or -1 for
+/// a pipe or FIFO. Returns the number of bytes copied. The default timeout
+/// bounds the wait for each chunk, not the whole copy.
+pub fn copy(
+  from src: Fd,
+  to dst: Fd,
+  chunk chunk: Int,
+  on_progress on_progress: fn(Int, Int) -> Nil,
+) -> Result(Int, FdError) {
+  do_copy(src, dst, chunk, on_progress, default_timeout())
+}
 
 /// Waits up to `timeout` ms for one fdnode message (active delivery or a
 /// completion) in the calling process's mailbox. Other messages are left

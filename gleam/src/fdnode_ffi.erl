@@ -40,14 +40,15 @@
 -module(fdnode_ffi).
 
 %% Lifecycle
--export([start/0, start/1, stop/1, stop/2, connect/1, connect/2, os_pid/1,
-         output/1, ping/1, ping/2]).
+-export([start/0, start/1, start_link/1, child_spec/1, stop/1, stop/2, connect/1,
+         connect/2, os_pid/1, output/1, ping/1, ping/2, shutdown/1, shutdown/2,
+         await_exit/2]).
 %% Descriptor calls
 -export([open/3, open/4, close/1, close/2, close_async/1, close_async/2,
          read/2, read/3, write/2, write/3, pread/3, pread/4, pwrite/3, pwrite/4,
          position/2, position/3, sync/1, sync/2, set_mode/2, set_mode/3,
          controlling_process/2, controlling_process/3, info/1, info/2,
-         pipe/1, pipe/2, stats/1, stats/2]).
+         pipe/1, pipe/2, stats/1, stats/2, copy/3, copy/4]).
 %% Building blocks
 -export([call/2, call/3, is_handle/1, handle_node/1, default_timeout/0,
          ensure_watcher/0, watch/2]).
@@ -114,6 +115,51 @@ start(Opts) when is_map(Opts) ->
         {error, _} = E ->
             E
     end.
+
+%% @doc For a supervisor: starts a Java node like {@link start/1} and returns
+%% `{ok, LauncherPid}', the launcher linked to the caller (the supervisor).
+%% When the supervisor stops the child, the launcher closes the JVM's stdin
+%% and waits until the node has gone (killing the JVM after 10 s). Give a
+%% `name' so a restarted node keeps it. The `link' option is ignored.
+-spec start_link(map() | proplists:proplist()) -> {ok, pid()} | {error, term()}.
+start_link(Opts) when is_list(Opts) ->
+    start_link(maps:from_list(proplists:unfold(Opts)));
+start_link(Opts) when is_map(Opts) ->
+    case start(Opts#{link => true}) of
+        {ok, Node} -> {ok, fdnode_launcher:whereis_node(Node)};
+        {error, _} = E -> E
+    end.
+
+%% @doc A supervisor child spec for {@link start_link/1}: id `{fdnode, Name}',
+%% permanent, 15 s shutdown (the launcher waits up to 10 s for the JVM).
+-spec child_spec(map() | proplists:proplist()) -> supervisor:child_spec().
+child_spec(Opts) when is_list(Opts) ->
+    child_spec(maps:from_list(proplists:unfold(Opts)));
+child_spec(Opts) when is_map(Opts) ->
+    #{id => {fdnode, maps:get(name, Opts, undefined)},
+      start => {?MODULE, start_link, [Opts]},
+      restart => permanent,
+      shutdown => 15000,
+      type => worker,
+      modules => [?MODULE, fdnode_launcher]}.
+
+%% @equiv shutdown(Node, default_timeout())
+shutdown(Node) -> shutdown(Node, default_timeout()).
+
+%% @doc Asks a Java node (started here or operator-run) to stop: it answers
+%% `ok', then takes no new calls, finishes or fails the calls in flight, closes
+%% every descriptor and exits with status 0.
+-spec shutdown(node(), timeout()) -> ok | {error, reason()}.
+shutdown(Node, Timeout) when is_atom(Node) -> call(Node, {shutdown}, Timeout);
+shutdown(_, _) -> {error, badarg}.
+
+%% @doc Waits until the JVM of a node started by {@link start/1} exits:
+%% `{ok, ExitStatus, LastOutputLines}'; `{error, timeout}', or
+%% `{error, not_started}' for a node this BEAM did not start (or that is gone).
+-spec await_exit(node(), timeout()) ->
+          {ok, integer(), [binary()]} | {error, timeout | not_started | no_status}.
+await_exit(Node, Timeout) ->
+    fdnode_launcher:await_exit(Node, Timeout).
 
 launch_options(Opts) ->
     Get = fun(K, Env) ->
@@ -360,6 +406,70 @@ stats(Node) -> stats(Node, default_timeout()).
 stats(Node, Timeout) when is_atom(Node) -> call(Node, {stats}, Timeout);
 stats(_, _) -> {error, badarg}.
 
+%% @equiv copy(Src, Dst, Opts, default_timeout())
+copy(Src, Dst, Opts) -> copy(Src, Dst, Opts, default_timeout()).
+
+%% @doc Copies `Src' from its offset to end of input into `Dst' (both
+%% handles of the same Java node; both offsets advance) and returns
+%% `{ok, BytesCopied}'. Options (map): `chunk' (bytes per read/write, default
+%% 65536, at most 8 MiB), `on_progress' (`fun(Done, Total)', called after
+%% every chunk in the caller's process; `Total' is `undefined' for a pipe).
+%% `Timeout' bounds the time without progress, not the whole copy.
+-spec copy(handle(), handle(), map(), timeout()) -> {ok, non_neg_integer()} | {error, reason()}.
+copy(Src, Dst, Opts, Timeout) when is_map(Opts) ->
+    Chunk = maps:get(chunk, Opts, 65536),
+    OnProgress = maps:get(on_progress, Opts, fun(_, _) -> ok end),
+    case {is_handle(Src), is_handle(Dst), is_integer(Chunk), is_function(OnProgress, 2)} of
+        {true, true, true, true} ->
+            call_with_progress(element(2, Src), {copy, Src, Dst, Chunk}, Timeout, OnProgress);
+        _ ->
+            {error, badarg}
+    end;
+copy(_, _, _, _) ->
+    {error, badarg}.
+
+%% A call whose Java side sends `{fdnode_progress, Ref, Done, Total}' to the
+%% proxy, which forwards them while attached. `Timeout' restarts on each.
+call_with_progress(Node, Request, Timeout, OnProgress) ->
+    Caller = self(),
+    Ref = make_ref(),
+    {Proxy, MRef} = spawn_monitor(?MODULE, proxy_init, [Node, Ref, Caller, Request]),
+    progress_wait(Proxy, MRef, Ref, Timeout, OnProgress).
+
+progress_wait(Proxy, MRef, Ref, Timeout, OnProgress) ->
+    receive
+        {fdnode_progress, Ref, Done, Total} ->
+            OnProgress(Done, Total),
+            progress_wait(Proxy, MRef, Ref, Timeout, OnProgress);
+        {Ref, Result} ->
+            erlang:demonitor(MRef, [flush]),
+            Result;
+        {'DOWN', MRef, process, Proxy, _} ->
+            {error, nodedown}
+    after Timeout ->
+        Proxy ! {abandon, Ref},
+        receive
+            {Ref, Result} ->
+                erlang:demonitor(MRef, [flush]),
+                flush_progress(Ref),
+                Result;
+            {abandoned, Ref} ->
+                erlang:demonitor(MRef, [flush]),
+                flush_progress(Ref),
+                {error, timeout};
+            {'DOWN', MRef, process, Proxy, _} ->
+                flush_progress(Ref),
+                {error, timeout}
+        end
+    end.
+
+flush_progress(Ref) ->
+    receive
+        {fdnode_progress, Ref, _, _} -> flush_progress(Ref)
+    after 0 ->
+        ok
+    end.
+
 %% ================================================================ building blocks
 
 %% @doc True for a term of handle shape `{fdnode_fd, Node, Id, Token}'.
@@ -422,6 +532,9 @@ call(Node, Request, Timeout) when is_atom(Node) ->
     receive
         {Ref, Result} ->
             erlang:demonitor(MRef, [flush]),
+            %% A raw `copy' call: its progress messages arrived before the
+            %% result (same proxy, in order); nobody asked for them.
+            is_tuple(Request) andalso element(1, Request) =:= copy andalso flush_progress(Ref),
             Result;
         {'DOWN', MRef, process, Proxy, _} ->
             %% The proxy only dies like this if killed from outside.
@@ -466,6 +579,9 @@ proxy_wait(Node, Ref, Caller, Request, CMon, NMon, Attached) ->
                 detached ->
                     undo(Node, Caller, Request, Result)
             end;
+        {fdnode_progress, Ref, _, _} = Progress ->
+            Attached =:= attached andalso (Caller ! Progress),
+            proxy_wait(Node, Ref, Caller, Request, CMon, NMon, Attached);
         {'DOWN', NMon, process, _, _} ->
             Attached =:= attached andalso (Caller ! {Ref, {error, nodedown}}),
             ok;

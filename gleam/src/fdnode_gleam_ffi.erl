@@ -7,6 +7,7 @@
 %% (`Unknown(s)' = `{unknown, S}'), `String' = binary.
 -module(fdnode_gleam_ffi).
 
+-export([shutdown/1, await_exit/2, copy/5]).
 -export([start/1, stop/1, connect/1, os_pid/1, node_from_string/1, node_to_string/1,
          open/4, pipe/1, close/2, close_async/1, read/3, write/3, pread/4, pwrite/4,
          position/2, sync/2, set_mode/2, controlling_process/2, info/1, stats/1,
@@ -108,12 +109,35 @@ info(Fd) ->
             value(Other)
     end.
 
-%% Stats(open_fds)
+%% Stats(open_fds, fds_by_node, pending_ring_ops, bytes_read, bytes_written,
+%%       active_fds, uptime_ms, heap_used)
 stats(Node) ->
     case fdnode_ffi:stats(Node) of
-        {ok, #{} = M} -> {ok, {stats, maps:get(open_fds, M, 0)}};
+        {ok, #{} = M} ->
+            ByNode = [{atom_to_binary(N, utf8), C}
+                      || {N, C} <- lists:sort(maps:to_list(maps:get(fds_by_node, M, #{})))],
+            {ok, {stats, maps:get(open_fds, M, 0), ByNode, maps:get(pending_ring_ops, M, 0),
+                  maps:get(bytes_read, M, 0), maps:get(bytes_written, M, 0),
+                  maps:get(active_fds, M, 0), maps:get(uptime_ms, M, 0),
+                  maps:get(heap_used, M, 0)}};
         Other -> value(Other)
     end.
+
+shutdown(Node) -> unit(fdnode_ffi:shutdown(Node)).
+
+%% Exit(status, output)
+await_exit(Node, Timeout) ->
+    case fdnode_ffi:await_exit(Node, Timeout) of
+        {ok, Status, Lines} -> {ok, {exit, Status, Lines}};
+        {error, _} -> {error, nil}
+    end.
+
+%% on_progress gets -1 for an unknown total.
+copy(Src, Dst, Chunk, OnProgress, Timeout) ->
+    Report = fun(Done, undefined) -> OnProgress(Done, -1);
+                (Done, Total) -> OnProgress(Done, Total)
+             end,
+    value(fdnode_ffi:copy(Src, Dst, #{chunk => Chunk, on_progress => Report}, Timeout)).
 
 fd_node(Fd) ->
     {ok, Node} = fdnode_ffi:handle_node(Fd),

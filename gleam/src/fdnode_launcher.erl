@@ -10,7 +10,7 @@
 -module(fdnode_launcher).
 -behaviour(gen_server).
 
--export([start/1, stop/2, whereis_node/1, os_pid/1, output/1]).
+-export([start/1, stop/2, whereis_node/1, os_pid/1, output/1, await_exit/2]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
 
 -define(KEEP_LINES, 200).
@@ -22,7 +22,8 @@
     lines = [] :: [binary()],          % most recent first, at most ?KEEP_LINES
     partial = <<>> :: binary(),
     log = false :: boolean(),
-    stopping = [] :: [gen_server:from()]
+    stopping = [] :: [gen_server:from()],
+    exit_waiters = [] :: [gen_server:from()]
 }).
 
 %% @doc Starts a launcher (not linked) and waits for `fdnode ready <node>'.
@@ -84,6 +85,22 @@ call_launcher(Node, Req) ->
             try
                 gen_server:call(Pid, Req, infinity)
             catch
+                exit:_ -> {error, not_started}
+            end
+    end.
+
+%% @doc Waits until the JVM for `Node' exits: `{ok, Status, LastLines}'.
+-spec await_exit(node(), timeout()) ->
+          {ok, integer(), [binary()]} | {error, timeout | not_started | no_status}.
+await_exit(Node, Timeout) ->
+    case whereis_node(Node) of
+        undefined ->
+            {error, not_started};
+        Pid ->
+            try
+                gen_server:call(Pid, await_exit, Timeout)
+            catch
+                exit:{timeout, _} -> {error, timeout};
                 exit:_ -> {error, not_started}
             end
     end.
@@ -179,6 +196,8 @@ handle_call({stop, Timeout}, From, #st{port = Port, node = Node} = St) ->
             catch port_close(Port),
             {noreply, St#st{stopping = [{From, TRef} | St#st.stopping]}}
     end;
+handle_call(await_exit, From, St) ->
+    {noreply, St#st{exit_waiters = [From | St#st.exit_waiters]}};
 handle_call(_, _From, St) ->
     {reply, {error, badarg}, St}.
 
@@ -187,14 +206,17 @@ handle_cast(_, St) ->
 
 handle_info({Port, {data, Data}}, #st{port = Port} = St) ->
     {noreply, add_output(Data, St)};
-handle_info({Port, {exit_status, Status}}, #st{port = Port} = St) ->
+handle_info({Port, {exit_status, Status}}, #st{port = Port} = St0) ->
+    St = drain(St0),
     case St#st.stopping of
-        [] ->
+        [] when Status =/= 0 ->
             logger:warning("fdnode: Java node ~p exited with status ~p; last output:~n~ts",
                            [St#st.node, Status, output_text(St)]);
         _ ->
             ok
     end,
+    Lines = lists:reverse(St#st.lines),
+    [gen_server:reply(W, {ok, Status, Lines}) || W <- St#st.exit_waiters],
     %% `normal', so a process linked to the launcher survives a JVM crash.
     reply_stopping(St),
     {stop, normal, St#st{port = undefined}};
@@ -217,16 +239,36 @@ handle_info({'EXIT', _From, Reason}, St) ->
 handle_info(_, St) ->
     {noreply, St}.
 
-terminate(_Reason, #st{port = Port}) when is_port(Port) ->
-    catch port_close(Port),
+terminate(_Reason, #st{port = Port, node = Node} = St) when is_port(Port) ->
+    %% Stopped by a supervisor or by the death of the linked caller: close the
+    %% JVM's stdin and wait (at most 10 s, then kill) until its node has gone,
+    %% so that a restarted launcher can take the same node name.
+    case erlang:port_info(Port) of
+        undefined ->
+            ok;
+        _ when is_atom(Node), Node =/= undefined ->
+            erlang:monitor_node(Node, true),
+            catch port_close(Port),
+            receive
+                {nodedown, Node} -> ok
+            after 10000 ->
+                kill_jvm(St)
+            end,
+            reply_stopping(St);
+        _ ->
+            catch port_close(Port),
+            reply_stopping(St)
+    end,
     ok;
 terminate(_, _) ->
     ok.
 
 %% ---------------------------------------------------------------- helpers
 
-reply_stopping(#st{stopping = Waiting}) ->
+reply_stopping(#st{stopping = Waiting, exit_waiters = ExitWaiters}) ->
     [begin erlang:cancel_timer(T), gen_server:reply(From, ok) end || {From, T} <- Waiting],
+    %% Stopped by closing the port: the exit status is not seen.
+    [gen_server:reply(W, {error, no_status}) || W <- ExitWaiters],
     ok.
 
 kill_jvm(#st{os_pid = OsPid, port = Port}) ->
