@@ -101,6 +101,30 @@ public final class Descriptors implements AutoCloseable {
         }
     }
 
+    /** Creates a raw descriptor (for example a connected socket); throws on failure. */
+    @FunctionalInterface
+    public interface FdSource {
+        int create() throws FdException;
+    }
+
+    /**
+     * Registers a descriptor made by {@code source} (a socket, say) like
+     * {@link #open}: the slot is reserved first (emfile), the caller owns it.
+     */
+    public Opened openWith(FdSource source, Pid owner) throws FdException {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(owner, "owner");
+        reserveSlots(1);
+        int fd;
+        try {
+            fd = source.create();
+        } catch (FdException | RuntimeException e) {
+            openCount.addAndGet(-1);
+            throw e;
+        }
+        return adopt(fd, owner, false);
+    }
+
     /** Wraps a fresh descriptor (slot already reserved); closes it if that fails. */
     private Opened adopt(int fd, Pid owner, boolean append) throws FdException {
         FileType type;

@@ -10,6 +10,7 @@ import dev.fdnode.core.FdInner;
 import dev.fdnode.core.Opened;
 import dev.fdnode.core.Pid;
 import dev.fdnode.core.ReceiveMode;
+import dev.fdnode.net.Sockets;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -37,6 +38,7 @@ public final class Dispatcher {
   private final ModeControl modes;
   private final Sender sender;
   private final DownOwners downOwners;
+  private final Sockets sockets = new Sockets();
   private final Copier copier;
   private final long startedNanos = System.nanoTime();
   // Check-then-act on the controller (set_mode, controlling_process) is made
@@ -90,6 +92,11 @@ public final class Dispatcher {
       Opened[] ends = descriptors.pipe(caller);
       closeIfOwnerDown(caller, ends);
       return Terms.ok(Terms.tuple(encoder.handle(ends[0].handle()), encoder.handle(ends[1].handle())));
+    } else if (req instanceof Request.TcpConnect t) {
+      Opened opened = descriptors.openWith(() -> sockets.connect(t.host(), t.port(), t.timeoutMs()), caller);
+      closeIfOwnerDown(caller, opened);
+      LOG.fine(() -> "tcp_connect " + t.host() + ":" + t.port() + " -> " + opened.handle().id());
+      return Terms.ok(encoder.handle(opened.handle()));
     } else if (req instanceof Request.Close c) {
       FdInner f = descriptors.lookup(c.handle());
       descriptors.close(f);
@@ -151,8 +158,8 @@ public final class Dispatcher {
       return Terms.OK;
     } else if (req instanceof Request.Info i) {
       return Terms.ok(encoder.info(descriptors.lookup(i.handle())));
-    } else if (req instanceof Request.Stats) {
-      return Terms.ok(stats());
+    } else if (req instanceof Request.Stats st) {
+      return Terms.ok(stats(st.gc()));
     } else if (req instanceof Request.Copy c) {
       FdInner src = descriptors.lookup(c.src());
       FdInner dst = descriptors.lookup(c.dst());
@@ -203,10 +210,12 @@ public final class Dispatcher {
     return descriptors.closeAllFromNode(node);
   }
 
-  private OtpErlangObject stats() {
+  private OtpErlangObject stats(boolean gc) {
     long uptimeMs = (System.nanoTime() - startedNanos) / 1_000_000L;
     dev.fdnode.core.Stats s = descriptors.stats();
+    if (gc) System.gc(); // a full collection (G1 default): heap_used is then what is retained
+    Runtime rt = Runtime.getRuntime();
     return encoder.stats(new ReplyEncoder.StatsView(s.openFds(), s.fdsByNode(), s.pendingRingOps(),
-        s.bytesRead(), s.bytesWritten(), s.activeModeFds(), uptimeMs));
+        s.bytesRead(), s.bytesWritten(), s.activeModeFds(), uptimeMs, rt.totalMemory() - rt.freeMemory()));
   }
 }

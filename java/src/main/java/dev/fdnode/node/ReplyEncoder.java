@@ -66,9 +66,15 @@ public final class ReplyEncoder {
 
   /** What {@code {stats}} reports. */
   public record StatsView(int openFds, Map<String, Integer> fdsByNode, int pendingRingOps,
-      long bytesRead, long bytesWritten, int activeFds, long uptimeMs) {
+      long bytesRead, long bytesWritten, int activeFds, long uptimeMs, long heapUsed) {
     public StatsView {
       fdsByNode = Map.copyOf(fdsByNode);
+    }
+
+    /** Without a heap measurement ({@code heap_used} 0). */
+    public StatsView(int openFds, Map<String, Integer> fdsByNode, int pendingRingOps,
+        long bytesRead, long bytesWritten, int activeFds, long uptimeMs) {
+      this(openFds, fdsByNode, pendingRingOps, bytesRead, bytesWritten, activeFds, uptimeMs, 0);
     }
   }
 
@@ -84,6 +90,7 @@ public final class ReplyEncoder {
     m.put(Terms.atom("bytes_written"), Terms.integer(s.bytesWritten()));
     m.put(Terms.atom("active_fds"), Terms.integer(s.activeFds()));
     m.put(Terms.atom("uptime_ms"), Terms.integer(s.uptimeMs()));
+    m.put(Terms.atom("heap_used"), Terms.integer(s.heapUsed()));
     return m;
   }
 }

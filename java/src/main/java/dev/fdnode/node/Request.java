@@ -15,6 +15,9 @@ public sealed interface Request {
 
   record Pipe() implements Request {}
 
+  /** {@code {tcp_connect, Host, Port, TimeoutMs}}: a connected TCP socket, owned by the caller. */
+  record TcpConnect(String host, int port, long timeoutMs) implements Request {}
+
   record Close(Handle handle) implements Request {}
 
   record CloseAsync(Handle handle) implements Request {}
@@ -38,7 +41,12 @@ public sealed interface Request {
 
   record Info(Handle handle) implements Request {}
 
-  record Stats() implements Request {}
+  /** {@code gc}: run a full GC first, so {@code heap_used} is what is retained. */
+  record Stats(boolean gc) implements Request {
+    public Stats() {
+      this(false);
+    }
+  }
 
   record Shutdown() implements Request {}
 

@@ -72,9 +72,18 @@ public final class RequestDecoder {
     if (op == null) throw badarg("request tag is not an atom");
     OtpErlangObject[] a = t.elements();
     return switch (op) {
-      case "ping", "pipe", "stats", "shutdown" -> {
+      case "ping", "pipe", "shutdown" -> {
         arity(a, 1);
         yield nullary(op);
+      }
+      case "stats" -> {
+        if (a.length == 1) yield new Request.Stats(false);
+        arity(a, 2);
+        yield new Request.Stats(statsOptions(a[1]));
+      }
+      case "tcp_connect" -> {
+        arity(a, 4);
+        yield new Request.TcpConnect(host(a[1]), port(a[2]), timeoutMs(a[3]));
       }
       case "open" -> {
         arity(a, 3);
@@ -129,6 +138,45 @@ public final class RequestDecoder {
       case "shutdown" -> new Request.Shutdown();
       default -> throw badarg("unknown request " + op);
     };
+  }
+
+  /** {@code [gc]} or {@code []}: whether to collect garbage before measuring the heap. */
+  private static boolean statsOptions(OtpErlangObject o) throws RequestError {
+    if (!(o instanceof OtpErlangList list) || list.getLastTail() != null) {
+      throw badarg("stats options are not a proper list");
+    }
+    boolean gc = false;
+    for (OtpErlangObject e : list.elements()) {
+      if (!"gc".equals(Terms.atomName(e))) throw badarg("unknown stats option " + e);
+      gc = true;
+    }
+    return gc;
+  }
+
+  /** A host name or address literal: a non-empty UTF-8 binary without NUL. */
+  private static String host(OtpErlangObject o) throws RequestError {
+    if (!(o instanceof OtpErlangBinary b)) throw badarg("host is not a binary");
+    byte[] bytes = b.binaryValue();
+    if (bytes.length == 0 || bytes.length > 255) throw einval("host name length");
+    for (byte x : bytes) {
+      if (x == 0) throw einval("NUL byte in host");
+    }
+    String s = Terms.utf8(bytes);
+    if (s == null) throw einval("host is not UTF-8");
+    return s;
+  }
+
+  private static int port(OtpErlangObject o) throws RequestError {
+    if (!(o instanceof OtpErlangLong n)) throw badarg("port is not an integer");
+    if (!n.isLong() || n.longValue() < 1 || n.longValue() > 65535) throw einval("port out of range");
+    return (int) n.longValue();
+  }
+
+  /** Milliseconds, non-negative; very large values are capped at a day. */
+  private static long timeoutMs(OtpErlangObject o) throws RequestError {
+    if (!(o instanceof OtpErlangLong n)) throw badarg("timeout is not an integer");
+    if (n.signum() < 0) throw einval("negative timeout");
+    return !n.isLong() ? 86_400_000L : Math.min(n.longValue(), 86_400_000L);
   }
 
   private Handle handle1(OtpErlangObject[] a) throws RequestError {
