@@ -91,6 +91,18 @@ pub type FdError {
   Eoverflow
   /// Operation not permitted.
   Eperm
+  /// Connection refused (nobody listens on that port).
+  Econnrefused
+  /// Connection reset by the peer.
+  Econnreset
+  /// Connection timed out.
+  Etimedout
+  /// No route to host.
+  Ehostunreach
+  /// Network is unreachable.
+  Enetunreach
+  /// The host name does not resolve.
+  Nxdomain
   /// Broken pipe.
   Epipe
   /// Read-only file system.
@@ -148,6 +160,12 @@ pub fn describe_error(error: FdError) -> String {
     Enxio -> "No such device or address"
     Eoverflow -> "Value too large for defined data type"
     Eperm -> "Operation not permitted"
+    Econnrefused -> "Connection refused"
+    Econnreset -> "Connection reset by peer"
+    Etimedout -> "Connection timed out"
+    Ehostunreach -> "No route to host"
+    Enetunreach -> "Network is unreachable"
+    Nxdomain -> "Host name does not resolve"
     Epipe -> "Broken pipe"
     Erofs -> "Read-only file system"
     Espipe -> "Illegal seek"
@@ -583,3 +601,133 @@ pub fn copy(
 /// alone. `Error(Nil)` if none arrives in time.
 @external(erlang, "fdnode_gleam_ffi", "receive_message")
 pub fn receive_message(within timeout: Int) -> Result(Message, Nil)
+
+// ---------------------------------------------------------------- active delivery
+
+/// What active delivery tells the controlling process about one descriptor;
+/// `receive` returns them. (The names differ from `Data`/`Eof` of `Read` and
+/// `Passive` of `Mode` because Gleam constructors share one namespace.)
+///
+/// On the wire (docs/protocol.md, "Active delivery") these are plain Erlang
+/// messages to the controlling process, `Fd` being the handle tuple
+/// `{fdnode_fd, Node, Id, Token}`:
+///
+/// | Event | Erlang message |
+/// |---|---|
+/// | `Chunk(data)` | `{fdnode, Fd, Data :: binary()}` |
+/// | `EndOfInput` | `{fdnode_closed, Fd}` |
+/// | `ReadError(e)` | `{fdnode_error, Fd, Reason :: atom()}` |
+/// | `NowPassive` | `{fdnode_passive, Fd}` |
+///
+/// With gleam_erlang, a selector for them can be written without this module
+/// taking part, e.g.
+/// `process.new_selector() |> process.selecting_record3(atom.create_from_string("fdnode"), fn(fd, data) { ... })`
+/// plus `selecting_record2` for `fdnode_closed`/`fdnode_passive` and
+/// `selecting_record3` for `fdnode_error` (decode the dynamic `Fd` by
+/// comparing it with your `Fd`, e.g. via an identity external to
+/// `Dynamic`). Messages arrive in read order, and each one goes to exactly
+/// one process: the controlling process when it was read.
+pub type Event {
+  /// A chunk of input, in order.
+  Chunk(BitArray)
+  /// End of input; nothing follows.
+  EndOfInput
+  /// A read failed (for example `Econnreset`); nothing follows.
+  ReadError(FdError)
+  /// `ActiveOnce` delivered its chunk: the descriptor is `Passive` again.
+  NowPassive
+}
+
+/// Waits up to `timeout` ms for the next active-delivery message about `fd`
+/// only (messages about other descriptors, and other messages, stay in the
+/// mailbox). `Error(Timeout)` if none arrives in time. The caller must be
+/// the controlling process of `fd` in `Active` or `ActiveOnce` mode to get any.
+@external(erlang, "fdnode_active_ffi", "receive_event")
+pub fn receive(fd: Fd, within timeout: Int) -> Result(Event, FdError)
+
+/// Reads `fd` (in `Passive` mode) to the end of input, `chunk` bytes per
+/// read, and returns everything. Each read waits at most the default timeout
+/// for data (so a FIFO writer that pauses longer gives `Error(Timeout)`).
+pub fn read_all(fd: Fd, chunk size: Int) -> Result(BitArray, FdError) {
+  read_all_within(fd, chunk: size, within: default_timeout())
+}
+
+/// `read_all` where each read waits at most `timeout` ms.
+pub fn read_all_within(
+  fd: Fd,
+  chunk size: Int,
+  within timeout: Int,
+) -> Result(BitArray, FdError) {
+  read_all_loop(fd, size, timeout, <<>>)
+}
+
+fn read_all_loop(
+  fd: Fd,
+  size: Int,
+  timeout: Int,
+  acc: BitArray,
+) -> Result(BitArray, FdError) {
+  case do_read(fd, size, timeout) {
+    Ok(Data(data)) -> read_all_loop(fd, size, timeout, <<acc:bits, data:bits>>)
+    Ok(Eof) -> Ok(acc)
+    Error(e) -> Error(e)
+  }
+}
+
+/// Folds over `fd`'s input to the end, one chunk at a time, with back-pressure:
+/// the descriptor is set to `ActiveOnce`, and only after `with` has consumed a
+/// chunk is the next one asked for, so neither the Java node nor this
+/// process's mailbox holds more than one chunk. Each wait for a chunk lasts
+/// at most `timeout` ms. The caller must be the controlling process. Returns
+/// the final accumulator at end of input; a read error or a timeout ends the
+/// fold with that error (the chunks folded so far are lost with `acc`).
+pub fn fold_active(
+  fd: Fd,
+  from initial: acc,
+  with fun: fn(acc, BitArray) -> acc,
+  within timeout: Int,
+) -> Result(acc, FdError) {
+  case set_mode(fd, ActiveOnce) {
+    Ok(Nil) -> fold_active_loop(fd, initial, fun, timeout)
+    Error(e) -> Error(e)
+  }
+}
+
+fn fold_active_loop(
+  fd: Fd,
+  acc: acc,
+  fun: fn(acc, BitArray) -> acc,
+  timeout: Int,
+) -> Result(acc, FdError) {
+  case receive(fd, within: timeout) {
+    Ok(Chunk(data)) -> fold_active_loop(fd, fun(acc, data), fun, timeout)
+    Ok(NowPassive) ->
+      case set_mode(fd, ActiveOnce) {
+        Ok(Nil) -> fold_active_loop(fd, acc, fun, timeout)
+        Error(e) -> Error(e)
+      }
+    Ok(EndOfInput) -> Ok(acc)
+    Ok(ReadError(e)) -> Error(e)
+    Error(e) -> Error(e)
+  }
+}
+
+/// Connects a TCP socket on the Java node to `host` (a name, an IPv4 or an
+/// IPv6 literal) and `port`. The calling process owns it and is its
+/// controlling process; read, write, `set_mode` and `close` work on it as on
+/// any descriptor. The connect gives up after `timeout` ms (`Etimedout`);
+/// other failures: `Econnrefused`, `Enetunreach`, `Ehostunreach`, `Nxdomain`,
+/// `Einval` (port outside 1..65535).
+@external(erlang, "fdnode_active_ffi", "tcp_connect")
+pub fn tcp_connect(
+  on node: Node,
+  host host: String,
+  port port: Int,
+  within timeout: Int,
+) -> Result(Fd, FdError)
+
+/// Bytes of JVM heap the Java node uses; with `after_gc` it runs a full
+/// garbage collection first, so the number is what it really retains (used
+/// to check that a slow receiver does not make the node buffer).
+@external(erlang, "fdnode_active_ffi", "heap_used")
+pub fn heap_used(of node: Node, after_gc collect: Bool) -> Result(Int, FdError)

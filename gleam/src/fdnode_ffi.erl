@@ -49,6 +49,8 @@
          position/2, position/3, sync/1, sync/2, set_mode/2, set_mode/3,
          controlling_process/2, controlling_process/3, info/1, info/2,
          pipe/1, pipe/2, stats/1, stats/2, copy/3, copy/4]).
+%% Sockets and heap statistics (active delivery work)
+-export([tcp_connect/3, tcp_connect/4, stats_with/3]).
 %% Building blocks
 -export([call/2, call/3, is_handle/1, handle_node/1, default_timeout/0,
          ensure_watcher/0, watch/2]).
@@ -297,6 +299,26 @@ pipe(Node) -> pipe(Node, default_timeout()).
 pipe(Node, Timeout) when is_atom(Node) -> call(Node, {pipe}, Timeout);
 pipe(_, _) -> {error, badarg}.
 
+%% @equiv tcp_connect(Node, Host, Port, default_timeout())
+tcp_connect(Node, Host, Port) -> tcp_connect(Node, Host, Port, default_timeout()).
+
+%% @doc Connects a TCP socket on `Node' to `Host' (chardata: a name or an IPv4
+%% or IPv6 literal) and `Port': `{ok, Handle}', owned and controlled by the
+%% caller, usable with read/write/set_mode/close like any descriptor. The
+%% connect itself gives up after `Timeout' ms (`{error, etimedout}'); the call
+%% waits a little longer for that answer. Other errors: `econnrefused',
+%% `enetunreach', `ehostunreach', `nxdomain', `einval' (port not in 1..65535).
+-spec tcp_connect(node(), unicode:chardata(), 1..65535, non_neg_integer()) ->
+          {ok, handle()} | {error, reason()}.
+tcp_connect(Node, Host, Port, Timeout)
+  when is_atom(Node), is_integer(Port), is_integer(Timeout), Timeout >= 0 ->
+    case to_binary_path(Host) of
+        {ok, Bin} -> call(Node, {tcp_connect, Bin, Port, Timeout}, Timeout + 2000);
+        error -> {error, badarg}
+    end;
+tcp_connect(_, _, _, _) ->
+    {error, badarg}.
+
 %% @equiv close(Fd, default_timeout())
 close(Fd) -> close(Fd, default_timeout()).
 
@@ -405,6 +427,13 @@ stats(Node) -> stats(Node, default_timeout()).
 -spec stats(node(), timeout()) -> {ok, map()} | {error, reason()}.
 stats(Node, Timeout) when is_atom(Node) -> call(Node, {stats}, Timeout);
 stats(_, _) -> {error, badarg}.
+
+%% @doc `{stats, Options}': as {@link stats/2}; with `[gc]' the Java node runs
+%% a full garbage collection first, so `heap_used' (bytes) is what it retains.
+-spec stats_with(node(), [gc], timeout()) -> {ok, map()} | {error, reason()}.
+stats_with(Node, Options, Timeout) when is_atom(Node), is_list(Options) ->
+    call(Node, {stats, Options}, Timeout);
+stats_with(_, _, _) -> {error, badarg}.
 
 %% @equiv copy(Src, Dst, Opts, default_timeout())
 copy(Src, Dst, Opts) -> copy(Src, Dst, Opts, default_timeout()).
@@ -602,17 +631,20 @@ proxy_wait(Node, Ref, Caller, Request, CMon, NMon, Attached) ->
 
 owning({open, _, _}) -> true;
 owning({pipe}) -> true;
+owning({tcp_connect, _, _, _}) -> true;
 owning({controlling_process, _, _}) -> true;
 owning(_) -> false.
 
 register_owner(Node, Caller, {open, _, _}, {ok, _}) -> watch(Caller, Node);
 register_owner(Node, Caller, {pipe}, {ok, _}) -> watch(Caller, Node);
+register_owner(Node, Caller, {tcp_connect, _, _, _}, {ok, _}) -> watch(Caller, Node);
 register_owner(Node, _Caller, {controlling_process, _, Pid}, ok) -> watch(Pid, Node);
 register_owner(_, _, _, _) -> ok.
 
 %% A result nobody will see: close what it opened (fire and forget).
 undo(Node, Caller, {open, _, _}, {ok, H}) -> send_close(Node, Caller, H);
 undo(Node, Caller, {pipe}, {ok, {R, W}}) -> send_close(Node, Caller, R), send_close(Node, Caller, W);
+undo(Node, Caller, {tcp_connect, _, _, _}, {ok, H}) -> send_close(Node, Caller, H);
 undo(_, _, _, _) -> ok.
 
 send_close(Node, Caller, H) ->

@@ -16,7 +16,8 @@
 -define(POSIX, [eacces, eagain, ebadf, ebusy, edquot, eexist, efault, efbig, eintr,
                 einval, eio, eisdir, eloop, emfile, emlink, enametoolong, enfile,
                 enodev, enoent, enomem, enospc, enotdir, enotsup, enxio, eoverflow,
-                eperm, epipe, erofs, espipe, etxtbsy, exdev]).
+                eperm, epipe, erofs, espipe, etxtbsy, exdev,
+                econnrefused, econnreset, etimedout, ehostunreach, enetunreach, nxdomain]).
 
 %% ---------------------------------------------------------------- lifecycle
 

@@ -1,0 +1,421 @@
+//// Integration tests of active and active-once delivery, FIFOs fed by real
+//// OS processes, TCP sockets, flow control (JVM heap while a receiver does
+//// not receive), on a real BEAM against a real Java node.
+
+import fdnode.{
+  Active, ActiveOnce, Chunk, Data, Econnrefused, Econnreset, EndOfInput,
+  NowPassive, Passive, Read, ReadError, Timeout,
+}
+
+// ---------------------------------------------------------------- helpers
+
+@external(erlang, "fdnode_test_ffi", "shared_node")
+fn shared_node() -> fdnode.Node
+
+@external(erlang, "fdnode_test_ffi", "start_private_node")
+fn start_private_node() -> fdnode.Node
+
+@external(erlang, "fdnode_test_ffi", "fresh_path")
+fn fresh_path(prefix: String) -> String
+
+@external(erlang, "fdnode_test_ffi", "assert_equal")
+fn assert_equal(got: a, expected: a) -> Nil
+
+@external(erlang, "fdnode_test_ffi", "assert_true")
+fn assert_true(condition: Bool) -> Nil
+
+@external(erlang, "fdnode_test_ffi", "async")
+fn async(f: fn() -> a) -> fdnode.Pid
+
+@external(erlang, "fdnode_test_ffi", "await")
+fn await(task: fdnode.Pid, timeout_ms: Int) -> Result(a, Nil)
+
+type Port
+
+@external(erlang, "fdnode_active_test_ffi", "make_fifo")
+fn make_fifo(path: String) -> Nil
+
+@external(erlang, "fdnode_active_test_ffi", "random_file")
+fn random_file(path: String, size: Int) -> Int
+
+@external(erlang, "fdnode_active_test_ffi", "start_writer")
+fn start_writer(src: String, fifo: String) -> Port
+
+@external(erlang, "fdnode_active_test_ffi", "start_gated_writer")
+fn start_gated_writer(src: String, fifo: String, first_blocks: Int) -> Port
+
+@external(erlang, "fdnode_active_test_ffi", "open_gate")
+fn open_gate(port: Port) -> Nil
+
+@external(erlang, "fdnode_active_test_ffi", "await_writer")
+fn await_writer(port: Port, timeout_ms: Int) -> Result(Int, Nil)
+
+@external(erlang, "fdnode_active_test_ffi", "writer_os_pid")
+fn writer_os_pid(port: Port) -> Int
+
+@external(erlang, "fdnode_active_test_ffi", "wait_writer_blocked")
+fn wait_writer_blocked(os_pid: Int, timeout_ms: Int) -> Bool
+
+@external(erlang, "fdnode_active_test_ffi", "await_closed")
+fn await_closed(fd: fdnode.Fd, timeout_ms: Int) -> Bool
+
+@external(erlang, "fdnode_active_test_ffi", "poll_closed")
+fn poll_closed(fd: fdnode.Fd) -> Bool
+
+@external(erlang, "fdnode_active_test_ffi", "mailbox_len")
+fn mailbox_len() -> Int
+
+@external(erlang, "fdnode_active_test_ffi", "drain_crc")
+fn drain_crc(fd: fdnode.Fd, crc: Int) -> #(Int, Int)
+
+type Peer
+
+@external(erlang, "fdnode_active_test_ffi", "tcp_peer")
+fn tcp_peer(payload: BitArray) -> Peer
+
+@external(erlang, "fdnode_active_test_ffi", "peer_port")
+fn peer_port(peer: Peer) -> Int
+
+@external(erlang, "fdnode_active_test_ffi", "peer_reset")
+fn peer_reset(peer: Peer) -> Nil
+
+@external(erlang, "fdnode_active_test_ffi", "peer_close")
+fn peer_close(peer: Peer) -> Nil
+
+@external(erlang, "fdnode_active_test_ffi", "free_port")
+fn free_port() -> Int
+
+@external(erlang, "fdnode_active_test_ffi", "bytes_read")
+fn bytes_read(node: fdnode.Node) -> Int
+
+@external(erlang, "fdnode_active_test_ffi", "log")
+fn log(format: String, args: List(Int)) -> Nil
+
+@external(erlang, "erlang", "crc32")
+fn crc32(data: BitArray) -> Int
+
+@external(erlang, "erlang", "crc32")
+fn crc32_update(crc: Int, data: BitArray) -> Int
+
+@external(erlang, "erlang", "byte_size")
+fn byte_size(data: BitArray) -> Int
+
+@external(erlang, "rand", "bytes")
+fn random_bytes(n: Int) -> BitArray
+
+const mib = 1_048_576
+
+fn max(a: Int, b: Int) -> Int {
+  case a > b {
+    True -> a
+    False -> b
+  }
+}
+
+// A FIFO in the root holding `size` random bytes' worth of source file,
+// a real `dd` writing them into it, and the read end opened on `node`.
+type Stream {
+  Stream(fd: fdnode.Fd, writer: Port, crc: Int, size: Int)
+}
+
+fn fifo_stream(node: fdnode.Node, size: Int) -> Stream {
+  let src = fresh_path("src")
+  let crc = random_file(src, size)
+  let fifo = fresh_path("fifo")
+  make_fifo(fifo)
+  // dd's open of the FIFO and ours meet: each waits for the other.
+  let writer = start_writer(src, fifo)
+  let assert Ok(fd) =
+    fdnode.open_within(on: node, path: fifo, options: [Read], within: 10_000)
+  Stream(fd, writer, crc, size)
+}
+
+// Receives `fd`'s active messages to end of input: #(crc, bytes, chunks).
+fn collect(fd: fdnode.Fd, crc: Int, bytes: Int, chunks: Int) -> #(Int, Int, Int) {
+  case fdnode.receive(fd, within: 10_000) {
+    Ok(Chunk(data)) ->
+      collect(fd, crc32_update(crc, data), bytes + byte_size(data), chunks + 1)
+    Ok(EndOfInput) -> #(crc, bytes, chunks)
+    other -> {
+      assert_equal(other, Ok(EndOfInput))
+      #(crc, bytes, chunks)
+    }
+  }
+}
+
+// ---------------------------------------------------------------- streams
+
+pub fn active_delivers_8mib_fifo_in_order_test() {
+  let node = shared_node()
+  let s = fifo_stream(node, 8 * mib)
+  assert_equal(fdnode.set_mode(s.fd, to: Active), Ok(Nil))
+  let #(crc, bytes, chunks) = collect(s.fd, 0, 0, 0)
+  assert_equal(bytes, s.size)
+  assert_equal(crc, s.crc)
+  assert_true(chunks >= 128)
+  assert_equal(await_writer(s.writer, 10_000), Ok(0))
+  // nothing after end of input
+  assert_equal(fdnode.receive(s.fd, within: 100), Error(Timeout))
+  assert_equal(fdnode.close(s.fd), Ok(Nil))
+}
+
+pub fn active_once_fold_delivers_8mib_fifo_in_order_test() {
+  let node = shared_node()
+  let s = fifo_stream(node, 8 * mib)
+  let result =
+    fdnode.fold_active(
+      s.fd,
+      from: #(0, 0),
+      with: fn(acc, data) {
+        let #(crc, n) = acc
+        #(crc32_update(crc, data), n + byte_size(data))
+      },
+      within: 10_000,
+    )
+  assert_equal(result, Ok(#(s.crc, s.size)))
+  assert_equal(await_writer(s.writer, 10_000), Ok(0))
+  // every ActiveOnce message came with its passive notice: none left over
+  assert_equal(fdnode.receive(s.fd, within: 100), Error(Timeout))
+  assert_equal(fdnode.close(s.fd), Ok(Nil))
+}
+
+pub fn read_all_reads_a_fifo_to_the_end_test() {
+  let node = shared_node()
+  let s = fifo_stream(node, 3 * mib + 17)
+  let assert Ok(all) = fdnode.read_all(s.fd, chunk: 65_536)
+  assert_equal(byte_size(all), s.size)
+  assert_equal(crc32(all), s.crc)
+  assert_equal(await_writer(s.writer, 10_000), Ok(0))
+  assert_equal(fdnode.close(s.fd), Ok(Nil))
+}
+
+// ---------------------------------------------------------------- modes
+
+pub fn active_once_flips_to_passive_test() {
+  let node = shared_node()
+  let assert Ok(#(r, w)) = fdnode.pipe(on: node)
+  assert_equal(fdnode.set_mode(r, to: ActiveOnce), Ok(Nil))
+  assert_equal(fdnode.write(w, data: <<"one":utf8>>), Ok(Nil))
+  assert_equal(fdnode.receive(r, within: 5000), Ok(Chunk(<<"one":utf8>>)))
+  assert_equal(fdnode.receive(r, within: 5000), Ok(NowPassive))
+  let assert Ok(info) = fdnode.info(r)
+  assert_equal(info.mode, Passive)
+  // passive now: more input is not pushed, it waits for a read
+  assert_equal(fdnode.write(w, data: <<"two":utf8>>), Ok(Nil))
+  assert_equal(fdnode.receive(r, within: 300), Error(Timeout))
+  assert_equal(fdnode.read(r, bytes: 100), Ok(Data(<<"two":utf8>>)))
+  // and ActiveOnce again gives exactly one more message
+  assert_equal(fdnode.write(w, data: <<"three":utf8>>), Ok(Nil))
+  assert_equal(fdnode.set_mode(r, to: ActiveOnce), Ok(Nil))
+  assert_equal(fdnode.receive(r, within: 5000), Ok(Chunk(<<"three":utf8>>)))
+  assert_equal(fdnode.receive(r, within: 5000), Ok(NowPassive))
+  // end of input in an active mode
+  assert_equal(fdnode.set_mode(r, to: Active), Ok(Nil))
+  assert_equal(fdnode.close(w), Ok(Nil))
+  assert_equal(fdnode.receive(r, within: 5000), Ok(EndOfInput))
+  assert_equal(fdnode.close(r), Ok(Nil))
+}
+
+// Control moves from this process to another while a real writer is
+// pushing data: the two processes' bytes, concatenated in order, are the
+// stream, exactly.
+pub fn control_transfer_mid_stream_loses_and_duplicates_nothing_test() {
+  let node = shared_node()
+  let size = 8 * mib
+  let src = fresh_path("src")
+  let crc = random_file(src, size)
+  let fifo = fresh_path("fifo")
+  make_fifo(fifo)
+  // 1 MiB first, then the rest once the gate opens
+  let writer = start_gated_writer(src, fifo, 16)
+  let assert Ok(fd) =
+    fdnode.open_within(on: node, path: fifo, options: [Read], within: 10_000)
+  let b =
+    async(fn() {
+      // B waits for its first message, then reads to the end
+      collect(fd, 0, 0, 0)
+    })
+  assert_equal(fdnode.set_mode(fd, to: Active), Ok(Nil))
+  let #(crc_a, bytes_a) = receive_at_least(fd, mib, 0, 0)
+  // let the other 7 MiB flow; once their first chunk is here, hand over
+  // while the rest is being read and sent
+  open_gate(writer)
+  let #(crc_a, bytes_a) = receive_at_least(fd, mib + 1, crc_a, bytes_a)
+  assert_equal(fdnode.controlling_process(fd, to: b), Ok(Nil))
+  // what was sent to A before the hand-over is already in A's mailbox
+  let #(crc_a, bytes_a_rest) = drain_crc(fd, crc_a)
+  let bytes_a = bytes_a + bytes_a_rest
+  let assert Ok(#(crc_b_alone, bytes_b, _)) = await(b, 30_000)
+  log("transfer: A got ~b bytes, B got ~b bytes", [bytes_a, bytes_b])
+  assert_true(bytes_a > mib)
+  assert_true(bytes_b > 0)
+  assert_equal(bytes_a + bytes_b, size)
+  // crc32 of A ++ B from the two parts: recompute B's part over A's crc
+  assert_equal(crc32_combine(crc_a, crc_b_alone, bytes_b), crc)
+  assert_equal(await_writer(writer, 10_000), Ok(0))
+}
+
+@external(erlang, "erlang", "crc32_combine")
+fn crc32_combine(first: Int, second: Int, second_size: Int) -> Int
+
+fn receive_at_least(fd: fdnode.Fd, want: Int, crc: Int, n: Int) -> #(Int, Int) {
+  case n >= want {
+    True -> #(crc, n)
+    False -> {
+      let assert Ok(Chunk(data)) = fdnode.receive(fd, within: 10_000)
+      receive_at_least(fd, want, crc32_update(crc, data), n + byte_size(data))
+    }
+  }
+}
+
+// ---------------------------------------------------------------- TCP
+
+pub fn tcp_connect_receives_bytes_actively_test() {
+  let node = shared_node()
+  let payload = random_bytes(mib + 3)
+  let peer = tcp_peer(payload)
+  let assert Ok(sock) =
+    fdnode.tcp_connect(
+      on: node,
+      host: "127.0.0.1",
+      port: peer_port(peer),
+      within: 5000,
+    )
+  assert_equal(fdnode.set_mode(sock, to: Active), Ok(Nil))
+  let #(got_crc, got_bytes) = receive_at_least(sock, mib + 3, 0, 0)
+  assert_equal(got_bytes, mib + 3)
+  assert_equal(got_crc, crc32(payload))
+  peer_close(peer)
+  assert_equal(fdnode.receive(sock, within: 5000), Ok(EndOfInput))
+  assert_equal(fdnode.close(sock), Ok(Nil))
+}
+
+pub fn tcp_reset_by_peer_is_a_read_error_test() {
+  let node = shared_node()
+  let peer = tcp_peer(<<"hello":utf8>>)
+  let assert Ok(sock) =
+    fdnode.tcp_connect(
+      on: node,
+      host: "127.0.0.1",
+      port: peer_port(peer),
+      within: 5000,
+    )
+  assert_equal(fdnode.write(sock, data: <<"hi":utf8>>), Ok(Nil))
+  assert_equal(fdnode.set_mode(sock, to: Active), Ok(Nil))
+  assert_equal(fdnode.receive(sock, within: 5000), Ok(Chunk(<<"hello":utf8>>)))
+  peer_reset(peer)
+  assert_equal(fdnode.receive(sock, within: 5000), Ok(ReadError(Econnreset)))
+  assert_equal(fdnode.close(sock), Ok(Nil))
+}
+
+pub fn tcp_connect_refused_test() {
+  let node = shared_node()
+  assert_equal(
+    fdnode.tcp_connect(
+      on: node,
+      host: "127.0.0.1",
+      port: free_port(),
+      within: 5000,
+    ),
+    Error(Econnrefused),
+  )
+  assert_equal(
+    fdnode.tcp_connect(on: node, host: "127.0.0.1", port: 0, within: 5000),
+    Error(fdnode.Einval),
+  )
+}
+
+// ---------------------------------------------------------------- flow control
+
+// 64 MiB go through a FIFO to a process that does not receive them while the
+// stream flows. The JVM's retained heap (after a full GC) stays far below
+// the stream size: the Java node holds one chunk per descriptor, however
+// slow the receiver. In Active mode the BEAM mailbox takes it all (as with
+// gen_tcp {active, true}); in ActiveOnce mode the writer is held back.
+const heap_bound = 16_777_216
+
+pub fn active_non_receiver_does_not_grow_jvm_heap_test() {
+  let node = start_private_node()
+  let assert Ok(baseline) = fdnode.heap_used(of: node, after_gc: True)
+  let s = fifo_stream(node, 64 * mib)
+  assert_equal(fdnode.set_mode(s.fd, to: Active), Ok(Nil))
+  // sample the heap while the data flows into our (unread) mailbox
+  let peak = sample_until_closed(node, s.fd, 0, 0)
+  let assert Ok(after) = fdnode.heap_used(of: node, after_gc: True)
+  log(
+    "active: heap baseline ~b, peak during 64 MiB ~b, after ~b, mailbox ~b messages",
+    [baseline, peak, after, mailbox_len()],
+  )
+  assert_true(peak - baseline < heap_bound)
+  assert_true(after - baseline < heap_bound)
+  // nothing was lost: the unread mailbox holds the whole stream, in order
+  assert_equal(drain_crc(s.fd, 0), #(s.crc, s.size))
+  assert_equal(await_writer(s.writer, 10_000), Ok(0))
+  assert_equal(fdnode.stop(node), Ok(Nil))
+}
+
+fn sample_until_closed(
+  node: fdnode.Node,
+  fd: fdnode.Fd,
+  peak: Int,
+  samples: Int,
+) -> Int {
+  let assert Ok(heap) = fdnode.heap_used(of: node, after_gc: True)
+  let peak = max(peak, heap)
+  case poll_closed(fd) {
+    True -> {
+      log("active: ~b heap samples during the stream", [samples + 1])
+      peak
+    }
+    False ->
+      case samples > 2000 {
+        True -> {
+          assert_true(await_closed(fd, 30_000))
+          peak
+        }
+        False -> sample_until_closed(node, fd, peak, samples + 1)
+      }
+  }
+}
+
+pub fn active_once_non_receiver_holds_the_writer_back_test() {
+  let node = start_private_node()
+  let assert Ok(baseline) = fdnode.heap_used(of: node, after_gc: True)
+  let s = fifo_stream(node, 64 * mib)
+  assert_equal(fdnode.set_mode(s.fd, to: ActiveOnce), Ok(Nil))
+  let assert Ok(Chunk(first)) = fdnode.receive(s.fd, within: 10_000)
+  assert_equal(fdnode.receive(s.fd, within: 5000), Ok(NowPassive))
+  // we stop receiving: the node stops reading, the pipe fills, dd blocks
+  assert_true(wait_writer_blocked(writer_os_pid(s.writer), 10_000))
+  let assert Ok(stalled) = fdnode.heap_used(of: node, after_gc: True)
+  // the node read one chunk of the 64 MiB
+  let read_so_far = bytes_read(node)
+  assert_true(read_so_far < 2 * mib)
+  // then receive the rest with back-pressure, sampling the heap on the way
+  let assert Ok(#(crc, n, peak, _)) =
+    fdnode.fold_active(
+      s.fd,
+      from: #(crc32(first), byte_size(first), stalled, 0),
+      with: fn(acc, data) {
+        let #(crc, n, peak, count) = acc
+        let peak = case count % 256 {
+          0 -> {
+            let assert Ok(heap) = fdnode.heap_used(of: node, after_gc: True)
+            max(peak, heap)
+          }
+          _ -> peak
+        }
+        #(crc32_update(crc, data), n + byte_size(data), peak, count + 1)
+      },
+      within: 10_000,
+    )
+  log(
+    "active_once: heap baseline ~b, stalled ~b (node read ~b bytes), peak ~b",
+    [baseline, stalled, read_so_far, peak],
+  )
+  assert_equal(#(crc, n), #(s.crc, s.size))
+  assert_true(stalled - baseline < heap_bound)
+  assert_true(peak - baseline < heap_bound)
+  assert_equal(await_writer(s.writer, 10_000), Ok(0))
+  assert_equal(fdnode.stop(node), Ok(Nil))
+}
