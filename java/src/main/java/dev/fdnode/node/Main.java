@@ -14,8 +14,9 @@ public final class Main {
   public static void main(String[] args) {
     ConfigParser.Command cmd;
     try {
-      cmd = new ConfigParser(System.getenv(), Path.of(System.getProperty("user.home")),
-          ConfigParser::localHostNames).parse(args);
+      // Erlang finds ~/.erlang.cookie through $HOME; so do we.
+      String home = System.getenv().getOrDefault("HOME", System.getProperty("user.home"));
+      cmd = new ConfigParser(System.getenv(), Path.of(home), ConfigParser::localHostNames).parse(args);
     } catch (ConfigException e) {
       System.err.println("fdnode: " + e.getMessage());
       System.err.println("try: java -jar fdnode.jar --help");
@@ -33,8 +34,7 @@ public final class Main {
     try {
       server = Server.start(config);
     } catch (IOException | RuntimeException e) {
-      LOG.severe(() -> "cannot start " + config.nodeName() + ": " + e.getMessage()
-          + " (is epmd running? try: epmd -daemon)");
+      LOG.severe(() -> "cannot start " + config.nodeName() + ": " + e.getMessage());
       System.exit(1);
       return;
     }

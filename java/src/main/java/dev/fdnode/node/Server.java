@@ -1,5 +1,6 @@
 package dev.fdnode.node;
 
+import com.ericsson.otp.erlang.OtpEpmd;
 import com.ericsson.otp.erlang.OtpErlangExit;
 import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangPid;
@@ -7,6 +8,7 @@ import com.ericsson.otp.erlang.OtpMbox;
 import com.ericsson.otp.erlang.OtpMsg;
 import com.ericsson.otp.erlang.OtpNode;
 import com.ericsson.otp.erlang.OtpNodeStatus;
+import com.ericsson.otp.erlang.OtpPeer;
 import dev.fdnode.active.ActiveDelivery;
 import dev.fdnode.core.Descriptors;
 import dev.fdnode.core.Posix;
@@ -72,6 +74,7 @@ public final class Server implements AutoCloseable {
     this.config = config;
     this.node = new OtpNode(config.nodeName(), config.cookie());
     String name = node.node();
+    requireRegistered(node);
     this.mbox = node.createMbox(MAILBOX);
     if (mbox == null) {
       node.close();
@@ -99,6 +102,26 @@ public final class Server implements AutoCloseable {
     node.registerStatusHandler(new NodeWatcher());
     this.receiver = new Thread(this::receiveLoop, "fdnode-mailbox");
     receiver.setDaemon(true);
+  }
+
+  /**
+   * JInterface ignores a failed epmd registration, which leaves a node nobody
+   * can reach (name already taken, or epmd not running). Ask epmd instead.
+   */
+  private static void requireRegistered(OtpNode node) throws IOException {
+    int registered;
+    try {
+      registered = OtpEpmd.lookupPort(new OtpPeer(node.node()));
+    } catch (IOException e) {
+      node.close();
+      throw new IOException("epmd not reachable (" + e.getMessage() + "); start it with: epmd -daemon");
+    }
+    if (registered != node.port()) {
+      node.close();
+      throw new IOException(registered == 0
+          ? "epmd did not register " + node.node() + "; is epmd running? (epmd -daemon)"
+          : "node name " + node.node() + " is already in use (epmd has it on port " + registered + ")");
+    }
   }
 
   /** Starts the node; the mailbox is registered and receiving when this returns. */
