@@ -151,6 +151,71 @@ class ServerEndToEndTest {
     assertEquals(0, server.openDescriptors());
   }
 
+  /** Erlang source for Call/1 (a synchronous call to {@code j}) and Out/2 (one result line). */
+  private static String prelude(Server j) {
+    return String.join("\n",
+        "J = '" + j.nodeName() + "',",
+        "Call = fun(Req) ->",
+        "  Ref = make_ref(),",
+        "  {fdnode, J} ! {'$fdnode_call', self(), Ref, self(), Req},",
+        "  receive {'$fdnode_reply', Ref, R} -> R after 10000 -> timeout end",
+        "end,",
+        "Out = fun(Label, T) -> io:format(\"~s ~w~n\", [Label, T]) end,",
+        "");
+  }
+
+  @Test
+  void blockingFifoReadDoesNotHoldUpOtherCallers() throws Exception {
+    Path fifo = root.resolve("fifo");
+    new dev.fdnode.core.Posix().mkfifo(fifo.toString(), 0600);
+    String script = prelude(server) + String.join("\n",
+        "{ok, F} = Call({open, <<\"" + fifo + "\">>, [read, write]}),",
+        "Self = self(),",
+        "spawn(fun() -> Self ! {blocked_read, Call({read, F, 10})} end),",
+        "timer:sleep(300),",
+        "T0 = erlang:monotonic_time(millisecond),",
+        "Out(\"ping\", Call(ping)),",
+        "Out(\"fast\", erlang:monotonic_time(millisecond) - T0 < 1000),",
+        "os:cmd(\"printf xy > " + fifo + "\"),",
+        "receive {blocked_read, R} -> Out(\"fifo_read\", R) after 10000 -> Out(\"fifo_read\", timeout) end,",
+        "halt().");
+    Result r = erl("fifo", script);
+    Map<String, String> got = lines(r.output);
+    assertEquals("pong", got.get("ping"), r.output);
+    assertEquals("true", got.get("fast"), r.output);
+    assertEquals("{ok,<<120,121>>}", got.get("fifo_read"), r.output);
+  }
+
+  @Test
+  void fullPoolAnswersEagain() throws Exception {
+    Path fifo = root.resolve("fifo1");
+    new dev.fdnode.core.Posix().mkfifo(fifo.toString(), 0600);
+    String name = "fdnodetest" + Long.toHexString(RANDOM.nextLong() >>> 16) + "@" + host;
+    try (Server small = Server.start(new Config(name, false, cookie, List.of(root), 100,
+        Level.INFO, false, 1, 1))) {
+      String script = prelude(small) + String.join("\n",
+          "{ok, F} = Call({open, <<\"" + fifo + "\">>, [read, write]}),",
+          "Self = self(),",
+          "spawn(fun() -> Self ! {r1, Call({read, F, 2})} end),", // takes the one worker
+          "timer:sleep(300),",
+          "spawn(fun() -> Self ! {r2, Call({read, F, 2})} end),", // waits in the queue of one
+          "timer:sleep(300),",
+          "Out(\"full\", Call(ping)),",
+          "os:cmd(\"printf ab > " + fifo + "\"),",
+          "receive {r1, R1} -> Out(\"r1\", R1) after 10000 -> Out(\"r1\", timeout) end,",
+          "os:cmd(\"printf cd > " + fifo + "\"),",
+          "receive {r2, R2} -> Out(\"r2\", R2) after 10000 -> Out(\"r2\", timeout) end,",
+          "Out(\"ping\", Call(ping)),",
+          "halt().");
+      Result r = erl("pool", script);
+      Map<String, String> got = lines(r.output);
+      assertEquals("{error,eagain}", got.get("full"), r.output);
+      assertEquals("{ok,<<97,98>>}", got.get("r1"), r.output);
+      assertEquals("{ok,<<99,100>>}", got.get("r2"), r.output);
+      assertEquals("pong", got.get("ping"), r.output);
+    }
+  }
+
   private Result erl(String prefix, String script) throws Exception {
     String sname = prefix + Long.toHexString(RANDOM.nextLong() >>> 16);
     return run(List.of("erl", "-sname", sname, "-setcookie", cookie, "-noshell", "-eval", script), 60);
