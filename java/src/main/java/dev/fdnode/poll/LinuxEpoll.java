@@ -8,6 +8,7 @@ import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
+import jnr.ffi.byref.IntByReference;
 
 /**
  * The few libc calls the poller needs (epoll and eventfd), bound with jnr-ffi.
@@ -27,6 +28,7 @@ final class LinuxEpoll {
     static final int EPERM = 1;
     static final int EINTR = 4;
     static final int ENOENT = 2;
+    static final long FIONREAD = 0x541B;
 
     /** struct epoll_event is packed on x86-64 (12 bytes) and naturally aligned elsewhere (16). */
     static final int EVENT_SIZE;
@@ -52,6 +54,8 @@ final class LinuxEpoll {
         long write(int fd, @In Pointer buf, long count);
 
         int close(int fd);
+
+        int ioctl(int fd, long request, @Out IntByReference arg);
     }
 
     private static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");

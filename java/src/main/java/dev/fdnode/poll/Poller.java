@@ -79,6 +79,15 @@ public final class Poller implements AutoCloseable {
         return registration;
     }
 
+    /**
+     * Bytes that can be read from {@code fd} without blocking (FIONREAD), or -1
+     * when the kernel can't say. The caller must hold the fd open.
+     */
+    public static int available(int fd) {
+        jnr.ffi.byref.IntByReference n = new jnr.ffi.byref.IntByReference();
+        return LinuxEpoll.libc().ioctl(fd, LinuxEpoll.FIONREAD, n) < 0 ? -1 : n.intValue();
+    }
+
     /** Number of live registrations (for stats and tests). */
     public int size() {
         return registrations.size();

@@ -71,6 +71,19 @@ class PollerTest {
     }
 
     @Test
+    void availableCountsWaitingBytes() {
+        int[] p = pipe();
+        try {
+            assertEquals(0, Poller.available(p[0]));
+            write(p[1], "hello");
+            assertEquals(5, Poller.available(p[0]));
+            assertEquals(-1, Poller.available(-1), "a bad fd is unknown, not zero");
+        } finally {
+            closeAll(p[0], p[1]);
+        }
+    }
+
+    @Test
     void endOfInputIsReported() throws Exception {
         int[] p = pipe();
         LinkedBlockingQueue<Integer> reads = new LinkedBlockingQueue<>();
