@@ -17,13 +17,16 @@ main([OutFile, EbinDir]) ->
     Peer = start_peer(EbinDir),
     Data = filename:join(Root, "bench.dat"),
     ok = file:write_file(Data, crypto:strong_rand_bytes(1 bsl 20)),
-    Results =
-        [latency(Node, Echo, Peer, Data),
-         throughput(Node, Echo, Peer),
-         open_close(Node, Data),
-         many_fds(Node, JvmPid, Root),
-         active_delivery(Node, Echo, Root),
-         copy(Node, Root)],
+    %% FDNODE_BENCH_ONLY=latency,active (say) runs a subset while tuning.
+    Only = [list_to_atom(S) || S <- string:lexemes(os:getenv("FDNODE_BENCH_ONLY", ""), ",")],
+    Sections =
+        [{latency, fun() -> latency(Node, Echo, Peer, Data) end},
+         {throughput, fun() -> throughput(Node, Echo, Peer) end},
+         {open_close, fun() -> open_close(Node, Data) end},
+         {many_fds, fun() -> many_fds(Node, JvmPid, Root) end},
+         {active, fun() -> active_delivery(Node, Echo, Root) end},
+         {copy, fun() -> copy(Node, Root) end}],
+    Results = [Run() || {Name, Run} <- Sections, Only =:= [] orelse lists:member(Name, Only)],
     Report = report(lists:append(Results)),
     io:put_chars(Report),
     ok = file:write_file(OutFile, Report),
@@ -159,7 +162,7 @@ active_delivery(Node, Echo, Root) ->
         Bytes = Got,
         {Us, Msgs}
     end),
-    [{delivery, Label, io_lib:format("~.1f MB/s, ~b msgs/s", [Bytes / Us, round(M * 1.0e6 / Us)])}
+    [{delivery, Label, {mbps, Bytes / Us, M * 1.0e6 / Us}}
      || {Label, {Us, M}} <- [{"fdnode active FIFO", Fdnode},
                             {"baseline: bare JInterface push", Push},
                             {"baseline: Erlang port (cat) on the FIFO", PortCat}]].
@@ -304,16 +307,26 @@ report(Rows) ->
 
 fmt({us, Med, Lo, Hi}) -> io_lib:format("~.1f us (~.1f..~.1f)", [Med, Lo, Hi]);
 fmt({rate, Med, Lo, Hi}) -> io_lib:format("~b /s (~b..~b)", [round(Med), round(Lo), round(Hi)]);
+fmt({mbps, Mb, Msgs}) -> io_lib:format("~.1f MB/s, ~b msgs/s", [Mb, round(Msgs)]);
 fmt(S) -> S.
 
 ratios(Rows) ->
-    Find = fun(L) -> case lists:keyfind(L, 2, [{K, lists:flatten(La), V} || {K, La, V} <- Rows]) of
-                         {_, _, {_, Med, _, _}} -> Med;
-                         _ -> undefined
-                     end end,
-    Echo = Find("baseline: bare JInterface echo"),
-    Info = Find("fdnode info"),
-    Echo64 = Find("baseline: JInterface echo, 64 callers"),
-    Info64 = Find("fdnode info, 64 callers"),
-    [io_lib:format("sequential `info` latency / bare echo latency = ~.2f (target <= 1.25)", [Info / Echo]),
-     io_lib:format("64-caller `info` throughput / bare echo throughput = ~.2f (target >= 0.8)", [Info64 / Echo64])].
+    Value = fun(L) -> case [V || {_, La, V} <- Rows, lists:flatten(La) =:= L] of
+                          [{us, Med, _, _}] -> Med;
+                          [{rate, Med, _, _}] -> Med;
+                          [{mbps, Mb, _}] -> Mb;
+                          _ -> undefined
+                      end end,
+    Ratio = fun(What, A, B, Target) ->
+                case {Value(A), Value(B)} of
+                    {X, Y} when is_number(X), is_number(Y) ->
+                        [io_lib:format("~s = ~.2f (target ~s)", [What, X / Y, Target])];
+                    _ -> []
+                end
+            end,
+    Ratio("sequential `info` latency / bare echo latency",
+          "fdnode info", "baseline: bare JInterface echo", "<= 1.25")
+    ++ Ratio("64-caller `info` throughput / bare echo throughput",
+             "fdnode info, 64 callers", "baseline: JInterface echo, 64 callers", ">= 0.8")
+    ++ Ratio("active delivery MB/s / bare JInterface push MB/s",
+             "fdnode active FIFO", "baseline: bare JInterface push", ">= 0.8").
