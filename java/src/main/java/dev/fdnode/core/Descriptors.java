@@ -112,6 +112,11 @@ public final class Descriptors implements AutoCloseable {
      * {@link #open}: the slot is reserved first (emfile), the caller owns it.
      */
     public Opened openWith(FdSource source, Pid owner) throws FdException {
+        return openWith(source, owner, false);
+    }
+
+    /** As {@link #openWith(FdSource, Pid)}; {@code append} as for an {@code O_APPEND} open. */
+    public Opened openWith(FdSource source, Pid owner, boolean append) throws FdException {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(owner, "owner");
         reserveSlots(1);
@@ -122,7 +127,7 @@ public final class Descriptors implements AutoCloseable {
             openCount.addAndGet(-1);
             throw e;
         }
-        return adopt(fd, owner, false);
+        return adopt(fd, owner, append);
     }
 
     /** Wraps a fresh descriptor (slot already reserved); closes it if that fails. */

@@ -17,6 +17,7 @@ import java.util.logging.Level;
  * @param exitOnStdinEof shut down when stdin closes (launched from an Erlang port)
  * @param workers        request worker threads
  * @param queueDepth     requests that may wait for a worker before eagain
+ * @param listen         address the distribution port listens on (127.0.0.1 unless told otherwise)
  */
 public record Config(
     String nodeName,
@@ -27,10 +28,22 @@ public record Config(
     Level logLevel,
     boolean exitOnStdinEof,
     int workers,
-    int queueDepth) {
+    int queueDepth,
+    String listen) {
+
+  /** Loopback only: what the node listens on unless {@code --listen} says otherwise. */
+  public static final String DEFAULT_LISTEN = "127.0.0.1";
 
   public Config {
     roots = List.copyOf(roots);
+    if (listen == null) listen = DEFAULT_LISTEN;
+  }
+
+  /** As the canonical constructor, listening on {@link #DEFAULT_LISTEN}. */
+  public Config(String nodeName, boolean longNames, String cookie, List<Path> roots, int maxFds,
+      Level logLevel, boolean exitOnStdinEof, int workers, int queueDepth) {
+    this(nodeName, longNames, cookie, roots, maxFds, logLevel, exitOnStdinEof, workers, queueDepth,
+        DEFAULT_LISTEN);
   }
 
   /** The cookie must never reach a log line. */
@@ -38,6 +51,6 @@ public record Config(
   public String toString() {
     return "Config[node=" + nodeName + ", longNames=" + longNames + ", roots=" + roots
         + ", maxFds=" + maxFds + ", logLevel=" + logLevel + ", exitOnStdinEof=" + exitOnStdinEof
-        + ", workers=" + workers + ", queueDepth=" + queueDepth + "]";
+        + ", workers=" + workers + ", queueDepth=" + queueDepth + ", listen=" + listen + "]";
   }
 }

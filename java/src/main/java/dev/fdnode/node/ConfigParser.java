@@ -34,6 +34,8 @@ public final class ConfigParser {
       "                         (env FDNODE_LOG_LEVEL, default info)",
       "  --workers N            request worker threads (env FDNODE_WORKERS, default 32)",
       "  --queue N              requests waiting for a worker before eagain (default 1024)",
+      "  --listen ADDRESS       address the distribution port listens on (env FDNODE_LISTEN,",
+      "                         default 127.0.0.1: loopback only; 0.0.0.0 for every interface)",
       "  --exit-on-stdin-eof    shut down when stdin closes (when started from an Erlang port)",
       "  --help                 this text",
       "",
@@ -71,6 +73,7 @@ public final class ConfigParser {
     String logLevel = null;
     String workers = null;
     String queue = null;
+    String listen = null;
     boolean exitOnEof = false;
 
     for (int i = 0; i < args.length; i++) {
@@ -88,7 +91,8 @@ public final class ConfigParser {
         }
         case "--longnames" -> longNames = noValue(flag, inline, true);
         case "--exit-on-stdin-eof" -> exitOnEof = noValue(flag, inline, true);
-        case "--name", "--cookie", "--root", "--max-fds", "--log-level", "--workers", "--queue" -> {
+        case "--name", "--cookie", "--root", "--max-fds", "--log-level", "--workers", "--queue",
+            "--listen" -> {
           String value;
           if (inline != null) {
             value = inline;
@@ -104,6 +108,7 @@ public final class ConfigParser {
             case "--max-fds" -> maxFds = value;
             case "--log-level" -> logLevel = value;
             case "--workers" -> workers = value;
+            case "--listen" -> listen = value;
             default -> queue = value;
           }
         }
@@ -115,6 +120,7 @@ public final class ConfigParser {
     if (maxFds == null) maxFds = env.get("FDNODE_MAX_FDS");
     if (logLevel == null) logLevel = env.get("FDNODE_LOG_LEVEL");
     if (workers == null) workers = env.get("FDNODE_WORKERS");
+    if (listen == null) listen = env.get("FDNODE_LISTEN");
     if (roots.isEmpty() && env.get("FDNODE_ROOTS") != null) {
       for (String r : env.get("FDNODE_ROOTS").split(":")) {
         if (!r.isEmpty()) roots.add(r);
@@ -131,7 +137,25 @@ public final class ConfigParser {
         level(logLevel),
         exitOnEof,
         positive("--workers", workers, 32),
-        positive("--queue", queue, 1024)));
+        positive("--queue", queue, 1024),
+        listenAddress(listen)));
+  }
+
+  /** An IP literal (no name lookup); default loopback. */
+  static String listenAddress(String value) throws ConfigException {
+    if (value == null) return Config.DEFAULT_LISTEN;
+    String v = value.trim();
+    boolean literal = v.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}")
+        || (v.contains(":") && v.matches("[0-9A-Fa-f:.]+"));
+    if (literal) {
+      try {
+        return java.net.InetAddress.getByName(v).getHostAddress();
+      } catch (IOException e) {
+        // fall through
+      }
+    }
+    throw new ConfigException("--listen needs an IP address (127.0.0.1, 0.0.0.0, ::1, ...), got '"
+        + value + "'");
   }
 
   private static boolean noValue(String flag, String inline, boolean v) throws ConfigException {

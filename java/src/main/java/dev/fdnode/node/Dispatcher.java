@@ -39,6 +39,7 @@ public final class Dispatcher {
   private final Sender sender;
   private final DownOwners downOwners;
   private final Sockets sockets = new Sockets();
+  private final dev.fdnode.core.RootedOpen rootedOpen = new dev.fdnode.core.RootedOpen();
   private final Copier copier;
   private final long startedNanos = System.nanoTime();
   // Check-then-act on the controller (set_mode, controlling_process) is made
@@ -83,8 +84,12 @@ public final class Dispatcher {
     if (req instanceof Request.Ping) {
       return PONG;
     } else if (req instanceof Request.Open o) {
-      String path = policy.resolve(o.path()).toString();
-      Opened opened = descriptors.open(path, o.options(), caller);
+      java.nio.file.Path resolved = policy.resolve(o.path());
+      java.nio.file.Path root = policy.rootOf(resolved);
+      String path = resolved.toString();
+      // Walk from the root with O_NOFOLLOW: a symlink swapped in after the check is refused.
+      Opened opened = descriptors.openWith(() -> rootedOpen.open(root, resolved, o.options()),
+          caller, o.options().append());
       closeIfOwnerDown(caller, opened);
       LOG.fine(() -> "open " + path + " -> " + opened.handle().id() + " for " + callerPid);
       return Terms.ok(encoder.handle(opened.handle()));

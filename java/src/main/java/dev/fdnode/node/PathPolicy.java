@@ -14,9 +14,10 @@ import java.util.List;
  * a dangling last one that {@code O_CREAT} would follow) and then must lie
  * under one of the roots, or the request gets {@code eacces}.
  *
- * <p>This check happens before open(2), so a path component swapped for a
- * symlink in between can still escape. TODO(hardening): open relative to a root
- * directory fd with openat(2) and O_NOFOLLOW per component.
+ * <p>This check happens before open(2); {@link dev.fdnode.core.RootedOpen}
+ * then opens the resolved path from the root with openat(2) and O_NOFOLLOW per
+ * component, so a component swapped for a symlink in between is refused rather
+ * than followed (see {@link #rootOf}).
  */
 public final class PathPolicy {
   /** Linux's MAXSYMLINKS. */
@@ -56,7 +57,19 @@ public final class PathPolicy {
     throw new RequestError("eacces", "outside every root: " + path);
   }
 
-  /** Component-by-component resolution; what does not exist yet is taken literally. */
+  /** The root {@code resolved} (a result of {@link #resolve}) lies under; the longest if nested. */
+  public Path rootOf(Path resolved) throws RequestError {
+    Path best = null;
+    for (Path root : roots) {
+      if (resolved.startsWith(root) && (best == null || root.getNameCount() > best.getNameCount())) {
+        best = root;
+      }
+    }
+    if (best == null) throw new RequestError("eacces", "outside every root: " + resolved);
+    return best;
+  }
+
+    /** Component-by-component resolution; what does not exist yet is taken literally. */
   private static Path walk(String path) throws RequestError {
     Deque<String> todo = new ArrayDeque<>();
     pushFront(todo, path);
