@@ -1,6 +1,7 @@
 package dev.fdnode.node;
 
 import com.ericsson.otp.erlang.OtpEpmd;
+import com.ericsson.otp.erlang.OtpErlangDecodeException;
 import com.ericsson.otp.erlang.OtpErlangExit;
 import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangPid;
@@ -72,9 +73,7 @@ public final class Server implements AutoCloseable {
 
   private Server(Config config) throws IOException {
     this.config = config;
-    // Listen on config.listen() only (loopback by default), not on every interface.
-    this.node = new OtpNode(config.nodeName(), config.cookie(),
-        new BoundTransportFactory(java.net.InetAddress.getByName(config.listen())));
+    this.node = new OtpNode(config.nodeName(), config.cookie());
     String name = node.node();
     requireRegistered(node);
     this.mbox = node.createMbox(MAILBOX);
@@ -150,14 +149,24 @@ public final class Server implements AutoCloseable {
   // ---- receiving ----------------------------------------------------------
 
   private void receiveLoop() {
+    long nextLinkCheck = 0;
     while (state.get() != State.STOPPED) {
       try {
-        OtpMsg msg = mbox.receiveMsg(RECEIVE_POLL_MS);
-        if (msg == null) {
+        long now = System.nanoTime();
+        if (now - nextLinkCheck >= 0) { // at most once a second, busy or idle
           dropLinks();
+          nextLinkCheck = now + TimeUnit.MILLISECONDS.toNanos(RECEIVE_POLL_MS);
+        }
+        OtpMsg msg = mbox.receiveMsg(RECEIVE_POLL_MS);
+        if (msg == null) continue;
+        OtpErlangObject term;
+        try {
+          term = msg.getMsg();
+        } catch (OtpErlangDecodeException e) {
+          handle(new Envelope.Garbage("undecodable term: " + e.getMessage()));
           continue;
         }
-        handle(decoder.envelope(msg.getMsg()));
+        handle(decoder.envelope(term));
       } catch (OtpErlangExit e) {
         // Only a peer that linked to our mailbox can cause this; we never link.
         LOG.warning(() -> "exit signal from linked " + e.pid() + ": " + e.reason());
@@ -172,7 +181,9 @@ public final class Server implements AutoCloseable {
 
   /** A peer may link to the mailbox; undo it so our death never becomes theirs. */
   private void dropLinks() {
-    for (OtpErlangPid p : mbox.linked()) {
+    OtpErlangPid[] linked = mbox.linked(); // null, not empty, when there are none
+    if (linked == null) return;
+    for (OtpErlangPid p : linked) {
       mbox.unlink(p);
       LOG.info(() -> "unlinked " + p + ": fdnode never links");
     }
