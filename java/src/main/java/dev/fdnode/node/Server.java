@@ -73,7 +73,9 @@ public final class Server implements AutoCloseable {
 
   private Server(Config config) throws IOException {
     this.config = config;
-    this.node = new OtpNode(config.nodeName(), config.cookie());
+    // Listen on config.listen() only (loopback by default), not on every interface.
+    this.node = new OtpNode(config.nodeName(), config.cookie(),
+        new BoundTransportFactory(java.net.InetAddress.getByName(config.listen())));
     String name = node.node();
     requireRegistered(node);
     this.mbox = node.createMbox(MAILBOX);
