@@ -6,9 +6,11 @@ import java.util.concurrent.Executor;
 import dev.fdnode.core.Descriptors;
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
+import dev.fdnode.core.FileType;
 import dev.fdnode.core.Handle;
 import dev.fdnode.core.Pid;
 import dev.fdnode.core.ReceiveMode;
+import dev.fdnode.net.Sockets;
 import dev.fdnode.poll.PollException;
 import dev.fdnode.poll.Poller;
 
@@ -51,10 +53,11 @@ public final class ActiveDelivery implements AutoCloseable {
      * Bytes kept from an earlier passive switch are delivered first.
      */
     public void setMode(Handle handle, FdInner inner, ReceiveMode mode) throws FdException {
+        boolean datagram = isDatagram(inner);
         Watch watch = watches.computeIfAbsent(inner.id(), id -> {
             // However the fd gets closed (owner exit, node down), stop watching it.
             inner.whenClosed(() -> forget(inner));
-            return new Watch(handle, inner);
+            return new Watch(handle, inner, datagram);
         });
         synchronized (watch) {
             inner.setMode(mode);
@@ -68,6 +71,12 @@ public final class ActiveDelivery implements AutoCloseable {
                 if (inner.mode() == ReceiveMode.PASSIVE) {
                     return; // active-once was satisfied by the kept bytes
                 }
+            }
+            while (!watch.pendingDatagrams.isEmpty() && inner.mode() != ReceiveMode.PASSIVE) {
+                deliverLocked(watch, watch.pendingDatagrams.poll());
+            }
+            if (inner.mode() == ReceiveMode.PASSIVE) {
+                return; // active-once was satisfied by a kept datagram
             }
             if (!watch.armed && !watch.reading) {
                 armLocked(watch);
@@ -84,6 +93,17 @@ public final class ActiveDelivery implements AutoCloseable {
         }
         synchronized (watch) {
             inner.transferTo(to);
+        }
+    }
+
+    /** A datagram received for a passive descriptor during a mode switch; null when none. */
+    public ActiveEvent.Datagram takePendingDatagram(FdInner inner) {
+        Watch watch = watches.get(inner.id());
+        if (watch == null) {
+            return null;
+        }
+        synchronized (watch) {
+            return watch.pendingDatagrams.poll();
         }
     }
 
@@ -184,6 +204,10 @@ public final class ActiveDelivery implements AutoCloseable {
             }
             watch.reading = true;
         }
+        if (watch.datagram) {
+            onDatagramReady(watch);
+            return;
+        }
         int available = -1;
         for (int round = 1; ; round++) {
             byte[] chunk = null;
@@ -251,6 +275,66 @@ public final class ActiveDelivery implements AutoCloseable {
         }
     }
 
+    /**
+     * One datagram per readiness event, with its sender (recvfrom, never a
+     * plain read that would lose it). One read into a passive fd is kept for
+     * the next {@code recv_from}, as for streams.
+     */
+    private void onDatagramReady(Watch watch) {
+        ActiveEvent.Datagram datagram = null;
+        FdException failure = null;
+        try (FdInner.Use use = watch.inner.use()) {
+            Sockets.Datagram d = Sockets.receiveNow(use.fd());
+            if (d != null) {
+                datagram = new ActiveEvent.Datagram(d.from(), d.port(), d.data());
+            }
+        } catch (FdException e) {
+            failure = e;
+        }
+        synchronized (watch) {
+            watch.reading = false;
+            if (watch.forgotten) {
+                return;
+            }
+            if (failure != null) {
+                if (!"closed".equals(failure.reason())) {
+                    sink.send(watch.inner.controller(), watch.handle, new ActiveEvent.Error(failure.reason()));
+                }
+                return;
+            }
+            if (datagram != null) {
+                if (watch.inner.mode() == ReceiveMode.PASSIVE) {
+                    watch.pendingDatagrams.add(datagram);
+                    return;
+                }
+                deliverLocked(watch, datagram);
+            }
+            if (watch.inner.mode() != ReceiveMode.PASSIVE) {
+                armLocked(watch);
+            }
+        }
+    }
+
+    private void deliverLocked(Watch watch, ActiveEvent.Datagram datagram) {
+        Pid controller = watch.inner.controller();
+        sink.send(controller, watch.handle, datagram);
+        if (watch.inner.mode() == ReceiveMode.ACTIVE_ONCE) {
+            watch.inner.setMode(ReceiveMode.PASSIVE);
+            sink.send(controller, watch.handle, new ActiveEvent.Passive());
+        }
+    }
+
+    private static boolean isDatagram(FdInner inner) {
+        if (inner.type() != FileType.SOCKET) {
+            return false;
+        }
+        try (FdInner.Use use = inner.use()) {
+            return Sockets.isDatagram(use.fd());
+        } catch (FdException closing) {
+            return false;
+        }
+    }
+
     private void deliverLocked(Watch watch, byte[] chunk) {
         Pid controller = watch.inner.controller();
         sink.send(controller, watch.handle, new ActiveEvent.Data(chunk));
@@ -280,10 +364,13 @@ public final class ActiveDelivery implements AutoCloseable {
         boolean reading;
         boolean forgotten;
         byte[] pending;
+        final boolean datagram;
+        final java.util.ArrayDeque<ActiveEvent.Datagram> pendingDatagrams = new java.util.ArrayDeque<>();
 
-        Watch(Handle handle, FdInner inner) {
+        Watch(Handle handle, FdInner inner, boolean datagram) {
             this.handle = handle;
             this.inner = inner;
+            this.datagram = datagram;
         }
     }
 }

@@ -11,6 +11,12 @@ public sealed interface ActiveEvent {
     /** A read failed: {@code {fdnode_error, Fd, Reason}}. */
     record Error(String reason) implements ActiveEvent {}
 
+    /**
+     * A datagram with its sender ({@code from} is IPv4 or IPv6, never dropped):
+     * {@code {fdnode_udp, Fd, Ip, Port, Data}}.
+     */
+    record Datagram(java.net.InetAddress from, int port, byte[] data) implements ActiveEvent {}
+
     /** Active-once delivered its message and the fd is passive again: {@code {fdnode_passive, Fd}}. */
     record Passive() implements ActiveEvent {}
 }

@@ -31,6 +31,11 @@ final class ActiveModeControl implements ModeControl {
   }
 
   @Override
+  public dev.fdnode.active.ActiveEvent.Datagram takePendingDatagram(FdInner inner) {
+    return active.takePendingDatagram(inner);
+  }
+
+  @Override
   public void forget(FdInner inner) {
     active.forget(inner);
   }

@@ -41,6 +41,7 @@ public final class Dispatcher {
   private final Sockets sockets = new Sockets();
   private final dev.fdnode.core.RootedOpen rootedOpen = new dev.fdnode.core.RootedOpen();
   private final Copier copier;
+  private final NetFileCalls netFile;
   private final long startedNanos = System.nanoTime();
   // Check-then-act on the controller (set_mode, controlling_process) is made
   // atomic per descriptor by striping on its id.
@@ -55,6 +56,7 @@ public final class Dispatcher {
     this.sender = sender;
     this.downOwners = downOwners;
     this.copier = new Copier(descriptors);
+    this.netFile = new NetFileCalls(descriptors, policy, encoder, modes, downOwners, sockets);
     for (int i = 0; i < controlLocks.length; i++) controlLocks[i] = new ReentrantLock();
   }
 
@@ -173,6 +175,8 @@ public final class Dispatcher {
       return Terms.ok(Terms.integer(n));
     } else if (req instanceof Request.Shutdown) {
       return Terms.OK; // the Server acts on it after replying
+    } else if (req instanceof Request.NetFile n) {
+      return netFile.run(callerPid, n, this::execute);
     }
     throw new IllegalStateException("unhandled request " + req);
   }

@@ -20,6 +20,11 @@ public interface ModeControl {
   /** Input read for active delivery but not delivered, owed to the next passive read; or null. */
   byte[] takePending(FdInner inner);
 
+  /** A datagram received for active delivery but not delivered, owed to the next recv_from; or null. */
+  default dev.fdnode.active.ActiveEvent.Datagram takePendingDatagram(FdInner inner) {
+    return null;
+  }
+
   /** The descriptor is closed: drop whatever is kept for it. */
   void forget(FdInner inner);
 

@@ -19,6 +19,7 @@ public final class ReplyEncoder {
   private static final OtpErlangAtom ACTIVE_CLOSED = Terms.atom("fdnode_closed");
   private static final OtpErlangAtom ACTIVE_ERROR = Terms.atom("fdnode_error");
   private static final OtpErlangAtom ACTIVE_PASSIVE = Terms.atom("fdnode_passive");
+  private static final OtpErlangAtom ACTIVE_UDP = Terms.atom("fdnode_udp");
 
   private final OtpErlangAtom node;
 
@@ -46,10 +47,26 @@ public final class ReplyEncoder {
       return Terms.tuple(ACTIVE_DATA, fd, new OtpErlangBinary(d.bytes()));
     } else if (event instanceof ActiveEvent.Error e) {
       return Terms.tuple(ACTIVE_ERROR, fd, Terms.atom(e.reason()));
+    } else if (event instanceof ActiveEvent.Datagram d) {
+      return Terms.tuple(ACTIVE_UDP, fd, address(d.from()), Terms.integer(d.port()), new OtpErlangBinary(d.data()));
     } else if (event instanceof ActiveEvent.Passive) {
       return Terms.tuple(ACTIVE_PASSIVE, fd);
     }
     return Terms.tuple(ACTIVE_CLOSED, fd);
+  }
+
+  /** An inet address tuple: {@code {A, B, C, D}} or eight 16-bit groups for IPv6. */
+  public static OtpErlangTuple address(java.net.InetAddress a) {
+    byte[] b = a.getAddress();
+    if (b.length == 4) {
+      return Terms.tuple(Terms.integer(b[0] & 0xff), Terms.integer(b[1] & 0xff),
+          Terms.integer(b[2] & 0xff), Terms.integer(b[3] & 0xff));
+    }
+    OtpErlangObject[] groups = new OtpErlangObject[8];
+    for (int i = 0; i < 8; i++) {
+      groups[i] = Terms.integer(((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff));
+    }
+    return new OtpErlangTuple(groups);
   }
 
   /** {@code #{fd, owner, controller, mode, state, offset}}. */

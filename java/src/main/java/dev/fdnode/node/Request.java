@@ -53,6 +53,56 @@ public sealed interface Request {
   /** Copies {@code src} (from its offset to end of input) to {@code dst} in chunks of {@code chunk} bytes. */
   record Copy(Handle src, Handle dst, int chunk) implements Request {}
 
+  // ---- sockets and files (see docs/protocol.md "Sockets" and "Files"); the Dispatcher hands these to NetFileCalls
+
+  /** Requests served by {@link NetFileCalls}. */
+  sealed interface NetFile extends Request {}
+
+  /** A TCP/UDP socket's bind and option settings; null / -1 where not given. */
+  record SocketOptions(String ip, boolean inet6, int backlog, Boolean reuseaddr, Boolean nodelay,
+      Boolean keepalive, int sndbuf, int recbuf) {
+    public static final SocketOptions NONE = new SocketOptions(null, false, -1, null, null, null, -1, -1);
+  }
+
+  /** {@code {tcp_connect, Host, Port, TimeoutMs, Options}}: as TcpConnect, then the options are set. */
+  record TcpConnectWith(String host, int port, long timeoutMs, SocketOptions options) implements NetFile {}
+
+  record TcpListen(int port, SocketOptions options) implements NetFile {}
+
+  record Accept(Handle listener, long timeoutMs) implements NetFile {}
+
+  record Send(Handle handle, byte[] data) implements NetFile {}
+
+  record Recv(Handle handle, int size, long timeoutMs) implements NetFile {}
+
+  record UdpOpen(int port, SocketOptions options) implements NetFile {}
+
+  record SendTo(Handle handle, String host, int port, byte[] data) implements NetFile {}
+
+  record RecvFrom(Handle handle, long timeoutMs) implements NetFile {}
+
+  /** {@code active} is null when not set; the rest as in SocketOptions. */
+  record SetOpts(Handle handle, SocketOptions options, ReceiveMode active) implements NetFile {}
+
+  record GetOpts(Handle handle, java.util.List<String> names) implements NetFile {}
+
+  record Peername(Handle handle) implements NetFile {}
+
+  record Sockname(Handle handle) implements NetFile {}
+
+  /** Exactly one of {@code path} and {@code handle} is non-null. */
+  record FileInfo(String path, Handle handle) implements NetFile {}
+
+  record ListDir(String path) implements NetFile {}
+
+  record MakeDir(String path) implements NetFile {}
+
+  record DeleteFile(String path) implements NetFile {}
+
+  record DeleteDir(String path) implements NetFile {}
+
+  record Rename(String from, String to) implements NetFile {}
+
   int SEEK_SET = 0;
   int SEEK_CUR = 1;
   int SEEK_END = 2;

@@ -82,6 +82,9 @@ public final class RequestDecoder {
         yield new Request.Stats(statsOptions(a[1]));
       }
       case "tcp_connect" -> {
+        if (a.length == 5) {
+          yield new Request.TcpConnectWith(host(a[1]), port(a[2]), timeoutMs(a[3]), NetFileTerms.socketOptions(a[4]));
+        }
         arity(a, 4);
         yield new Request.TcpConnect(host(a[1]), port(a[2]), timeoutMs(a[3]));
       }
@@ -126,7 +129,11 @@ public final class RequestDecoder {
         if (!(a[2] instanceof OtpErlangPid p)) throw badarg("controlling_process needs a pid");
         yield new Request.ControllingProcess(handle(a[1]), p);
       }
-      default -> throw badarg("unknown request " + op);
+      default -> {
+        Request netFile = NetFileTerms.request(this, op, a);
+        if (netFile == null) throw badarg("unknown request " + op);
+        yield netFile;
+      }
     };
   }
 
@@ -154,7 +161,7 @@ public final class RequestDecoder {
   }
 
   /** A host name or address literal: a non-empty UTF-8 binary without NUL. */
-  private static String host(OtpErlangObject o) throws RequestError {
+  static String host(OtpErlangObject o) throws RequestError {
     if (!(o instanceof OtpErlangBinary b)) throw badarg("host is not a binary");
     byte[] bytes = b.binaryValue();
     if (bytes.length == 0 || bytes.length > 255) throw einval("host name length");
@@ -166,14 +173,14 @@ public final class RequestDecoder {
     return s;
   }
 
-  private static int port(OtpErlangObject o) throws RequestError {
+  static int port(OtpErlangObject o) throws RequestError {
     if (!(o instanceof OtpErlangLong n)) throw badarg("port is not an integer");
     if (!n.isLong() || n.longValue() < 1 || n.longValue() > 65535) throw einval("port out of range");
     return (int) n.longValue();
   }
 
   /** Milliseconds, non-negative; very large values are capped at a day. */
-  private static long timeoutMs(OtpErlangObject o) throws RequestError {
+  static long timeoutMs(OtpErlangObject o) throws RequestError {
     if (!(o instanceof OtpErlangLong n)) throw badarg("timeout is not an integer");
     if (n.signum() < 0) throw einval("negative timeout");
     return !n.isLong() ? 86_400_000L : Math.min(n.longValue(), 86_400_000L);
@@ -201,7 +208,7 @@ public final class RequestDecoder {
     return new Handle(id.longValue(), tok);
   }
 
-  private static String path(OtpErlangObject o) throws RequestError {
+  static String path(OtpErlangObject o) throws RequestError {
     if (!(o instanceof OtpErlangBinary b)) throw badarg("path is not a binary");
     byte[] bytes = b.binaryValue();
     for (byte x : bytes) {
@@ -248,7 +255,7 @@ public final class RequestDecoder {
   }
 
   /** A read size: negative is einval, beyond {@link #MAX_READ} is capped. */
-  private static int size(OtpErlangObject o) throws RequestError {
+  static int size(OtpErlangObject o) throws RequestError {
     if (!(o instanceof OtpErlangLong n)) throw badarg("size is not an integer");
     if (n.signum() < 0) throw einval("negative size");
     if (!n.isLong() || n.longValue() > MAX_READ) return MAX_READ;
@@ -269,7 +276,7 @@ public final class RequestDecoder {
     return n.longValue();
   }
 
-  private static byte[] data(OtpErlangObject o) throws RequestError {
+  static byte[] data(OtpErlangObject o) throws RequestError {
     byte[] d = Terms.iodata(o);
     if (d == null) throw badarg("data is not iodata");
     return d;
@@ -311,15 +318,15 @@ public final class RequestDecoder {
     };
   }
 
-  private static void arity(OtpErlangObject[] a, int n) throws RequestError {
+  static void arity(OtpErlangObject[] a, int n) throws RequestError {
     if (a.length != n) throw badarg("request " + a[0] + " of arity " + a.length);
   }
 
-  private static RequestError badarg(String detail) {
+  static RequestError badarg(String detail) {
     return new RequestError("badarg", detail);
   }
 
-  private static RequestError einval(String detail) {
+  static RequestError einval(String detail) {
     return new RequestError("einval", detail);
   }
 }

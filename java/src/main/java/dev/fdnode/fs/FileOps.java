@@ -1,0 +1,137 @@
+package dev.fdnode.fs;
+
+import dev.fdnode.core.Errnos;
+import dev.fdnode.core.FdException;
+import dev.fdnode.core.FdInner;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import jnr.constants.platform.Errno;
+import jnr.posix.POSIX;
+import jnr.posix.POSIXFactory;
+import jnr.posix.POSIXHandler;
+
+/**
+ * File metadata and directory operations on paths the node layer has already
+ * checked against its roots. Thin over JNR-POSIX: each call reads its own
+ * errno and fails with the POSIX atom name. No path policy here.
+ */
+public final class FileOps {
+    /** What {@code file_info} reports: the type is one of regular, directory, symlink, device, other. */
+    public record Info(long size, String type, int mode, long mtime) {}
+
+    private static final int EINTR = Errno.EINTR.intValue();
+    private final POSIX posix = POSIXFactory.getNativePOSIX(new QuietHandler());
+
+    /** lstat(2): a symlink is reported as {@code symlink}, not followed. */
+    public Info lstat(Path path) throws FdException {
+        jnr.posix.FileStat st = posix.allocateStat();
+        while (posix.lstat(path.toString(), st) != 0) {
+            retry("lstat");
+        }
+        return info(st);
+    }
+
+    /** fstat(2) of an open descriptor. */
+    public Info fstat(FdInner f) throws FdException {
+        try (FdInner.Use u = f.use()) {
+            jnr.posix.FileStat st = posix.allocateStat();
+            while (posix.fstat(u.fd(), st) != 0) {
+                retry("fstat");
+            }
+            return info(st);
+        }
+    }
+
+    /** The names in a directory (without {@code .} and {@code ..}), sorted. */
+    public List<String> listDir(Path dir) throws FdException {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                names.add(p.getFileName().toString());
+            }
+        } catch (NoSuchFileException e) {
+            throw new FdException("enoent", "list_dir " + dir);
+        } catch (NotDirectoryException e) {
+            throw new FdException("enotdir", "list_dir " + dir);
+        } catch (AccessDeniedException e) {
+            throw new FdException("eacces", "list_dir " + dir);
+        } catch (IOException e) {
+            throw new FdException("eio", "list_dir " + dir + ": " + e.getMessage());
+        }
+        Collections.sort(names);
+        return names;
+    }
+
+    public void makeDir(Path dir, int mode) throws FdException {
+        while (posix.mkdir(dir.toString(), mode) != 0) {
+            retry("mkdir");
+        }
+    }
+
+    /** unlink(2): a directory is {@code eisdir}; a symlink itself is removed. */
+    public void deleteFile(Path file) throws FdException {
+        while (posix.unlink(file.toString()) != 0) {
+            retry("unlink");
+        }
+    }
+
+    /** rmdir(2): only an empty directory ({@code enotempty} / {@code eexist} otherwise). */
+    public void deleteDir(Path dir) throws FdException {
+        while (posix.rmdir(dir.toString()) != 0) {
+            retry("rmdir");
+        }
+    }
+
+    /** rename(2), which does not follow a symlink at either end. */
+    public void rename(Path from, Path to) throws FdException {
+        while (posix.rename(from.toString(), to.toString()) != 0) {
+            retry("rename");
+        }
+    }
+
+    private static Info info(jnr.posix.FileStat st) {
+        String type = switch (st.mode() & jnr.posix.FileStat.S_IFMT) {
+            case jnr.posix.FileStat.S_IFREG -> "regular";
+            case jnr.posix.FileStat.S_IFDIR -> "directory";
+            case jnr.posix.FileStat.S_IFLNK -> "symlink";
+            case jnr.posix.FileStat.S_IFCHR, jnr.posix.FileStat.S_IFBLK -> "device";
+            default -> "other";
+        };
+        return new Info(st.st_size(), type, st.mode() & 07777, st.mtime());
+    }
+
+    private void retry(String call) throws FdException {
+        int errno = posix.errno();
+        if (errno != EINTR) {
+            throw Errnos.exception(errno, call);
+        }
+    }
+
+    /** Never throws: return values and errno are checked by the caller. */
+    private static final class QuietHandler implements POSIXHandler {
+        @Override public void error(Errno error, String extraData) {}
+        @Override public void error(Errno error, String methodName, String extraData) {}
+        @Override public void unimplementedError(String methodName) {
+            throw new UnsupportedOperationException(methodName);
+        }
+        @Override public void warn(WARNING_ID id, String message, Object... data) {}
+        @Override public boolean isVerbose() { return false; }
+        @Override public File getCurrentWorkingDirectory() { return new File("."); }
+        @Override public String[] getEnv() { return new String[0]; }
+        @Override public InputStream getInputStream() { return System.in; }
+        @Override public PrintStream getOutputStream() { return System.out; }
+        @Override public int getPID() { return 0; }
+        @Override public PrintStream getErrorStream() { return System.err; }
+    }
+}
