@@ -43,6 +43,8 @@ public final class Server implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Server.class.getName());
   public static final String MAILBOX = "fdnode";
   private static final long RECEIVE_POLL_MS = 1000;
+  /** One receiver per core: decoding, cheap calls and encoding run in parallel. */
+  private static final int RECEIVERS = Math.max(2, Runtime.getRuntime().availableProcessors());
   private static final long DRAIN_TIMEOUT_MS = 10_000;
   /** Readers for active delivery: reads are short (data is ready), so a few suffice. */
   private static final int ACTIVE_READERS = 2;
@@ -63,7 +65,8 @@ public final class Server implements AutoCloseable {
   private final ActiveDelivery active;
   private final ThreadPoolExecutor workers;
   private final ExecutorService housekeeping;
-  private final Thread receiver;
+  /** Threads taking calls from the one mailbox; each runs cheap calls itself. */
+  private final Thread[] receivers;
   private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicLong garbage = new AtomicLong();
@@ -103,8 +106,11 @@ public final class Server implements AutoCloseable {
         new ThreadPoolExecutor.AbortPolicy());
     this.housekeeping = Executors.newSingleThreadExecutor(daemons("fdnode-cleanup"));
     node.registerStatusHandler(new NodeWatcher());
-    this.receiver = new Thread(this::receiveLoop, "fdnode-mailbox");
-    receiver.setDaemon(true);
+    this.receivers = new Thread[RECEIVERS];
+    for (int i = 0; i < RECEIVERS; i++) {
+      receivers[i] = new Thread(this::receiveLoop, "fdnode-mailbox-" + (i + 1));
+      receivers[i].setDaemon(true);
+    }
   }
 
   /**
@@ -130,7 +136,9 @@ public final class Server implements AutoCloseable {
   /** Starts the node; the mailbox is registered and receiving when this returns. */
   public static Server start(Config config) throws IOException {
     Server s = new Server(config);
-    s.receiver.start();
+    for (Thread r : s.receivers) {
+      r.start();
+    }
     LOG.info(() -> "node " + s.nodeName() + " up, roots " + config.roots() + ", max fds "
         + config.maxFds() + ", " + config.workers() + " workers");
     return s;
@@ -221,6 +229,10 @@ public final class Server implements AutoCloseable {
     }
     InFlight call = new InFlight(c.replyTo(), c.ref());
     inFlight.add(call);
+    if (runsInline(c.request())) {
+      call.answer(dispatcher.execute(c.caller(), c.request(), progress(c)));
+      return;
+    }
     try {
       workers.execute(() -> {
         OtpErlangObject result = dispatcher.execute(c.caller(), c.request(), progress(c));
@@ -229,6 +241,19 @@ public final class Server implements AutoCloseable {
     } catch (RejectedExecutionException e) {
       call.answer(Terms.error(isRunning() ? "eagain" : "shutting_down"));
     }
+  }
+
+  /**
+   * Calls that never wait on anything outside this process (no pipe, socket,
+   * lock or drain) run on the receiving thread: a handoff to a worker costs
+   * more than they do. pread/pwrite qualify because they only reach regular
+   * files (a pipe or socket fails with espipe before any I/O).
+   */
+  private static boolean runsInline(Request r) {
+    return r instanceof Request.Ping || r instanceof Request.Info || r instanceof Request.Position
+        || r instanceof Request.SetMode || r instanceof Request.ControllingProcess
+        || r instanceof Request.Pread || r instanceof Request.Pwrite || r instanceof Request.Pipe
+        || r instanceof Request.CloseAsync || (r instanceof Request.Stats s && !s.gc());
   }
 
   /** {@code {fdnode_progress, Ref, Done, Total}} to the reply-to process; Total is undefined if unknown. */
@@ -355,7 +380,9 @@ public final class Server implements AutoCloseable {
       LOG.log(Level.WARNING, "error while stopping", e);
     } finally {
       state.set(State.STOPPED);
-      receiver.interrupt();
+      for (Thread r : receivers) {
+        r.interrupt();
+      }
       mbox.close();
       node.close();
       stopped.countDown();

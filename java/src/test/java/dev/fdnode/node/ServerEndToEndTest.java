@@ -192,7 +192,8 @@ class ServerEndToEndTest {
           "timer:sleep(300),",
           "spawn(fun() -> Self ! {r2, Call({read, F, 2})} end),", // waits in the queue of one
           "timer:sleep(300),",
-          "Out(\"full\", Call(ping)),",
+          "Out(\"full\", Call({sync, F})),", // needs a worker: none is free
+          "Out(\"cheap\", Call(ping)),", // runs on the receiving thread: still served
           "os:cmd(\"printf ab > " + fifo + "\"),",
           "receive {r1, R1} -> Out(\"r1\", R1) after 10000 -> Out(\"r1\", timeout) end,",
           "os:cmd(\"printf cd > " + fifo + "\"),",
@@ -202,6 +203,7 @@ class ServerEndToEndTest {
       Result r = erl("pool", script);
       Map<String, String> got = lines(r.output);
       assertEquals("{error,eagain}", got.get("full"), r.output);
+      assertEquals("pong", got.get("cheap"), r.output);
       assertEquals("{ok,<<97,98>>}", got.get("r1"), r.output);
       assertEquals("{ok,<<99,100>>}", got.get("r2"), r.output);
       assertEquals("pong", got.get("ping"), r.output);
