@@ -113,6 +113,14 @@ pub type FdError {
   Etxtbsy
   /// Cross-device link.
   Exdev
+  /// Directory not empty (`delete_dir`).
+  Enotempty
+  /// Address already in use (`tcp_listen`, `udp_open`).
+  Eaddrinuse
+  /// Cannot assign the requested address (a bind address not on this host).
+  Eaddrnotavail
+  /// The socket is not connected (`peername`, `send`).
+  Enotconn
   /// The descriptor is closed or closing.
   Closed
   /// Only the controlling process may do this.
@@ -171,6 +179,10 @@ pub fn describe_error(error: FdError) -> String {
     Espipe -> "Illegal seek"
     Etxtbsy -> "Text file busy"
     Exdev -> "Invalid cross-device link"
+    Enotempty -> "Directory not empty"
+    Eaddrinuse -> "Address already in use"
+    Eaddrnotavail -> "Cannot assign requested address"
+    Enotconn -> "Transport endpoint is not connected"
     Closed -> "The descriptor is closed"
     NotOwner -> "Only the controlling process may do this"
     InvalidHandle -> "Not a valid descriptor handle for this node"
@@ -731,3 +743,201 @@ pub fn tcp_connect(
 /// to check that a slow receiver does not make the node buffer).
 @external(erlang, "fdnode_active_ffi", "heap_used")
 pub fn heap_used(of node: Node, after_gc collect: Bool) -> Result(Int, FdError)
+
+// ---------------------------------------------------------------- sockets
+
+/// A socket option, for `tcp_listen`, `udp_open`, `tcp_connect_with` and
+/// `set_options`. The bind options (`Ip`, `Inet6`, `Backlog`) only apply when
+/// a socket is opened. The mode (`active`) is set with `set_mode`.
+pub type SocketOption {
+  /// TCP_NODELAY: send small segments at once.
+  Nodelay(Bool)
+  /// SO_KEEPALIVE.
+  Keepalive(Bool)
+  /// SO_REUSEADDR (on by default for `tcp_listen`, off for `udp_open`).
+  Reuseaddr(Bool)
+  /// SO_SNDBUF in bytes (the kernel reports twice what was set).
+  Sndbuf(Int)
+  /// SO_RCVBUF in bytes (the kernel reports twice what was set).
+  Recbuf(Int)
+  /// Bind address: an IPv4 or IPv6 literal or a name (default: every address).
+  Ip(String)
+  /// An IPv6 socket (without `Ip`: bound to `::`, which takes IPv4 too).
+  Inet6
+  /// Listen backlog (default 128).
+  Backlog(Int)
+}
+
+/// The options `get_options` can read.
+pub type OptionName {
+  NodelayOption
+  KeepaliveOption
+  ReuseaddrOption
+  SndbufOption
+  RecbufOption
+}
+
+/// A UDP datagram and its sender (`from` is an IPv4 or IPv6 literal).
+pub type Datagram {
+  Datagram(from: String, port: Int, data: BitArray)
+}
+
+/// What active delivery tells the controlling process of a UDP socket
+/// (`{fdnode_udp, Fd, Ip, Port, Data}`, `{fdnode_error, Fd, Reason}`,
+/// `{fdnode_passive, Fd}` in Erlang).
+pub type UdpEvent {
+  /// A datagram, with its sender.
+  UdpData(Datagram)
+  /// A receive failed.
+  UdpError(FdError)
+  /// `ActiveOnce` delivered its datagram: the socket is `Passive` again.
+  UdpPassive
+}
+
+/// A listening TCP socket on `port` (0: any free port, see `local_port`),
+/// owned by the calling process.
+@external(erlang, "fdnode_net_ffi", "tcp_listen")
+pub fn tcp_listen(
+  on node: Node,
+  port port: Int,
+  options options: List(SocketOption),
+) -> Result(Fd, FdError)
+
+/// Waits up to `timeout` ms for a connection (`Error(Timeout)` if none).
+/// The calling process owns the accepted socket; one accepted after the
+/// caller gave up is closed again by fdnode, never leaked.
+@external(erlang, "fdnode_net_ffi", "accept")
+pub fn accept(listener: Fd, within timeout: Int) -> Result(Fd, FdError)
+
+/// `tcp_connect` with socket options, set once connected.
+@external(erlang, "fdnode_net_ffi", "tcp_connect")
+pub fn tcp_connect_with(
+  on node: Node,
+  host host: String,
+  port port: Int,
+  options options: List(SocketOption),
+  within timeout: Int,
+) -> Result(Fd, FdError)
+
+/// Sends all of `data` on a connected socket. A peer that has gone gives
+/// `Error(Closed)` (no SIGPIPE can reach the Java node).
+@external(erlang, "fdnode_net_ffi", "send")
+pub fn send(socket: Fd, data data: BitArray) -> Result(Nil, FdError)
+
+/// Passive receive: waits up to `timeout` ms for input, then returns up to
+/// `size` bytes (0: whatever is there). `Error(Timeout)` when nothing came.
+/// Also works on pipes and FIFOs.
+@external(erlang, "fdnode_net_ffi", "recv")
+pub fn recv(
+  socket: Fd,
+  bytes size: Int,
+  within timeout: Int,
+) -> Result(Read, FdError)
+
+/// A UDP socket bound to `port` (0: any), owned by the calling process.
+@external(erlang, "fdnode_net_ffi", "udp_open")
+pub fn udp_open(
+  on node: Node,
+  port port: Int,
+  options options: List(SocketOption),
+) -> Result(Fd, FdError)
+
+/// Sends one datagram to `host:port`.
+@external(erlang, "fdnode_net_ffi", "send_to")
+pub fn send_to(
+  socket: Fd,
+  host host: String,
+  port port: Int,
+  data data: BitArray,
+) -> Result(Nil, FdError)
+
+/// Passive: waits up to `timeout` ms for one datagram.
+@external(erlang, "fdnode_net_ffi", "recv_from")
+pub fn recv_from(socket: Fd, within timeout: Int) -> Result(Datagram, FdError)
+
+/// Waits up to `timeout` ms for the next active-delivery message about the
+/// UDP socket `socket` (others stay in the mailbox); `Error(Timeout)` if none.
+@external(erlang, "fdnode_net_ffi", "receive_udp")
+pub fn receive_udp(socket: Fd, within timeout: Int) -> Result(UdpEvent, FdError)
+
+/// Sets socket options (not `Ip`/`Inet6`/`Backlog`).
+@external(erlang, "fdnode_net_ffi", "set_options")
+pub fn set_options(
+  socket: Fd,
+  options: List(SocketOption),
+) -> Result(Nil, FdError)
+
+/// Reads socket options, in the order asked.
+@external(erlang, "fdnode_net_ffi", "get_options")
+pub fn get_options(
+  socket: Fd,
+  names: List(OptionName),
+) -> Result(List(SocketOption), FdError)
+
+/// The connected peer's address and port.
+@external(erlang, "fdnode_net_ffi", "peername")
+pub fn peername(socket: Fd) -> Result(#(String, Int), FdError)
+
+/// The address and port the socket is bound to.
+@external(erlang, "fdnode_net_ffi", "sockname")
+pub fn sockname(socket: Fd) -> Result(#(String, Int), FdError)
+
+/// The local port of a socket.
+pub fn local_port(socket: Fd) -> Result(Int, FdError) {
+  case sockname(socket) {
+    Ok(#(_, port)) -> Ok(port)
+    Error(e) -> Error(e)
+  }
+}
+
+// ---------------------------------------------------------------- files
+
+/// What kind of file `file_info` found.
+pub type FileKind {
+  Regular
+  Directory
+  Symlink
+  /// A character or block device.
+  Device
+  /// A FIFO, a socket, or anything else.
+  OtherKind
+}
+
+/// File metadata: size in bytes, kind, permission bits, modification time
+/// in POSIX seconds.
+pub type FileInfo {
+  FileInfo(size: Int, kind: FileKind, mode: Int, mtime: Int)
+}
+
+/// Metadata of `path` (under the node's roots; a symlink is reported as
+/// `Symlink`, not followed).
+@external(erlang, "fdnode_net_ffi", "file_info")
+pub fn file_info(on node: Node, path path: String) -> Result(FileInfo, FdError)
+
+/// Metadata of an open descriptor.
+@external(erlang, "fdnode_net_ffi", "fd_file_info")
+pub fn fd_file_info(fd: Fd) -> Result(FileInfo, FdError)
+
+/// The names in a directory, sorted, without `.` and `..`.
+@external(erlang, "fdnode_net_ffi", "list_dir")
+pub fn list_dir(on node: Node, path path: String) -> Result(List(String), FdError)
+
+/// Creates a directory (mode 0o755 less the umask).
+@external(erlang, "fdnode_net_ffi", "make_dir")
+pub fn make_dir(on node: Node, path path: String) -> Result(Nil, FdError)
+
+/// Deletes a file (a symlink itself, not its target; `Eisdir` for a directory).
+@external(erlang, "fdnode_net_ffi", "delete_file")
+pub fn delete_file(on node: Node, path path: String) -> Result(Nil, FdError)
+
+/// Deletes an empty directory (`Enotempty` otherwise).
+@external(erlang, "fdnode_net_ffi", "delete_dir")
+pub fn delete_dir(on node: Node, path path: String) -> Result(Nil, FdError)
+
+/// Renames within the node's roots.
+@external(erlang, "fdnode_net_ffi", "rename")
+pub fn rename(
+  on node: Node,
+  from from: String,
+  to to: String,
+) -> Result(Nil, FdError)

@@ -22,8 +22,9 @@
 %% `{'$fdnode_call', Proxy, Ref, Caller, Request}' and passes the reply back.
 %% On timeout the caller abandons the proxy and waits for its acknowledgement
 %% or death, so a late reply never reaches the caller's mailbox. An abandoned
-%% proxy that still receives a successful `open'/`pipe' closes the new
-%% descriptors again, so a timed-out open leaks nothing.
+%% proxy that still receives a successful `open'/`pipe'/`tcp_connect'/
+%% `tcp_listen'/`accept'/`udp_open' closes the new descriptors again, so a
+%% timed-out open or accept leaks nothing.
 %%
 %% == Owners ==
 %% The process that opens a descriptor owns it. One watcher per BEAM node
@@ -51,6 +52,11 @@
          pipe/1, pipe/2, stats/1, stats/2, copy/3, copy/4]).
 %% Sockets and heap statistics (active delivery work)
 -export([tcp_connect/3, tcp_connect/4, stats_with/3]).
+%% Sockets (TCP server, UDP, options, names) and files (metadata, directories)
+-export([tcp_listen/3, tcp_listen/4, accept/2, tcp_connect/5, send/2, send/3, recv/3,
+         udp_open/3, udp_open/4, send_to/4, send_to/5, recv_from/2, setopts/2, getopts/2,
+         peername/1, sockname/1, port/1, file_info/1, file_info/2, list_dir/2, make_dir/2,
+         delete_file/2, delete_dir/2, rename/3]).
 %% Building blocks
 -export([call/2, call/3, is_handle/1, handle_node/1, default_timeout/0,
          ensure_watcher/0, watch/2]).
@@ -499,6 +505,178 @@ flush_progress(Ref) ->
         ok
     end.
 
+%% ================================================================ sockets
+
+%% Calls that wait on the Java node for `Timeout' ms get this much more for the
+%% answer, so their own `timeout' comes back rather than the call's.
+-define(GRACE, 2000).
+
+%% @equiv tcp_listen(Node, Port, Options, default_timeout())
+tcp_listen(Node, Port, Options) -> tcp_listen(Node, Port, Options, default_timeout()).
+
+%% @doc A listening TCP socket on `Node', owned by the caller. `Port' 0 picks
+%% a free one (see {@link port/1}). Options: `{ip, Address}' (default any
+%% address: `{0,0,0,0}', or `::' with `inet6'), `inet6', `{backlog, N}'
+%% (default 128), `{reuseaddr, Bool}' (default true), and the socket options
+%% of {@link setopts/2}. `Address' is an inet tuple, a string/binary literal or
+%% name, `any' or `loopback'.
+-spec tcp_listen(node(), 0..65535, list(), timeout()) -> {ok, handle()} | {error, reason()}.
+tcp_listen(Node, Port, Options, Timeout) when is_atom(Node), is_integer(Port), is_list(Options) ->
+    call(Node, {tcp_listen, Port, addresses(Options)}, Timeout);
+tcp_listen(_, _, _, _) -> {error, badarg}.
+
+%% @doc Waits up to `Timeout' ms for a connection on `Listener': `{ok, Socket}',
+%% owned and controlled by the caller, or `{error, timeout}'. If the caller
+%% has given up by the time a connection is accepted, it is closed again.
+-spec accept(handle(), non_neg_integer()) -> {ok, handle()} | {error, reason()}.
+accept(Listener, Timeout) when is_integer(Timeout), Timeout >= 0 ->
+    fd_call(Listener, fun(H) -> {accept, H, Timeout} end, Timeout + ?GRACE);
+accept(_, _) -> {error, badarg}.
+
+%% @doc {@link tcp_connect/4} with socket options (`nodelay', `keepalive',
+%% `sndbuf', `recbuf', `reuseaddr'), set once connected.
+-spec tcp_connect(node(), unicode:chardata(), 1..65535, list(), non_neg_integer()) ->
+          {ok, handle()} | {error, reason()}.
+tcp_connect(Node, Host, Port, Options, Timeout)
+  when is_atom(Node), is_integer(Port), is_list(Options), is_integer(Timeout), Timeout >= 0 ->
+    case to_binary_path(Host) of
+        {ok, H} -> call(Node, {tcp_connect, H, Port, Timeout, Options}, Timeout + ?GRACE);
+        error -> {error, badarg}
+    end;
+tcp_connect(_, _, _, _, _) -> {error, badarg}.
+
+%% @equiv send(Fd, Data, default_timeout())
+send(Fd, Data) -> send(Fd, Data, default_timeout()).
+
+%% @doc Sends all of `Data' on a connected socket (send(2) with MSG_NOSIGNAL,
+%% partial sends continued). A peer that has gone is `{error, closed}'.
+-spec send(handle(), iodata(), timeout()) -> ok | {error, reason()}.
+send(Fd, Data, Timeout) ->
+    case to_binary(Data) of
+        {ok, Bin} -> fd_call(Fd, fun(H) -> {send, H, Bin} end, Timeout);
+        error -> {error, badarg}
+    end.
+
+%% @doc Passive receive: waits up to `Timeout' ms for input, then returns up
+%% to `Len' bytes (0: whatever is there, up to 64 KiB). `{ok, Bin}', `eof', or
+%% `{error, timeout}'. Works on sockets, pipes and FIFOs in passive mode.
+-spec recv(handle(), non_neg_integer(), non_neg_integer()) -> {ok, binary()} | eof | {error, reason()}.
+recv(Fd, Len, Timeout) when is_integer(Len), is_integer(Timeout), Timeout >= 0 ->
+    fd_call(Fd, fun(H) -> {recv, H, Len, Timeout} end, Timeout + ?GRACE);
+recv(_, _, _) -> {error, badarg}.
+
+%% @equiv udp_open(Node, Port, Options, default_timeout())
+udp_open(Node, Port, Options) -> udp_open(Node, Port, Options, default_timeout()).
+
+%% @doc A UDP socket bound to `Port' (0: any) on `Node', owned by the caller.
+%% Options: `{ip, Address}', `inet6', `{reuseaddr, Bool}' (default false),
+%% `sndbuf', `recbuf'. In an active mode the controlling process receives
+%% `{fdnode_udp, Fd, Ip, Port, Data}'.
+-spec udp_open(node(), 0..65535, list(), timeout()) -> {ok, handle()} | {error, reason()}.
+udp_open(Node, Port, Options, Timeout) when is_atom(Node), is_integer(Port), is_list(Options) ->
+    call(Node, {udp_open, Port, addresses(Options)}, Timeout);
+udp_open(_, _, _, _) -> {error, badarg}.
+
+%% @equiv send_to(Fd, Address, Port, Data, default_timeout())
+send_to(Fd, Address, Port, Data) -> send_to(Fd, Address, Port, Data, default_timeout()).
+
+%% @doc Sends one datagram to `Address' (inet tuple, string or binary) and `Port'.
+-spec send_to(handle(), term(), 1..65535, iodata(), timeout()) -> ok | {error, reason()}.
+send_to(Fd, Address, Port, Data, Timeout) when is_integer(Port) ->
+    case {to_binary(Data), address(Address)} of
+        {{ok, Bin}, {ok, A}} -> fd_call(Fd, fun(H) -> {send_to, H, A, Port, Bin} end, Timeout);
+        _ -> {error, badarg}
+    end;
+send_to(_, _, _, _, _) -> {error, badarg}.
+
+%% @doc Waits up to `Timeout' ms for one datagram (passive mode):
+%% `{ok, {Ip, Port, Data}}' with the sender's inet tuple (IPv4 or IPv6).
+-spec recv_from(handle(), non_neg_integer()) ->
+          {ok, {inet:ip_address(), inet:port_number(), binary()}} | {error, reason()}.
+recv_from(Fd, Timeout) when is_integer(Timeout), Timeout >= 0 ->
+    fd_call(Fd, fun(H) -> {recv_from, H, Timeout} end, Timeout + ?GRACE);
+recv_from(_, _) -> {error, badarg}.
+
+%% @doc Sets socket options: `{nodelay, Bool}', `{keepalive, Bool}',
+%% `{reuseaddr, Bool}', `{sndbuf, N}', `{recbuf, N}', `{active, true | false | once}'
+%% (as {@link set_mode/2}: controlling process only).
+-spec setopts(handle(), list()) -> ok | {error, reason()}.
+setopts(Fd, Options) when is_list(Options) -> fd_call(Fd, fun(H) -> {setopts, H, Options} end, default_timeout());
+setopts(_, _) -> {error, badarg}.
+
+%% @doc `{ok, [{Name, Value}]}' for the names of {@link setopts/2}.
+-spec getopts(handle(), [atom()]) -> {ok, list()} | {error, reason()}.
+getopts(Fd, Names) when is_list(Names) -> fd_call(Fd, fun(H) -> {getopts, H, Names} end, default_timeout());
+getopts(_, _) -> {error, badarg}.
+
+%% @doc `{ok, {Ip, Port}}' of the connected peer.
+peername(Fd) -> fd_call(Fd, fun(H) -> {peername, H} end, default_timeout()).
+
+%% @doc `{ok, {Ip, Port}}' the socket is bound to.
+sockname(Fd) -> fd_call(Fd, fun(H) -> {sockname, H} end, default_timeout()).
+
+%% @doc `{ok, LocalPort}'.
+port(Fd) ->
+    case sockname(Fd) of
+        {ok, {_, Port}} -> {ok, Port};
+        Other -> Other
+    end.
+
+addresses(Options) ->
+    [case O of
+         {ip, A} -> case address(A) of
+                        {ok, B} -> {ip, B};
+                        error -> O
+                    end;
+         _ -> O
+     end || O <- Options].
+
+address(A) when is_tuple(A); is_atom(A) -> {ok, A};
+address(A) -> case to_binary_path(A) of
+                  {ok, B} -> {ok, B};
+                  error -> error
+              end.
+
+%% ================================================================ files
+
+%% @doc `{ok, #{size, type, mode, mtime}}' of an open descriptor (fstat).
+-spec file_info(handle()) -> {ok, map()} | {error, reason()}.
+file_info(Fd) -> fd_call(Fd, fun(H) -> {file_info, H} end, default_timeout()).
+
+%% @doc `{ok, #{size, type, mode, mtime}}' of `Path' under the node's roots
+%% (lstat: a symlink is `symlink'). `type' is `regular', `directory',
+%% `symlink', `device' or `other'; `mode' the permission bits; `mtime' POSIX
+%% seconds.
+-spec file_info(node(), unicode:chardata()) -> {ok, map()} | {error, reason()}.
+file_info(Node, Path) -> path_call(Node, file_info, Path).
+
+%% @doc `{ok, [Name :: binary()]}', sorted, without `.' and `..'.
+list_dir(Node, Path) -> path_call(Node, list_dir, Path).
+
+%% @doc mkdir with mode 8#755 (less the umask).
+make_dir(Node, Path) -> path_call(Node, make_dir, Path).
+
+%% @doc unlink: a directory is `eisdir'; a symlink is removed, not its target.
+delete_file(Node, Path) -> path_call(Node, delete_file, Path).
+
+%% @doc rmdir: the directory must be empty.
+delete_dir(Node, Path) -> path_call(Node, delete_dir, Path).
+
+%% @doc rename(2), both paths under the node's roots.
+rename(Node, From, To) when is_atom(Node) ->
+    case {to_binary_path(From), to_binary_path(To)} of
+        {{ok, F}, {ok, T}} -> call(Node, {rename, F, T}, default_timeout());
+        _ -> {error, badarg}
+    end;
+rename(_, _, _) -> {error, badarg}.
+
+path_call(Node, Op, Path) when is_atom(Node) ->
+    case to_binary_path(Path) of
+        {ok, Bin} -> call(Node, {Op, Bin}, default_timeout());
+        error -> {error, badarg}
+    end;
+path_call(_, _, _) -> {error, badarg}.
+
 %% ================================================================ building blocks
 
 %% @doc True for a term of handle shape `{fdnode_fd, Node, Id, Token}'.
@@ -590,7 +768,7 @@ call(_, _, _) ->
 proxy_init(Node, Ref, Caller, Request) ->
     CMon = erlang:monitor(process, Caller),
     Dest = {fdnode, Node},
-    NMon = erlang:monitor(process, Dest),
+    NMon = watch_node(Node),
     try
         erlang:send(Dest, {'$fdnode_call', self(), Ref, Caller, Request})
     catch
@@ -614,6 +792,9 @@ proxy_wait(Node, Ref, Caller, Request, CMon, NMon, Attached) ->
         {'DOWN', NMon, process, _, _} ->
             Attached =:= attached andalso (Caller ! {Ref, {error, nodedown}}),
             ok;
+        {nodedown, Node} ->
+            Attached =:= attached andalso (Caller ! {Ref, {error, nodedown}}),
+            ok;
         {abandon, Ref} ->
             Caller ! {abandoned, Ref},
             case owning(Request) of
@@ -629,22 +810,41 @@ proxy_wait(Node, Ref, Caller, Request, CMon, NMon, Attached) ->
             end
     end.
 
-owning({open, _, _}) -> true;
-owning({pipe}) -> true;
-owning({tcp_connect, _, _, _}) -> true;
-owning({controlling_process, _, _}) -> true;
-owning(_) -> false.
+%% How the proxy learns that the Java node is gone. A process monitor on a
+%% remote name costs two more distribution messages per call (monitor and
+%% demonitor), and the Java node ignores them anyway; a node monitor is local
+%% and fires when the connection drops or cannot be made. The local node (the
+%% fake mailbox of the tests) keeps the process monitor: no connection to lose.
+watch_node(Node) when Node =:= node() ->
+    erlang:monitor(process, {fdnode, Node});
+watch_node(Node) ->
+    case is_alive() of
+        true -> erlang:monitor_node(Node, true);
+        false -> self() ! {nodedown, Node}
+    end,
+    {nodedown, Node}.
 
-register_owner(Node, Caller, {open, _, _}, {ok, _}) -> watch(Caller, Node);
+%% Requests whose `{ok, Handle}' is a new descriptor owned by the caller.
+opens(Request) ->
+    is_tuple(Request) andalso tuple_size(Request) > 0
+        andalso lists:member(element(1, Request), [open, tcp_connect, tcp_listen, accept, udp_open]).
+
+owning({pipe}) -> true;
+owning({controlling_process, _, _}) -> true;
+owning(Request) -> opens(Request).
+
 register_owner(Node, Caller, {pipe}, {ok, _}) -> watch(Caller, Node);
-register_owner(Node, Caller, {tcp_connect, _, _, _}, {ok, _}) -> watch(Caller, Node);
 register_owner(Node, _Caller, {controlling_process, _, Pid}, ok) -> watch(Pid, Node);
+register_owner(Node, Caller, Request, {ok, _}) ->
+    opens(Request) andalso watch(Caller, Node),
+    ok;
 register_owner(_, _, _, _) -> ok.
 
 %% A result nobody will see: close what it opened (fire and forget).
-undo(Node, Caller, {open, _, _}, {ok, H}) -> send_close(Node, Caller, H);
 undo(Node, Caller, {pipe}, {ok, {R, W}}) -> send_close(Node, Caller, R), send_close(Node, Caller, W);
-undo(Node, Caller, {tcp_connect, _, _, _}, {ok, H}) -> send_close(Node, Caller, H);
+undo(Node, Caller, Request, {ok, H}) ->
+    opens(Request) andalso send_close(Node, Caller, H),
+    ok;
 undo(_, _, _, _) -> ok.
 
 send_close(Node, Caller, H) ->

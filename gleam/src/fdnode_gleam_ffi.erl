@@ -17,7 +17,8 @@
                 einval, eio, eisdir, eloop, emfile, emlink, enametoolong, enfile,
                 enodev, enoent, enomem, enospc, enotdir, enotsup, enxio, eoverflow,
                 eperm, epipe, erofs, espipe, etxtbsy, exdev,
-                econnrefused, econnreset, etimedout, ehostunreach, enetunreach, nxdomain]).
+                econnrefused, econnreset, etimedout, ehostunreach, enetunreach, nxdomain,
+                enotempty, eaddrinuse, eaddrnotavail, enotconn]).
 
 %% ---------------------------------------------------------------- lifecycle
 
