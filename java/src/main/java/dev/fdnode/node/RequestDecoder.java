@@ -55,6 +55,8 @@ public final class RequestDecoder {
       return new Envelope.Call(replyTo, ref, caller, request(t.elementAt(4)));
     } catch (RequestError e) {
       return new Envelope.Refused(replyTo, ref, e.reason(), e.getMessage());
+    } catch (StackOverflowError e) { // a hostile, absurdly nested request (iodata, say)
+      return new Envelope.Refused(replyTo, ref, "badarg", "request nested too deeply");
     }
   }
 

@@ -185,6 +185,10 @@ public final class Server implements AutoCloseable {
         if (state.get() == State.STOPPED) break;
       } catch (Exception e) { // undecodable term or a bug: drop the message, keep serving
         LOG.log(Level.WARNING, "dropped a message that could not be handled", e);
+      } catch (StackOverflowError e) {
+        // A term nested thousands deep overflows JInterface's recursive decoder;
+        // without this the mailbox thread died and the node went deaf.
+        handle(new Envelope.Garbage("term nested too deeply to decode"));
       }
     }
   }
