@@ -152,7 +152,9 @@ pub fn active_delivers_8mib_fifo_in_order_test() {
   let #(crc, bytes, chunks) = collect(s.fd, 0, 0, 0)
   assert_equal(bytes, s.size)
   assert_equal(crc, s.crc)
-  assert_true(chunks >= 128)
+  // Messages carry at most 256 KiB (the node's active chunk), so 8 MiB
+  // needs at least 32 of them.
+  assert_true(chunks >= 32)
   assert_equal(await_writer(s.writer, 10_000), Ok(0))
   // nothing after end of input
   assert_equal(fdnode.receive(s.fd, within: 100), Error(Timeout))

@@ -7,6 +7,7 @@ import dev.fdnode.core.Descriptors;
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
 import dev.fdnode.core.FileType;
+import dev.fdnode.core.FileType;
 import dev.fdnode.core.Handle;
 import dev.fdnode.core.Pid;
 import dev.fdnode.core.ReceiveMode;
@@ -33,6 +34,8 @@ import dev.fdnode.poll.Poller;
 public final class ActiveDelivery implements AutoCloseable {
     /** Chunks one readiness event may move before the fd goes back to epoll. */
     private static final int ROUNDS = 16;
+    /** Pipe buffer asked for when a FIFO or pipe goes active (the default Linux ceiling). */
+    private static final int PIPE_BUFFER = 1 << 20;
     private final Descriptors descriptors;
     private final Poller poller;
     private final Executor readers;
@@ -173,6 +176,11 @@ public final class ActiveDelivery implements AutoCloseable {
         }
         try (FdInner.Use use = watch.inner.use()) {
             if (watch.registration == null) {
+                if (watch.inner.type() == FileType.FIFO) {
+                    // A 64 KiB pipe makes the writer and us take turns every
+                    // chunk; a larger one lets a burst arrive in one read.
+                    Poller.growPipe(use.fd(), PIPE_BUFFER);
+                }
                 watch.registration = poller.register(use.fd(), () -> onReady(watch));
             } else {
                 watch.registration.rearm();

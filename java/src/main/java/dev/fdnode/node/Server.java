@@ -49,7 +49,7 @@ public final class Server implements AutoCloseable {
   /** Readers for active delivery: reads are short (data is ready), so a few suffice. */
   private static final int ACTIVE_READERS = 2;
   /** Largest chunk one active message carries. */
-  private static final int ACTIVE_CHUNK = 64 * 1024;
+  private static final int ACTIVE_CHUNK = 256 * 1024;
 
   enum State { RUNNING, DRAINING, STOPPED }
 
@@ -227,8 +227,8 @@ public final class Server implements AutoCloseable {
     }
     if (c.request() instanceof Request.Shutdown) {
       LOG.info(() -> "shutdown requested by " + c.caller());
-      reply(c.replyTo(), c.ref(), Terms.OK);
       stopAsync();
+      reply(c.replyTo(), c.ref(), Terms.OK);
       return;
     }
     InFlight call = new InFlight(c.replyTo(), c.ref());
@@ -340,7 +340,12 @@ public final class Server implements AutoCloseable {
 
   /** Starts {@link #stop()} on its own thread (so a caller on the mailbox thread is not blocked). */
   public void stopAsync() {
-    Thread t = new Thread(this::stop, "fdnode-stop");
+    // Stop taking calls now, on the caller's thread: a call that arrives after
+    // the shutdown was acknowledged must already see shutting_down.
+    if (!state.compareAndSet(State.RUNNING, State.DRAINING)) {
+      return;
+    }
+    Thread t = new Thread(this::drainAndStop, "fdnode-stop");
     t.setDaemon(false);
     t.start();
   }
@@ -351,6 +356,10 @@ public final class Server implements AutoCloseable {
       awaitStopped();
       return;
     }
+    drainAndStop();
+  }
+
+  private void drainAndStop() {
     try {
       LOG.info("draining: new calls get shutting_down");
       workers.shutdown();

@@ -29,6 +29,7 @@ final class LinuxEpoll {
     static final int EINTR = 4;
     static final int ENOENT = 2;
     static final long FIONREAD = 0x541B;
+    static final int F_SETPIPE_SZ = 1031;
 
     /** struct epoll_event is packed on x86-64 (12 bytes) and naturally aligned elsewhere (16). */
     static final int EVENT_SIZE;
@@ -56,6 +57,8 @@ final class LinuxEpoll {
         int close(int fd);
 
         int ioctl(int fd, long request, @Out IntByReference arg);
+
+        int fcntl(int fd, int cmd, int arg);
     }
 
     private static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");

@@ -88,6 +88,15 @@ public final class Poller implements AutoCloseable {
         return LinuxEpoll.libc().ioctl(fd, LinuxEpoll.FIONREAD, n) < 0 ? -1 : n.intValue();
     }
 
+    /**
+     * Asks for a pipe buffer of {@code bytes} (F_SETPIPE_SZ); returns the size
+     * the kernel granted, or -1 (not a pipe, or above the system's limit).
+     * The caller must hold the fd open.
+     */
+    public static int growPipe(int fd, int bytes) {
+        return LinuxEpoll.libc().fcntl(fd, LinuxEpoll.F_SETPIPE_SZ, bytes);
+    }
+
     /** Number of live registrations (for stats and tests). */
     public int size() {
         return registrations.size();
