@@ -7,10 +7,21 @@ out=$(mktemp -d)
 root=$(mktemp -d)
 trap 'rm -rf "$out" "$root"' EXIT
 # 100,000 descriptors at once need a higher limit than the default 1024.
-ulimit -n 200000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+# As root the hard limit can be raised too; otherwise take what is allowed.
+ulimit -Hn 262144 2>/dev/null || true
+ulimit -n 262144 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+echo "bench: descriptor limit $(ulimit -n)"
 epmd -daemon
 erlc -o "$out" scripts/bench/fdnode_bench.erl
 export FDNODE_JAR="$PWD/target/fdnode.jar" FDNODE_ROOT="$root"
+# JMH figures of the Java core first, while nothing else runs; appended below.
+core=$(mktemp)
+trap 'rm -rf "$out" "$root" "$core"' EXIT
+if [ -z "${FDNODE_BENCH_ONLY:-}" ]; then scripts/bench-core.sh "$core"; fi
 timeout 15m erl -noshell -sname "fdnode_bench_$$" -setcookie "bench_$RANDOM$RANDOM" \
   -pa gleam/build/ebin -pa "$out" \
   -s fdnode_bench main docs/benchmarks.md "$PWD/gleam/build/ebin"
+printf '\n' >> docs/benchmarks.md
+cat "$core" >> docs/benchmarks.md
+cat docs/perf-notes.md >> docs/benchmarks.md
+echo "bench: wrote docs/benchmarks.md"
