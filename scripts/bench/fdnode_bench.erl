@@ -123,7 +123,8 @@ many_fds(Node, JvmPid, Root) ->
     [P ! exit || P <- Pids],
     ok = wait_fd_count(JvmPid, Base, 120000),
     CloseMs = (erlang:monotonic_time(microsecond) - T1) / 1000,
-    [{info, "descriptors held at once", integer_to_list(Opened)},
+    [{info, "descriptors held at once", io_lib:format("~b of ~b asked (JVM limit: ~s)",
+                                                      [Opened, Count, jvm_fd_limit(JvmPid)])},
      {info, "open rate while filling (64 owners)", io_lib:format("~b /s", [round(Opened / OpenSecs)])},
      {info, "JVM resident memory per open fd", io_lib:format("~b bytes", [round((RssAfter - RssBefore) * 1024 / max(1, Opened))])},
      {info, "time to close all after the owners exit", io_lib:format("~b ms", [round(CloseMs)])}].
@@ -288,6 +289,12 @@ wait_fd_count(OsPid, Want, Ms) when Ms > 0 ->
         false -> timer:sleep(5), wait_fd_count(OsPid, Want, Ms - 5)
     end;
 wait_fd_count(OsPid, Want, _) -> {error, {timeout, jvm_fd_count(OsPid), Want}}.
+
+jvm_fd_limit(OsPid) ->
+    {ok, Limits} = file:read_file("/proc/" ++ integer_to_list(OsPid) ++ "/limits"),
+    [Line] = [L || L <- binary:split(Limits, <<"\n">>, [global]), binary:match(L, <<"Max open files">>) =/= nomatch],
+    [_, _, _, Soft | _] = binary:split(Line, [<<" ">>], [global, trim_all]),
+    binary_to_list(Soft).
 
 jvm_rss_kib(OsPid) ->
     {ok, Status} = file:read_file("/proc/" ++ integer_to_list(OsPid) ++ "/status"),
