@@ -30,7 +30,7 @@ public final class Posix {
     private final POSIX posix;
 
     public Posix() {
-        this.posix = POSIXFactory.getNativePOSIX(new QuietHandler());
+        this.posix = quietNative();
         if (!posix.isNative()) {
             throw new IllegalStateException("native POSIX not available");
         }
@@ -232,6 +232,14 @@ public final class Posix {
         if (pos < 0) {
             throw new FdException("einval", "negative position");
         }
+    }
+
+    /**
+     * A JNR-POSIX instance whose handler never throws: callers check return
+     * values and errno themselves. Shared by every class that calls libc.
+     */
+    public static POSIX quietNative() {
+        return POSIXFactory.getNativePOSIX(new QuietHandler());
     }
 
     /** A handler that never throws: the caller checks return values and errno. */

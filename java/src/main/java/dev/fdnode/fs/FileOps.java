@@ -3,10 +3,9 @@ package dev.fdnode.fs;
 import dev.fdnode.core.Errnos;
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
+import dev.fdnode.core.Posix;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.PrintStream;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -18,8 +17,6 @@ import java.util.Collections;
 import java.util.List;
 import jnr.constants.platform.Errno;
 import jnr.posix.POSIX;
-import jnr.posix.POSIXFactory;
-import jnr.posix.POSIXHandler;
 
 /**
  * File metadata and directory operations on paths the node layer has already
@@ -31,7 +28,7 @@ public final class FileOps {
     public record Info(long size, String type, int mode, long mtime) {}
 
     private static final int EINTR = Errno.EINTR.intValue();
-    private final POSIX posix = POSIXFactory.getNativePOSIX(new QuietHandler());
+    private final POSIX posix = Posix.quietNative();
 
     /** lstat(2): a symlink is reported as {@code symlink}, not followed. */
     public Info lstat(Path path) throws FdException {
@@ -116,22 +113,5 @@ public final class FileOps {
         if (errno != EINTR) {
             throw Errnos.exception(errno, call);
         }
-    }
-
-    /** Never throws: return values and errno are checked by the caller. */
-    private static final class QuietHandler implements POSIXHandler {
-        @Override public void error(Errno error, String extraData) {}
-        @Override public void error(Errno error, String methodName, String extraData) {}
-        @Override public void unimplementedError(String methodName) {
-            throw new UnsupportedOperationException(methodName);
-        }
-        @Override public void warn(WARNING_ID id, String message, Object... data) {}
-        @Override public boolean isVerbose() { return false; }
-        @Override public File getCurrentWorkingDirectory() { return new File("."); }
-        @Override public String[] getEnv() { return new String[0]; }
-        @Override public InputStream getInputStream() { return System.in; }
-        @Override public PrintStream getOutputStream() { return System.out; }
-        @Override public int getPID() { return 0; }
-        @Override public PrintStream getErrorStream() { return System.err; }
     }
 }
