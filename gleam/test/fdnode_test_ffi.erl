@@ -178,16 +178,29 @@ os_process_alive(OsPid) ->
     filelib:is_dir("/proc/" ++ integer_to_list(OsPid)).
 
 %% Polls (the OS gives no event for it) until a thread of the node's JVM sits
-%% in read(2) on raw descriptor RawFd, per /proc/<pid>/task/*/syscall. True
-%% if seen before the deadline.
+%% in read(2) on raw descriptor RawFd, or in poll(2) waiting for it (a read on
+%% a pipe, FIFO or socket first waits in poll, so a close can wake it), per
+%% /proc/<pid>/task/*/syscall (and /proc/<pid>/mem for the pollfd). True if
+%% seen before the deadline.
 wait_blocked_in_read(Node, RawFd, TimeoutMs) ->
     {ok, OsPid} = fdnode_ffi:os_pid(Node),
     Tasks = "/proc/" ++ integer_to_list(OsPid) ++ "/task",
     Want = "0x" ++ string:lowercase(integer_to_list(RawFd, 16)),
-    ReadNrs = case erlang:system_info(system_architecture) of
-                  "x86_64" ++ _ -> ["0", "17"];        % read, pread64
-                  "aarch64" ++ _ -> ["63", "67"];
-                  _ -> []
+    {ReadNrs, PollNrs} = case erlang:system_info(system_architecture) of
+                  "x86_64" ++ _ -> {["0", "17"], ["7", "271"]};   % read, pread64; poll, ppoll
+                  "aarch64" ++ _ -> {["63", "67"], ["73"]};
+                  _ -> {[], []}
+              end,
+    Mem = "/proc/" ++ integer_to_list(OsPid) ++ "/mem",
+    PollsFd = fun("0x" ++ Addr) ->
+                      case file:open(Mem, [read, binary, raw]) of
+                          {ok, F} ->
+                              R = file:pread(F, list_to_integer(Addr, 16), 4),
+                              file:close(F),
+                              R =:= {ok, <<RawFd:32/little-signed>>};
+                          _ -> false
+                      end;
+                 (_) -> false
               end,
     Blocked = fun() ->
                   {ok, Ts} = file:list_dir(Tasks),
@@ -195,6 +208,9 @@ wait_blocked_in_read(Node, RawFd, TimeoutMs) ->
                                     case file:read_file(filename:join([Tasks, T, "syscall"])) of
                                         {ok, Line} ->
                                             case string:lexemes(binary_to_list(Line), " \n") of
+                                                [Nr, Fd, "0x1" | _] ->
+                                                    (lists:member(Nr, ReadNrs) andalso Fd =:= Want)
+                                                        orelse (lists:member(Nr, PollNrs) andalso PollsFd(Fd));
                                                 [Nr, Fd | _] -> lists:member(Nr, ReadNrs) andalso Fd =:= Want;
                                                 _ -> false
                                             end;

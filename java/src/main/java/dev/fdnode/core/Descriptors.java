@@ -195,6 +195,7 @@ public final class Descriptors implements AutoCloseable {
                     lock.unlock();
                 }
             } else {
+                Readiness.await(f, u.fd(), Readiness.POLLIN); // a close wakes it (owner died)
                 n = posix.read(u.fd(), buf, 0, buf.length);
             }
             return trimmed(buf, n);
@@ -206,7 +207,7 @@ public final class Descriptors implements AutoCloseable {
         Objects.requireNonNull(data, "data");
         try (FdInner.Use u = f.use()) {
             if (!f.seekable()) {
-                writeAll(u.fd(), data, null);
+                writeAllWaiting(f, u.fd(), data);
                 return;
             }
             ReentrantLock lock = f.positionLock();
@@ -229,6 +230,20 @@ public final class Descriptors implements AutoCloseable {
     }
 
     /** With {@code at} non-null, pwrites at its offset and advances it per chunk. */
+    /** As {@link #writeAll} for a pipe, FIFO or socket: a close wakes a writer blocked on a full one. */
+    private void writeAllWaiting(FdInner f, int fd, byte[] data) throws FdException {
+        int done = 0;
+        while (done < data.length) {
+            Readiness.await(f, fd, Readiness.POLLOUT);
+            int n = posix.write(fd, data, done, data.length - done);
+            if (n == 0) {
+                throw new FdException("eio", "write made no progress");
+            }
+            bytesWritten.add(n);
+            done += n;
+        }
+    }
+
     private void writeAll(int fd, byte[] data, FdInner at) throws FdException {
         int done = 0;
         while (done < data.length) {
