@@ -12,6 +12,7 @@ help:
 	@echo "make run    build, then run the demo (starts and stops its own Java node)"
 	@echo "make test   install deps, build, run JUnit and the Gleam suite on a real BEAM"
 	@echo "make bench  benchmarks against baselines (writes docs/benchmarks.md)"
+	@echo "make soak   10-minute load with fault injection (FDNODE_SOAK_SECONDS to change)"
 
 deps:
 	@scripts/deps.sh

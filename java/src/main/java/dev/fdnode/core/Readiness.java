@@ -22,7 +22,12 @@ final class Readiness {
     /** The libc call used here. */
     public interface LibC {
         int poll(Pointer fds, long nfds, int timeout);
+
+        int fcntl(int fd, int cmd, int arg);
     }
+
+    private static final int F_GETFL = 3;
+    private static final int O_NONBLOCK = jnr.constants.platform.OpenFlags.O_NONBLOCK.intValue();
 
     private static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
     private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
@@ -33,11 +38,13 @@ final class Readiness {
 
     /**
      * Returns once {@code fd} is ready for {@code events} (or in error/hang-up:
-     * the read or write that follows reports it); throws {@code closed} as soon
-     * as {@code f} stops being OPEN.
+     * the read or write that follows reports it), or at once if it is not
+     * ready and non-blocking (the call then says eagain); throws
+     * {@code closed} as soon as {@code f} stops being OPEN.
      */
     static void await(FdInner f, int fd, short events) throws FdException {
         Pointer p = POLLFD.get();
+        boolean first = true;
         while (true) {
             if (f.state() != FdState.OPEN) {
                 throw FdException.closed();
@@ -45,10 +52,17 @@ final class Readiness {
             p.putInt(0, fd);
             p.putShort(4, events);
             p.putShort(6, (short) 0);
-            int n = LIBC.poll(p, 1, SLICE_MS);
+            int n = LIBC.poll(p, 1, first ? 0 : SLICE_MS);
             if (n > 0) {
                 return; // ready, or POLLERR/POLLHUP/POLLNVAL: let the call itself say what
             }
+            if (first && n == 0) {
+                int fl = LIBC.fcntl(fd, F_GETFL, 0);
+                if (fl < 0 || (fl & O_NONBLOCK) != 0) {
+                    return; // non-blocking: the call answers eagain right away
+                }
+            }
+            first = false;
             if (n < 0) {
                 int errno = jnr.ffi.LastError.getLastError(RUNTIME);
                 if (errno != 4) { // not EINTR: let the call itself report the problem
