@@ -225,8 +225,8 @@ kill_caller(F, N) ->
 summary(#{epochs := E, calls := C, owner_kills := K, garbage := G, garbage_replies := GR,
           restarts := R, kill_calls := KC, heap := Heap, started := T0}) ->
     Secs = (now_ms() - T0) / 1000,
-    [First | _] = lists:reverse(Heap ++ [0]),
-    Last = case Heap of [] -> 0; [H | _] -> H end,
+    %% Heap holds the newest figure first
+    {First, Last} = case Heap of [] -> {0, 0}; [H | _] -> {lists:last(Heap), H} end,
     log("~n== soak summary ==~n"
         "  duration            ~.1f s, ~b epochs~n"
         "  load calls          ~b (~b/s), lost 0, duplicated 0~n"
