@@ -199,12 +199,16 @@ class ActiveDeliveryTest {
     @Test
     void ownerExitClosesTheFdAndStopsWatchingIt() throws Exception {
         Opened[] pipe = descriptors.pipe(ALICE);
+        // Bob keeps the write end: closing it too would make the read end
+        // report end of input, a real event that could race the close.
+        pipe[1].inner().transferTo(BOB);
         active.setMode(pipe[0].handle(), pipe[0].inner(), ReceiveMode.ACTIVE);
         assertEquals(1, active.activeCount());
-        assertEquals(2, descriptors.closeOwnedBy(ALICE));
+        assertEquals(1, descriptors.closeOwnedBy(ALICE));
         assertTrue(pipe[0].inner().awaitClosed(5, TimeUnit.SECONDS));
         assertEquals(0, active.activeCount());
         assertEquals(0, poller.size(), "the poller forgot the closed fd");
+        descriptors.close(pipe[1].inner());
     }
 
     private byte[] pendingOrRead(FdInner reader) throws Exception {
