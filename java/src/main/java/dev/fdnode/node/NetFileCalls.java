@@ -17,7 +17,6 @@ import dev.fdnode.fs.FileOps;
 import dev.fdnode.net.Sockets;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -28,7 +27,7 @@ import java.util.logging.Logger;
  * {@link Dispatcher}: TCP listen/accept/connect with options, send/recv,
  * UDP, socket options and names, file metadata and directories. New
  * descriptors are owned by the caller, like an open; file paths go through
- * the node's {@link PathPolicy}.
+ * the node's {@link PathPolicy} and then {@link PathOps} (openat walk + *at calls).
  */
 final class NetFileCalls {
   private static final Logger LOG = Logger.getLogger(NetFileCalls.class.getName());
@@ -46,6 +45,7 @@ final class NetFileCalls {
   private final DownOwners downOwners;
   private final Sockets sockets;
   private final FileOps files = new FileOps();
+  private final PathOps paths;
 
   NetFileCalls(Descriptors descriptors, PathPolicy policy, ReplyEncoder encoder, ModeControl modes,
       DownOwners downOwners, Sockets sockets) {
@@ -55,6 +55,7 @@ final class NetFileCalls {
     this.modes = modes;
     this.downOwners = downOwners;
     this.sockets = sockets;
+    this.paths = new PathOps(policy);
   }
 
   OtpErlangObject run(OtpErlangPid callerPid, Request.NetFile req, Inner dispatcher)
@@ -143,27 +144,27 @@ final class NetFileCalls {
       return Terms.ok(socketAddress(sockets.sockname(descriptors.lookup(p.handle()))));
     } else if (req instanceof Request.FileInfo fi) {
       FileOps.Info info = fi.path() != null
-          ? files.lstat(noFollow(fi.path(), false))
+          ? paths.fileInfo(fi.path())
           : files.fstat(descriptors.lookup(fi.handle()));
       return Terms.ok(fileInfo(info));
     } else if (req instanceof Request.ListDir l) {
-      List<String> names = files.listDir(policy.resolve(l.path()));
+      List<String> names = paths.listDir(l.path());
       OtpErlangObject[] bins = new OtpErlangObject[names.size()];
       for (int i = 0; i < bins.length; i++) {
         bins[i] = new OtpErlangBinary(names.get(i).getBytes(java.nio.charset.StandardCharsets.UTF_8));
       }
       return Terms.ok(new OtpErlangList(bins));
     } else if (req instanceof Request.MakeDir m) {
-      files.makeDir(noFollow(m.path(), true), DIR_MODE);
+      paths.makeDir(m.path(), DIR_MODE);
       return Terms.OK;
     } else if (req instanceof Request.DeleteFile d) {
-      files.deleteFile(noFollow(d.path(), true));
+      paths.deleteFile(d.path());
       return Terms.OK;
     } else if (req instanceof Request.DeleteDir d) {
-      files.deleteDir(noFollow(d.path(), true));
+      paths.deleteDir(d.path());
       return Terms.OK;
     } else if (req instanceof Request.Rename r) {
-      files.rename(noFollow(r.from(), true), noFollow(r.to(), true));
+      paths.rename(r.from(), r.to());
       return Terms.OK;
     }
     throw new IllegalStateException("unhandled request " + req);
@@ -207,34 +208,4 @@ final class NetFileCalls {
     m.put(Terms.atom("mtime"), Terms.integer(i.mtime()));
     return m;
   }
-
-  /**
-   * The path an lstat/unlink/rmdir/mkdir/rename acts on: every directory on
-   * the way resolved by the {@link PathPolicy} (symlinks followed, must stay
-   * inside a root), the last component taken literally (a symlink there is
-   * the object itself, as those calls see it). With {@code mutating}, a root
-   * itself is refused ({@code eacces}).
-   */
-  private Path noFollow(String path, boolean mutating) throws RequestError {
-    String trimmed = path;
-    while (trimmed.length() > 1 && trimmed.endsWith("/")) trimmed = trimmed.substring(0, trimmed.length() - 1);
-    int slash = trimmed.lastIndexOf('/');
-    String name = slash < 0 ? trimmed : trimmed.substring(slash + 1);
-    Path target;
-    if (slash < 0 || name.isEmpty() || name.equals(".") || name.equals("..")) {
-      target = policy.resolve(path);
-    } else {
-      Path dir = policy.resolve(slash == 0 ? "/" : trimmed.substring(0, slash));
-      target = dir.resolve(name);
-    }
-    for (Path root : policy.roots()) {
-      if (target.equals(root)) {
-        if (mutating) throw new RequestError("eacces", "refusing to change a root: " + root);
-        return target;
-      }
-      if (target.startsWith(root)) return target;
-    }
-    throw new RequestError("eacces", "outside every root: " + path);
-  }
-
 }
