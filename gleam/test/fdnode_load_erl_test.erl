@@ -32,6 +32,9 @@ sixty_four_callers() ->
     Root = binary_to_list(fdnode_test_ffi:root()),
     %% warm up (JIT, worker threads, buffers) before the baseline
     _ = run_load(Node, Root, #{callers => ?CALLERS, millis => 1000}),
+    %% The warm-up's owners have exited; their descriptors are closed by the
+    %% node asynchronously (owner_down), so count only once none is left.
+    ok = await_no_open_fds(Node, 5000),
     FdsBefore = fd_count(Jvm),
     {ok, #{heap_used := HeapBefore}} = fdnode_ffi:stats_with(Node, [gc], 30000),
     Seconds = seconds(),
@@ -44,10 +47,20 @@ sixty_four_callers() ->
               [?CALLERS, Seconds, Calls, Calls div max(1, Seconds), lists:min(Per), lists:max(Per),
                HeapBefore / 1048576, HeapAfter / 1048576, FdsBefore, FdsAfter]),
     ?assertEqual(0, Open),
-    ?assertEqual(FdsBefore, FdsAfter),
+    %% No leak: never more descriptors than at the start. (One fewer was seen
+    %% once: a JVM-internal descriptor open at the baseline, closed since.)
+    ?assert(FdsAfter =< FdsBefore),
     ?assert(HeapAfter =< HeapBefore + ?HEAP_SLACK),
     ?assert(lists:min(Per) > 0),
     ?assertEqual(ok, fdnode_ffi:stop(Node)).
+
+%% Polled: the node sends no event when its last descriptor closes.
+await_no_open_fds(Node, Ms) ->
+    case fdnode_ffi:stats(Node) of
+        {ok, #{open_fds := 0}} -> ok;
+        {ok, #{open_fds := N}} when Ms =< 0 -> {still_open, N};
+        {ok, _} -> timer:sleep(10), await_no_open_fds(Node, Ms - 10)
+    end.
 
 fd_count(OsPid) ->
     {ok, Names} = file:list_dir("/proc/" ++ integer_to_list(OsPid) ++ "/fd"),
