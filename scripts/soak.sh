@@ -41,7 +41,11 @@ cleanup() {
   trap - EXIT INT TERM
   [ -n "$erl_pid" ] && kill "$erl_pid" 2>/dev/null || true
   for i in $(seq 1 20); do
-    pids="$(for p in $(our_jvms); do [ "$(basename "$(readlink "/proc/$p/exe" 2>/dev/null)")" = java ] && echo "$p"; done)"
+    # An if, not `test && echo`: a last non-java process must not fail the
+    # substitution (set -e would end the cleanup with status 1).
+    pids="$(for p in $(our_jvms); do
+              if [ "$(basename "$(readlink "/proc/$p/exe" 2>/dev/null)")" = java ]; then echo "$p"; fi
+            done)"
     [ -z "$pids" ] && break
     sleep 0.5
   done
