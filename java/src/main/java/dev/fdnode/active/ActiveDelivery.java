@@ -295,6 +295,7 @@ public final class ActiveDelivery implements AutoCloseable {
             Sockets.Datagram d = Sockets.receiveNow(use.fd());
             if (d != null) {
                 datagram = new ActiveEvent.Datagram(d.from(), d.port(), d.data());
+                descriptors.countTraffic(d.data().length, 0);
             }
         } catch (FdException e) {
             failure = e;

@@ -405,6 +405,12 @@ public final class Descriptors implements AutoCloseable {
         return Completion.OK;
     }
 
+    /** Counts bytes moved by calls outside this class (socket send/recv) in {@link #stats()}. */
+    public void countTraffic(long read, long written) {
+        bytesRead.add(read);
+        bytesWritten.add(written);
+    }
+
     private static Object orEof(byte[] data) {
         return data == null ? Completion.EOF : data;
     }

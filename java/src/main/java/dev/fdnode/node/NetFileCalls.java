@@ -91,25 +91,30 @@ final class NetFileCalls {
       return Terms.ok(encoder.handle(opened.handle()));
     } else if (req instanceof Request.Send s) {
       sockets.send(descriptors.lookup(s.handle()), s.data());
+      descriptors.countTraffic(0, s.data().length);
       return Terms.OK;
     } else if (req instanceof Request.Recv r) {
       FdInner f = descriptors.lookup(r.handle());
       requirePassive(f);
       byte[] kept = modes.takePending(f); // read by active delivery as the fd turned passive
       byte[] data = kept != null ? kept : sockets.recv(f, r.size(), r.timeoutMs());
-      return data == null ? Terms.EOF : Terms.ok(new OtpErlangBinary(data));
+      if (data == null) return Terms.EOF;
+      if (kept == null) descriptors.countTraffic(data.length, 0); // kept bytes were counted when read
+      return Terms.ok(new OtpErlangBinary(data));
     } else if (req instanceof Request.SendTo s) {
       sockets.sendTo(descriptors.lookup(s.handle()), s.host(), s.port(), s.data());
+      descriptors.countTraffic(0, s.data().length);
       return Terms.OK;
     } else if (req instanceof Request.RecvFrom r) {
       FdInner f = descriptors.lookup(r.handle());
       requirePassive(f);
-      ActiveEvent.Datagram kept = modes.takePendingDatagram(f);
+      ActiveEvent.Datagram kept = modes.takePendingDatagram(f); // counted when it was read
       if (kept != null) {
         return Terms.ok(Terms.tuple(ReplyEncoder.address(kept.from()), Terms.integer(kept.port()),
             new OtpErlangBinary(kept.data())));
       }
       Sockets.Datagram d = sockets.recvFrom(f, r.timeoutMs());
+      descriptors.countTraffic(d.data().length, 0);
       return Terms.ok(Terms.tuple(ReplyEncoder.address(d.from()), Terms.integer(d.port()),
           new OtpErlangBinary(d.data())));
     } else if (req instanceof Request.SetOpts s) {

@@ -124,6 +124,26 @@ class TcpConnectAndHeapStatsTest {
   }
 
   @Test
+  void socketTrafficCountsInStats() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      OtpErlangTuple ok = (OtpErlangTuple) d.execute(A, new Request.TcpConnect("127.0.0.1", server.getLocalPort(), 5000));
+      Handle h = dec.handle(ok.elementAt(1));
+      try (Socket peer = server.accept()) {
+        long readBefore = descriptors.stats().bytesRead();
+        long writtenBefore = descriptors.stats().bytesWritten();
+        assertEquals("ok", d.execute(A, new Request.Send(h, "hello".getBytes(StandardCharsets.UTF_8))).toString());
+        assertEquals("hello", new String(peer.getInputStream().readNBytes(5), StandardCharsets.UTF_8));
+        peer.getOutputStream().write("abc".getBytes(StandardCharsets.UTF_8));
+        OtpErlangTuple data = (OtpErlangTuple) d.execute(A, new Request.Recv(h, 65_536, 5000));
+        assertEquals("abc", new String(((OtpErlangBinary) data.elementAt(1)).binaryValue(), StandardCharsets.UTF_8));
+        assertEquals(writtenBefore + 5, descriptors.stats().bytesWritten());
+        assertEquals(readBefore + 3, descriptors.stats().bytesRead());
+      }
+      assertEquals("ok", d.execute(A, new Request.Close(h)).toString());
+    }
+  }
+
+  @Test
   void statsReportHeapUsed() {
     for (boolean gc : new boolean[] {false, true}) {
       OtpErlangMap m = (OtpErlangMap) ((OtpErlangTuple) d.execute(A, new Request.Stats(gc))).elementAt(1);
