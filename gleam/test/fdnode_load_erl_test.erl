@@ -35,20 +35,22 @@ sixty_four_callers() ->
     %% The warm-up's owners have exited; their descriptors are closed by the
     %% node asynchronously (owner_down), so count only once none is left.
     ok = await_no_open_fds(Node, 5000),
-    FdsBefore = fd_count(Jvm),
+    FdsBefore = settled_fd_count(Jvm),
     {ok, #{heap_used := HeapBefore}} = fdnode_ffi:stats_with(Node, [gc], 30000),
     Seconds = seconds(),
     #{calls := Calls, per_caller := Per} = run_load(Node, Root, #{callers => ?CALLERS,
                                                                  millis => Seconds * 1000}),
     {ok, #{heap_used := HeapAfter, open_fds := Open}} = fdnode_ffi:stats_with(Node, [gc], 30000),
-    FdsAfter = fd_count(Jvm),
+    %% A descriptor can be in its last moments (an OS close deferred to the
+    %% end of an operation, a connection being torn down): a leak is one that
+    %% is still there after a grace period.
+    FdsAfter = fd_count_within(Jvm, FdsBefore, 3000),
     io:format(user, "~nload: ~b callers x ~b s: ~b calls (~b/s), min ~b / max ~b per caller, "
               "0 lost, 0 duplicated; heap ~.1f -> ~.1f MiB; fds ~b -> ~b~n",
               [?CALLERS, Seconds, Calls, Calls div max(1, Seconds), lists:min(Per), lists:max(Per),
                HeapBefore / 1048576, HeapAfter / 1048576, FdsBefore, FdsAfter]),
     ?assertEqual(0, Open),
-    %% No leak: never more descriptors than at the start. (One fewer was seen
-    %% once: a JVM-internal descriptor open at the baseline, closed since.)
+    %% No leak: never more descriptors than at the start.
     ?assert(FdsAfter =< FdsBefore),
     ?assert(HeapAfter =< HeapBefore + ?HEAP_SLACK),
     ?assert(lists:min(Per) > 0),
@@ -60,6 +62,20 @@ await_no_open_fds(Node, Ms) ->
         {ok, #{open_fds := 0}} -> ok;
         {ok, #{open_fds := N}} when Ms =< 0 -> {still_open, N};
         {ok, _} -> timer:sleep(10), await_no_open_fds(Node, Ms - 10)
+    end.
+
+%% The lowest of a few samples: a descriptor that is only passing through
+%% must not raise the baseline.
+settled_fd_count(OsPid) ->
+    lists:min([begin timer:sleep(20), fd_count(OsPid) end || _ <- lists:seq(1, 5)]).
+
+%% Polled (no event says "descriptor closed"): the count once it is at most
+%% Want, or the last count after Ms.
+fd_count_within(OsPid, Want, Ms) ->
+    N = fd_count(OsPid),
+    if
+        N =< Want; Ms =< 0 -> N;
+        true -> timer:sleep(20), fd_count_within(OsPid, Want, Ms - 20)
     end.
 
 fd_count(OsPid) ->
