@@ -224,11 +224,14 @@ public final class CompletionRing implements AutoCloseable {
         if (sink != null) {
             sink.add(c);
         }
-        pending.decrementAndGet();
         if (p.listener == null) {
+            // Visible to poll() before it stops counting as pending: a caller
+            // that sees pendingCount() reach 0 must find the completion.
             polled.add(c);
+            pending.decrementAndGet();
             return;
         }
+        pending.decrementAndGet();
         try {
             p.listener.accept(c);
         } catch (RuntimeException e) {
