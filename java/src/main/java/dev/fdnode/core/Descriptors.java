@@ -62,16 +62,7 @@ public final class Descriptors implements AutoCloseable {
 
     public Opened open(String path, OpenOptions o, Pid owner) throws FdException {
         Objects.requireNonNull(o, "options");
-        Objects.requireNonNull(owner, "owner");
-        reserveSlots(1);
-        int fd;
-        try {
-            fd = posix.open(path, o);
-        } catch (FdException e) {
-            openCount.addAndGet(-1);
-            throw e;
-        }
-        return adopt(fd, owner, o.append());
+        return openWith(() -> posix.open(path, o), owner, o.append());
     }
 
     /** [read end, write end]. */
