@@ -28,11 +28,15 @@ erlc -o "$work/ebin" scripts/soak/fdnode_soak.erl
 export FDNODE_JAR="$jar" FDNODE_ROOT="$work/root" FDNODE_TEST_RUN="$run_id" FDNODE_FIXTURES="$PWD/test_fixtures"
 cookie="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
+# JVMs this run started: java processes whose environment carries the run id.
 our_jvms() {
   local dir
   for dir in /proc/[0-9]*; do
-    grep -qzxF -- "FDNODE_TEST_RUN=$run_id" "$dir/environ" 2>/dev/null && echo "${dir#/proc/}"
-  done | grep -vx "$$" || true
+    [ "$(basename "$(readlink "$dir/exe" 2>/dev/null)")" = java ] || continue
+    if grep -qzxF -- "FDNODE_TEST_RUN=$run_id" "$dir/environ" 2>/dev/null; then
+      echo "${dir#/proc/}"
+    fi
+  done
 }
 
 erl_pid=""
@@ -41,11 +45,7 @@ cleanup() {
   trap - EXIT INT TERM
   [ -n "$erl_pid" ] && kill "$erl_pid" 2>/dev/null || true
   for i in $(seq 1 20); do
-    # An if, not `test && echo`: a last non-java process must not fail the
-    # substitution (set -e would end the cleanup with status 1).
-    pids="$(for p in $(our_jvms); do
-              if [ "$(basename "$(readlink "/proc/$p/exe" 2>/dev/null)")" = java ]; then echo "$p"; fi
-            done)"
+    pids="$(our_jvms)"
     [ -z "$pids" ] && break
     sleep 0.5
   done
