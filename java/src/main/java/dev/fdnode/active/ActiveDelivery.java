@@ -1,12 +1,8 @@
 package dev.fdnode.active;
 
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
-
 import dev.fdnode.core.Descriptors;
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
-import dev.fdnode.core.FileType;
 import dev.fdnode.core.FileType;
 import dev.fdnode.core.Handle;
 import dev.fdnode.core.Pid;
@@ -14,372 +10,380 @@ import dev.fdnode.core.ReceiveMode;
 import dev.fdnode.net.Sockets;
 import dev.fdnode.poll.PollException;
 import dev.fdnode.poll.Poller;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 
 /**
- * Pushes input to controlling processes for descriptors in Active or
- * ActiveOnce mode, as {@code gen_tcp} does with {@code {active, true | once}}.
+ * Pushes input to controlling processes for descriptors in Active or ActiveOnce mode, as {@code
+ * gen_tcp} does with {@code {active, true | once}}.
  *
- * <p>Per descriptor at most one read is in flight: the poller's one-shot
- * registration is re-armed only after the previous chunk has been handed to
- * the sink. The Java side therefore holds at most one chunk per descriptor,
- * however slow the receiver: a full distribution connection blocks the send,
- * which stops the reads for that descriptor.
+ * <p>Per descriptor at most one read is in flight: the poller's one-shot registration is re-armed
+ * only after the previous chunk has been handed to the sink. The Java side therefore holds at most
+ * one chunk per descriptor, however slow the receiver: a full distribution connection blocks the
+ * send, which stops the reads for that descriptor.
  *
- * <p>Every decision about a chunk (which process gets it, whether the mode is
- * still active) is taken under the descriptor's watch lock, the same lock a
- * control transfer takes, so each chunk goes to exactly one process, in order.
- * A chunk read just as the descriptor turned passive is kept and returned by
- * the next passive read, never dropped.
+ * <p>Every decision about a chunk (which process gets it, whether the mode is still active) is
+ * taken under the descriptor's watch lock, the same lock a control transfer takes, so each chunk
+ * goes to exactly one process, in order. A chunk read just as the descriptor turned passive is kept
+ * and returned by the next passive read, never dropped.
  */
 public final class ActiveDelivery implements AutoCloseable {
-    /** Chunks one readiness event may move before the fd goes back to epoll. */
-    private static final int ROUNDS = 16;
-    /** Pipe buffer asked for when a FIFO or pipe goes active (the default Linux ceiling). */
-    private static final int PIPE_BUFFER = 1 << 20;
-    private final Descriptors descriptors;
-    private final Poller poller;
-    private final Executor readers;
-    private final ActiveSink sink;
-    private final int chunkSize;
-    private final ConcurrentHashMap<Long, Watch> watches = new ConcurrentHashMap<>();
+  /** Chunks one readiness event may move before the fd goes back to epoll. */
+  private static final int ROUNDS = 16;
 
-    public ActiveDelivery(Descriptors descriptors, Poller poller, Executor readers, ActiveSink sink, int chunkSize) {
-        this.descriptors = descriptors;
-        this.poller = poller;
-        this.readers = readers;
-        this.sink = sink;
-        this.chunkSize = chunkSize;
+  /** Pipe buffer asked for when a FIFO or pipe goes active (the default Linux ceiling). */
+  private static final int PIPE_BUFFER = 1 << 20;
+
+  private final Descriptors descriptors;
+  private final Poller poller;
+  private final Executor readers;
+  private final ActiveSink sink;
+  private final int chunkSize;
+  private final ConcurrentHashMap<Long, Watch> watches = new ConcurrentHashMap<>();
+
+  public ActiveDelivery(
+      Descriptors descriptors, Poller poller, Executor readers, ActiveSink sink, int chunkSize) {
+    this.descriptors = descriptors;
+    this.poller = poller;
+    this.readers = readers;
+    this.sink = sink;
+    this.chunkSize = chunkSize;
+  }
+
+  /**
+   * Sets the mode of {@code inner} and starts or stops delivery to match. Bytes kept from an
+   * earlier passive switch are delivered first.
+   */
+  public void setMode(Handle handle, FdInner inner, ReceiveMode mode) throws FdException {
+    boolean datagram = isDatagram(inner);
+    Watch watch =
+        watches.computeIfAbsent(
+            inner.id(),
+            id -> {
+              // However the fd gets closed (owner exit, node down), stop watching it.
+              inner.whenClosed(() -> forget(inner));
+              return new Watch(handle, inner, datagram);
+            });
+    synchronized (watch) {
+      inner.setMode(mode);
+      if (mode == ReceiveMode.PASSIVE) {
+        return; // the in-flight read, if any, keeps its chunk for the next read
+      }
+      if (watch.pending != null) {
+        byte[] kept = watch.pending;
+        watch.pending = null;
+        deliverLocked(watch, kept);
+        if (inner.mode() == ReceiveMode.PASSIVE) {
+          return; // active-once was satisfied by the kept bytes
+        }
+      }
+      while (!watch.pendingDatagrams.isEmpty() && inner.mode() != ReceiveMode.PASSIVE) {
+        deliverLocked(watch, watch.pendingDatagrams.poll());
+      }
+      if (inner.mode() == ReceiveMode.PASSIVE) {
+        return; // active-once was satisfied by a kept datagram
+      }
+      if (!watch.armed && !watch.reading) {
+        armLocked(watch);
+      }
     }
+  }
 
-    /**
-     * Sets the mode of {@code inner} and starts or stops delivery to match.
-     * Bytes kept from an earlier passive switch are delivered first.
-     */
-    public void setMode(Handle handle, FdInner inner, ReceiveMode mode) throws FdException {
-        boolean datagram = isDatagram(inner);
-        Watch watch = watches.computeIfAbsent(inner.id(), id -> {
-            // However the fd gets closed (owner exit, node down), stop watching it.
-            inner.whenClosed(() -> forget(inner));
-            return new Watch(handle, inner, datagram);
-        });
-        synchronized (watch) {
-            inner.setMode(mode);
-            if (mode == ReceiveMode.PASSIVE) {
-                return; // the in-flight read, if any, keeps its chunk for the next read
-            }
-            if (watch.pending != null) {
-                byte[] kept = watch.pending;
-                watch.pending = null;
-                deliverLocked(watch, kept);
-                if (inner.mode() == ReceiveMode.PASSIVE) {
-                    return; // active-once was satisfied by the kept bytes
-                }
-            }
-            while (!watch.pendingDatagrams.isEmpty() && inner.mode() != ReceiveMode.PASSIVE) {
-                deliverLocked(watch, watch.pendingDatagrams.poll());
-            }
-            if (inner.mode() == ReceiveMode.PASSIVE) {
-                return; // active-once was satisfied by a kept datagram
-            }
-            if (!watch.armed && !watch.reading) {
-                armLocked(watch);
-            }
-        }
+  /** Moves control (and ownership) of {@code inner} between two chunks, never inside one. */
+  public void transfer(FdInner inner, Pid to) {
+    Watch watch = watches.get(inner.id());
+    if (watch == null) {
+      inner.transferTo(to);
+      return;
     }
-
-    /** Moves control (and ownership) of {@code inner} between two chunks, never inside one. */
-    public void transfer(FdInner inner, Pid to) {
-        Watch watch = watches.get(inner.id());
-        if (watch == null) {
-            inner.transferTo(to);
-            return;
-        }
-        synchronized (watch) {
-            inner.transferTo(to);
-        }
+    synchronized (watch) {
+      inner.transferTo(to);
     }
+  }
 
-    /** A datagram received for a passive descriptor during a mode switch; null when none. */
-    public ActiveEvent.Datagram takePendingDatagram(FdInner inner) {
-        Watch watch = watches.get(inner.id());
-        if (watch == null) {
-            return null;
-        }
-        synchronized (watch) {
-            return watch.pendingDatagrams.poll();
-        }
+  /** A datagram received for a passive descriptor during a mode switch; null when none. */
+  public ActiveEvent.Datagram takePendingDatagram(FdInner inner) {
+    Watch watch = watches.get(inner.id());
+    if (watch == null) {
+      return null;
     }
-
-    /** Bytes read for a passive descriptor during a mode switch; null when none. */
-    public byte[] takePending(FdInner inner) {
-        Watch watch = watches.get(inner.id());
-        if (watch == null) {
-            return null;
-        }
-        synchronized (watch) {
-            byte[] kept = watch.pending;
-            watch.pending = null;
-            return kept;
-        }
+    synchronized (watch) {
+      return watch.pendingDatagrams.poll();
     }
+  }
 
-    /**
-     * Stops watching {@code inner}. Call before closing it: the epoll entry is
-     * removed while the fd number still names this descriptor.
-     */
-    @SuppressWarnings("try") // the Use only pins the fd number while epoll names it
-    public void forget(FdInner inner) {
-        Watch watch = watches.remove(inner.id());
-        if (watch == null) {
-            return;
-        }
-        synchronized (watch) {
-            watch.forgotten = true;
-            Poller.Registration registration = watch.registration;
-            if (registration != null) {
-                try (FdInner.Use stillOpen = inner.use()) {
-                    registration.cancel(); // epoll_ctl names the fd: only while it is ours
-                } catch (FdException alreadyClosing) {
-                    // The kernel drops the entry with the fd; never name a number that may be reused.
-                    registration.forget();
-                }
-            }
-        }
+  /** Bytes read for a passive descriptor during a mode switch; null when none. */
+  public byte[] takePending(FdInner inner) {
+    Watch watch = watches.get(inner.id());
+    if (watch == null) {
+      return null;
     }
-
-    /** Descriptors currently in Active or ActiveOnce mode with delivery set up. */
-    public int activeCount() {
-        int n = 0;
-        for (Watch watch : watches.values()) {
-            if (watch.inner.mode() != ReceiveMode.PASSIVE) {
-                n++;
-            }
-        }
-        return n;
+    synchronized (watch) {
+      byte[] kept = watch.pending;
+      watch.pending = null;
+      return kept;
     }
+  }
 
-    @Override
-    public void close() {
-        for (Watch watch : watches.values()) {
-            forget(watch.inner);
-        }
+  /**
+   * Stops watching {@code inner}. Call before closing it: the epoll entry is removed while the fd
+   * number still names this descriptor.
+   */
+  @SuppressWarnings("try") // the Use only pins the fd number while epoll names it
+  public void forget(FdInner inner) {
+    Watch watch = watches.remove(inner.id());
+    if (watch == null) {
+      return;
     }
-
-    private void armLocked(Watch watch) {
-        if (watch.forgotten) {
-            return;
+    synchronized (watch) {
+      watch.forgotten = true;
+      Poller.Registration registration = watch.registration;
+      if (registration != null) {
+        try (FdInner.Use stillOpen = inner.use()) {
+          registration.cancel(); // epoll_ctl names the fd: only while it is ours
+        } catch (FdException alreadyClosing) {
+          // The kernel drops the entry with the fd; never name a number that may be reused.
+          registration.forget();
         }
-        watch.armed = true;
-        if (!watch.pollable) {
-            readers.execute(() -> onReady(watch));
-            return;
-        }
-        try (FdInner.Use use = watch.inner.use()) {
-            if (watch.registration == null) {
-                if (watch.inner.type() == FileType.FIFO) {
-                    // A 64 KiB pipe makes the writer and us take turns every
-                    // chunk; a larger one lets a burst arrive in one read.
-                    Poller.growPipe(use.fd(), PIPE_BUFFER);
-                }
-                watch.registration = poller.register(use.fd(), () -> onReady(watch));
-            } else {
-                watch.registration.rearm();
-            }
-        } catch (PollException e) {
-            if (e.notPollable()) {
-                // Regular files are always readable: read them on a worker instead.
-                watch.pollable = false;
-                readers.execute(() -> onReady(watch));
-            } else {
-                watch.armed = false;
-                sink.send(watch.inner.controller(), watch.handle, new ActiveEvent.Error("errno_" + e.errno()));
-            }
-        } catch (FdException closed) {
-            watch.armed = false; // closing: nothing more to deliver
-        }
+      }
     }
+  }
 
-    /**
-     * Reads and delivers while input is waiting, up to {@link #ROUNDS} chunks,
-     * then re-arms: one readiness event moves a burst without a selector
-     * round trip per chunk, and a busy fd still yields to the others.
-     */
-    private void onReady(Watch watch) {
-        synchronized (watch) {
-            watch.armed = false;
-            if (watch.forgotten || watch.inner.mode() == ReceiveMode.PASSIVE) {
-                return;
-            }
-            watch.reading = true;
-        }
-        if (watch.datagram) {
-            onDatagramReady(watch);
-            return;
-        }
-        int available = -1;
-        for (int round = 1; ; round++) {
-            byte[] chunk = null;
-            FdException failure = null;
-            try {
-                // Sized to what is waiting, the chunk needs no trimming copy.
-                int want = available > 0 ? Math.min(available, chunkSize) : chunkSize;
-                chunk = descriptors.read(watch.inner, want);
-            } catch (FdException e) {
-                failure = e;
-            }
-            synchronized (watch) {
-                watch.reading = false;
-                if (!handleChunkLocked(watch, chunk, failure)) {
-                    return;
-                }
-                available = round < ROUNDS ? waiting(watch) : 0;
-                if (available == 0) {
-                    armLocked(watch);
-                    return;
-                }
-                watch.reading = true;
-            }
-        }
+  /** Descriptors currently in Active or ActiveOnce mode with delivery set up. */
+  public int activeCount() {
+    int n = 0;
+    for (Watch watch : watches.values()) {
+      if (watch.inner.mode() != ReceiveMode.PASSIVE) {
+        n++;
+      }
     }
+    return n;
+  }
 
-    /** Delivers or keeps one read's outcome; true when the fd is still active and open. */
-    private boolean handleChunkLocked(Watch watch, byte[] chunk, FdException failure) {
-        if (watch.forgotten) {
-            return false;
+  @Override
+  public void close() {
+    for (Watch watch : watches.values()) {
+      forget(watch.inner);
+    }
+  }
+
+  private void armLocked(Watch watch) {
+    if (watch.forgotten) {
+      return;
+    }
+    watch.armed = true;
+    if (!watch.pollable) {
+      readers.execute(() -> onReady(watch));
+      return;
+    }
+    try (FdInner.Use use = watch.inner.use()) {
+      if (watch.registration == null) {
+        if (watch.inner.type() == FileType.FIFO) {
+          // A 64 KiB pipe makes the writer and us take turns every
+          // chunk; a larger one lets a burst arrive in one read.
+          Poller.growPipe(use.fd(), PIPE_BUFFER);
         }
-        if (failure != null) {
-            if (!"closed".equals(failure.reason())) {
-                sink.send(watch.inner.controller(), watch.handle, new ActiveEvent.Error(failure.reason()));
-            }
-            return false;
+        watch.registration = poller.register(use.fd(), () -> onReady(watch));
+      } else {
+        watch.registration.rearm();
+      }
+    } catch (PollException e) {
+      if (e.notPollable()) {
+        // Regular files are always readable: read them on a worker instead.
+        watch.pollable = false;
+        readers.execute(() -> onReady(watch));
+      } else {
+        watch.armed = false;
+        sink.send(
+            watch.inner.controller(), watch.handle, new ActiveEvent.Error("errno_" + e.errno()));
+      }
+    } catch (FdException closed) {
+      watch.armed = false; // closing: nothing more to deliver
+    }
+  }
+
+  /**
+   * Reads and delivers while input is waiting, up to {@link #ROUNDS} chunks, then re-arms: one
+   * readiness event moves a burst without a selector round trip per chunk, and a busy fd still
+   * yields to the others.
+   */
+  private void onReady(Watch watch) {
+    synchronized (watch) {
+      watch.armed = false;
+      if (watch.forgotten || watch.inner.mode() == ReceiveMode.PASSIVE) {
+        return;
+      }
+      watch.reading = true;
+    }
+    if (watch.datagram) {
+      onDatagramReady(watch);
+      return;
+    }
+    int available = -1;
+    for (int round = 1; ; round++) {
+      byte[] chunk = null;
+      FdException failure = null;
+      try {
+        // Sized to what is waiting, the chunk needs no trimming copy.
+        int want = available > 0 ? Math.min(available, chunkSize) : chunkSize;
+        chunk = descriptors.read(watch.inner, want);
+      } catch (FdException e) {
+        failure = e;
+      }
+      synchronized (watch) {
+        watch.reading = false;
+        if (!handleChunkLocked(watch, chunk, failure)) {
+          return;
         }
-        if (chunk == null) {
-            if (watch.inner.mode() != ReceiveMode.PASSIVE) {
-                sink.send(watch.inner.controller(), watch.handle, new ActiveEvent.Closed());
-            }
-            // In passive mode the next read sees end of input itself.
-            return false;
+        available = round < ROUNDS ? waiting(watch) : 0;
+        if (available == 0) {
+          armLocked(watch);
+          return;
         }
+        watch.reading = true;
+      }
+    }
+  }
+
+  /** Delivers or keeps one read's outcome; true when the fd is still active and open. */
+  private boolean handleChunkLocked(Watch watch, byte[] chunk, FdException failure) {
+    if (watch.forgotten) {
+      return false;
+    }
+    if (failure != null) {
+      if (!"closed".equals(failure.reason())) {
+        sink.send(watch.inner.controller(), watch.handle, new ActiveEvent.Error(failure.reason()));
+      }
+      return false;
+    }
+    if (chunk == null) {
+      if (watch.inner.mode() != ReceiveMode.PASSIVE) {
+        sink.send(watch.inner.controller(), watch.handle, new ActiveEvent.Closed());
+      }
+      // In passive mode the next read sees end of input itself.
+      return false;
+    }
+    if (watch.inner.mode() == ReceiveMode.PASSIVE) {
+      watch.pending = concat(watch.pending, chunk);
+      return false;
+    }
+    deliverLocked(watch, chunk);
+    return watch.inner.mode() != ReceiveMode.PASSIVE;
+  }
+
+  /**
+   * Bytes waiting on a pollable fd (0 when none or unknown: then wait for epoll); -1 for a regular
+   * file, which is always ready.
+   */
+  private int waiting(Watch watch) {
+    if (!watch.pollable) {
+      return -1;
+    }
+    try (FdInner.Use use = watch.inner.use()) {
+      return Math.max(0, Poller.available(use.fd()));
+    } catch (FdException closing) {
+      return 0;
+    }
+  }
+
+  /**
+   * One datagram per readiness event, with its sender (recvfrom, never a plain read that would lose
+   * it). One read into a passive fd is kept for the next {@code recv_from}, as for streams.
+   */
+  private void onDatagramReady(Watch watch) {
+    ActiveEvent.Datagram datagram = null;
+    FdException failure = null;
+    try (FdInner.Use use = watch.inner.use()) {
+      Sockets.Datagram d = Sockets.receiveNow(use.fd());
+      if (d != null) {
+        datagram = new ActiveEvent.Datagram(d.from(), d.port(), d.data());
+        descriptors.countTraffic(d.data().length, 0);
+      }
+    } catch (FdException e) {
+      failure = e;
+    }
+    synchronized (watch) {
+      watch.reading = false;
+      if (watch.forgotten) {
+        return;
+      }
+      if (failure != null) {
+        if (!"closed".equals(failure.reason())) {
+          sink.send(
+              watch.inner.controller(), watch.handle, new ActiveEvent.Error(failure.reason()));
+        }
+        return;
+      }
+      if (datagram != null) {
         if (watch.inner.mode() == ReceiveMode.PASSIVE) {
-            watch.pending = concat(watch.pending, chunk);
-            return false;
+          watch.pendingDatagrams.add(datagram);
+          return;
         }
-        deliverLocked(watch, chunk);
-        return watch.inner.mode() != ReceiveMode.PASSIVE;
+        deliverLocked(watch, datagram);
+      }
+      if (watch.inner.mode() != ReceiveMode.PASSIVE) {
+        armLocked(watch);
+      }
     }
+  }
 
-    /**
-     * Bytes waiting on a pollable fd (0 when none or unknown: then wait for
-     * epoll); -1 for a regular file, which is always ready.
-     */
-    private int waiting(Watch watch) {
-        if (!watch.pollable) {
-            return -1;
-        }
-        try (FdInner.Use use = watch.inner.use()) {
-            return Math.max(0, Poller.available(use.fd()));
-        } catch (FdException closing) {
-            return 0;
-        }
+  private void deliverLocked(Watch watch, ActiveEvent.Datagram datagram) {
+    Pid controller = watch.inner.controller();
+    sink.send(controller, watch.handle, datagram);
+    if (watch.inner.mode() == ReceiveMode.ACTIVE_ONCE) {
+      watch.inner.setMode(ReceiveMode.PASSIVE);
+      sink.send(controller, watch.handle, new ActiveEvent.Passive());
     }
+  }
 
-    /**
-     * One datagram per readiness event, with its sender (recvfrom, never a
-     * plain read that would lose it). One read into a passive fd is kept for
-     * the next {@code recv_from}, as for streams.
-     */
-    private void onDatagramReady(Watch watch) {
-        ActiveEvent.Datagram datagram = null;
-        FdException failure = null;
-        try (FdInner.Use use = watch.inner.use()) {
-            Sockets.Datagram d = Sockets.receiveNow(use.fd());
-            if (d != null) {
-                datagram = new ActiveEvent.Datagram(d.from(), d.port(), d.data());
-                descriptors.countTraffic(d.data().length, 0);
-            }
-        } catch (FdException e) {
-            failure = e;
-        }
-        synchronized (watch) {
-            watch.reading = false;
-            if (watch.forgotten) {
-                return;
-            }
-            if (failure != null) {
-                if (!"closed".equals(failure.reason())) {
-                    sink.send(watch.inner.controller(), watch.handle, new ActiveEvent.Error(failure.reason()));
-                }
-                return;
-            }
-            if (datagram != null) {
-                if (watch.inner.mode() == ReceiveMode.PASSIVE) {
-                    watch.pendingDatagrams.add(datagram);
-                    return;
-                }
-                deliverLocked(watch, datagram);
-            }
-            if (watch.inner.mode() != ReceiveMode.PASSIVE) {
-                armLocked(watch);
-            }
-        }
+  private static boolean isDatagram(FdInner inner) {
+    if (inner.type() != FileType.SOCKET) {
+      return false;
     }
-
-    private void deliverLocked(Watch watch, ActiveEvent.Datagram datagram) {
-        Pid controller = watch.inner.controller();
-        sink.send(controller, watch.handle, datagram);
-        if (watch.inner.mode() == ReceiveMode.ACTIVE_ONCE) {
-            watch.inner.setMode(ReceiveMode.PASSIVE);
-            sink.send(controller, watch.handle, new ActiveEvent.Passive());
-        }
+    try (FdInner.Use use = inner.use()) {
+      return Sockets.isDatagram(use.fd());
+    } catch (FdException closing) {
+      return false;
     }
+  }
 
-    private static boolean isDatagram(FdInner inner) {
-        if (inner.type() != FileType.SOCKET) {
-            return false;
-        }
-        try (FdInner.Use use = inner.use()) {
-            return Sockets.isDatagram(use.fd());
-        } catch (FdException closing) {
-            return false;
-        }
+  private void deliverLocked(Watch watch, byte[] chunk) {
+    Pid controller = watch.inner.controller();
+    sink.send(controller, watch.handle, new ActiveEvent.Data(chunk));
+    if (watch.inner.mode() == ReceiveMode.ACTIVE_ONCE) {
+      watch.inner.setMode(ReceiveMode.PASSIVE);
+      sink.send(controller, watch.handle, new ActiveEvent.Passive());
     }
+  }
 
-    private void deliverLocked(Watch watch, byte[] chunk) {
-        Pid controller = watch.inner.controller();
-        sink.send(controller, watch.handle, new ActiveEvent.Data(chunk));
-        if (watch.inner.mode() == ReceiveMode.ACTIVE_ONCE) {
-            watch.inner.setMode(ReceiveMode.PASSIVE);
-            sink.send(controller, watch.handle, new ActiveEvent.Passive());
-        }
+  private static byte[] concat(byte[] head, byte[] tail) {
+    if (head == null) {
+      return tail;
     }
+    byte[] joined = new byte[head.length + tail.length];
+    System.arraycopy(head, 0, joined, 0, head.length);
+    System.arraycopy(tail, 0, joined, head.length, tail.length);
+    return joined;
+  }
 
-    private static byte[] concat(byte[] head, byte[] tail) {
-        if (head == null) {
-            return tail;
-        }
-        byte[] joined = new byte[head.length + tail.length];
-        System.arraycopy(head, 0, joined, 0, head.length);
-        System.arraycopy(tail, 0, joined, head.length, tail.length);
-        return joined;
+  /** Delivery state of one descriptor; guarded by its own monitor. */
+  private static final class Watch {
+    final Handle handle;
+    final FdInner inner;
+    Poller.Registration registration;
+    boolean pollable = true;
+    boolean armed;
+    boolean reading;
+    boolean forgotten;
+    byte[] pending;
+    final boolean datagram;
+    final java.util.ArrayDeque<ActiveEvent.Datagram> pendingDatagrams =
+        new java.util.ArrayDeque<>();
+
+    Watch(Handle handle, FdInner inner, boolean datagram) {
+      this.handle = handle;
+      this.inner = inner;
+      this.datagram = datagram;
     }
-
-    /** Delivery state of one descriptor; guarded by its own monitor. */
-    private static final class Watch {
-        final Handle handle;
-        final FdInner inner;
-        Poller.Registration registration;
-        boolean pollable = true;
-        boolean armed;
-        boolean reading;
-        boolean forgotten;
-        byte[] pending;
-        final boolean datagram;
-        final java.util.ArrayDeque<ActiveEvent.Datagram> pendingDatagrams = new java.util.ArrayDeque<>();
-
-        Watch(Handle handle, FdInner inner, boolean datagram) {
-            this.handle = handle;
-            this.inner = inner;
-            this.datagram = datagram;
-        }
-    }
+  }
 }

@@ -6,6 +6,6 @@ import dev.fdnode.core.Pid;
 /** Where active events go: the node layer turns them into Erlang messages. */
 @FunctionalInterface
 public interface ActiveSink {
-    /** Sends {@code event} about {@code handle} to {@code controller}; must not throw. */
-    void send(Pid controller, Handle handle, ActiveEvent event);
+  /** Sends {@code event} about {@code handle} to {@code controller}; must not throw. */
+  void send(Pid controller, Handle handle, ActiveEvent event);
 }

@@ -13,416 +13,418 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
- * The facade the node uses: open/pipe register descriptors in the handle
- * table; read/write keep one sequential offset per descriptor (pread/pwrite at
- * that offset for seekable files, read/write otherwise), so every process
- * sharing a handle sees the same position.
+ * The facade the node uses: open/pipe register descriptors in the handle table; read/write keep one
+ * sequential offset per descriptor (pread/pwrite at that offset for seekable files, read/write
+ * otherwise), so every process sharing a handle sees the same position.
  */
 public final class Descriptors implements AutoCloseable {
-    /** Largest single read buffer; a larger request just reads less. */
-    public static final int MAX_READ = 8 << 20;
+  /** Largest single read buffer; a larger request just reads less. */
+  public static final int MAX_READ = 8 << 20;
 
-    private final Posix posix;
-    private final int maxOpen;
-    private final Duration closeWait;
-    private final HandleTable table = new HandleTable();
-    private final CompletionRing ring;
-    private final AtomicInteger openCount = new AtomicInteger();
-    private final LongAdder bytesRead = new LongAdder();
-    private final LongAdder bytesWritten = new LongAdder();
-    private final AtomicBoolean closed = new AtomicBoolean();
+  private final Posix posix;
+  private final int maxOpen;
+  private final Duration closeWait;
+  private final HandleTable table = new HandleTable();
+  private final CompletionRing ring;
+  private final AtomicInteger openCount = new AtomicInteger();
+  private final LongAdder bytesRead = new LongAdder();
+  private final LongAdder bytesWritten = new LongAdder();
+  private final AtomicBoolean closed = new AtomicBoolean();
 
-    public Descriptors(Posix posix, int maxOpen) {
-        this(posix, maxOpen, 1024, 1, Duration.ofSeconds(2));
+  public Descriptors(Posix posix, int maxOpen) {
+    this(posix, maxOpen, 1024, 1, Duration.ofSeconds(2));
+  }
+
+  /**
+   * @param closeWait how long a synchronous {@link #close} waits for an operation still in flight
+   *     on another thread (a blocked pipe read can last forever); after it, close returns and the
+   *     OS close happens when that operation ends.
+   */
+  public Descriptors(
+      Posix posix, int maxOpen, int ringCapacity, int ringWorkers, Duration closeWait) {
+    if (maxOpen < 1) {
+      throw new IllegalArgumentException("maxOpen must be >= 1");
     }
+    this.posix = Objects.requireNonNull(posix, "posix");
+    this.maxOpen = maxOpen;
+    this.closeWait = Objects.requireNonNull(closeWait, "closeWait");
+    this.ring = new CompletionRing(this::run, ringCapacity, ringWorkers);
+  }
 
-    /**
-     * @param closeWait how long a synchronous {@link #close} waits for an
-     *        operation still in flight on another thread (a blocked pipe read
-     *        can last forever); after it, close returns and the OS close
-     *        happens when that operation ends.
-     */
-    public Descriptors(Posix posix, int maxOpen, int ringCapacity, int ringWorkers, Duration closeWait) {
-        if (maxOpen < 1) {
-            throw new IllegalArgumentException("maxOpen must be >= 1");
-        }
-        this.posix = Objects.requireNonNull(posix, "posix");
-        this.maxOpen = maxOpen;
-        this.closeWait = Objects.requireNonNull(closeWait, "closeWait");
-        this.ring = new CompletionRing(this::run, ringCapacity, ringWorkers);
+  public HandleTable table() {
+    return table;
+  }
+
+  public CompletionRing ring() {
+    return ring;
+  }
+
+  public Opened open(String path, OpenOptions o, Pid owner) throws FdException {
+    Objects.requireNonNull(o, "options");
+    return openWith(() -> posix.open(path, o), owner, o.append());
+  }
+
+  /** [read end, write end]. */
+  public Opened[] pipe(Pid owner) throws FdException {
+    Objects.requireNonNull(owner, "owner");
+    reserveSlots(2);
+    int[] fds;
+    try {
+      fds = posix.pipe();
+    } catch (FdException e) {
+      openCount.addAndGet(-2);
+      throw e;
     }
-
-    public HandleTable table() {
-        return table;
+    Opened r;
+    try {
+      r = adopt(fds[0], owner, false);
+    } catch (FdException e) {
+      closeRaw(fds[1]);
+      openCount.addAndGet(-1);
+      throw e;
     }
-
-    public CompletionRing ring() {
-        return ring;
+    try {
+      return new Opened[] {r, adopt(fds[1], owner, false)};
+    } catch (FdException e) {
+      r.inner().closeQuietly();
+      throw e;
     }
+  }
 
-    public Opened open(String path, OpenOptions o, Pid owner) throws FdException {
-        Objects.requireNonNull(o, "options");
-        return openWith(() -> posix.open(path, o), owner, o.append());
+  /** Creates a raw descriptor (for example a connected socket); throws on failure. */
+  @FunctionalInterface
+  public interface FdSource {
+    int create() throws FdException;
+  }
+
+  /**
+   * Registers a descriptor made by {@code source} (a socket, say) like {@link #open}: the slot is
+   * reserved first (emfile), the caller owns it.
+   */
+  public Opened openWith(FdSource source, Pid owner) throws FdException {
+    return openWith(source, owner, false);
+  }
+
+  /** As {@link #openWith(FdSource, Pid)}; {@code append} as for an {@code O_APPEND} open. */
+  public Opened openWith(FdSource source, Pid owner, boolean append) throws FdException {
+    Objects.requireNonNull(source, "source");
+    Objects.requireNonNull(owner, "owner");
+    reserveSlots(1);
+    int fd;
+    try {
+      fd = source.create();
+    } catch (FdException | RuntimeException e) {
+      openCount.addAndGet(-1);
+      throw e;
     }
+    return adopt(fd, owner, append);
+  }
 
-    /** [read end, write end]. */
-    public Opened[] pipe(Pid owner) throws FdException {
-        Objects.requireNonNull(owner, "owner");
-        reserveSlots(2);
-        int[] fds;
+  /** Wraps a fresh descriptor (slot already reserved); closes it if that fails. */
+  private Opened adopt(int fd, Pid owner, boolean append) throws FdException {
+    FileType type;
+    try {
+      type = posix.fstat(fd).type();
+    } catch (FdException e) {
+      closeRaw(fd);
+      openCount.addAndGet(-1);
+      throw e;
+    }
+    FdInner inner = new FdInner(table.reserveId(), fd, owner, type, append, posix::close);
+    inner.whenClosed(openCount::decrementAndGet);
+    Handle h = table.register(inner);
+    return new Opened(h, inner);
+  }
+
+  private void closeRaw(int fd) {
+    try {
+      posix.close(fd);
+    } catch (FdException ignored) {
+      // reporting the failure that made us close it
+    }
+  }
+
+  private void reserveSlots(int n) throws FdException {
+    if (closed.get()) {
+      throw new FdException("closed", "descriptor layer is shut down");
+    }
+    while (true) {
+      int cur = openCount.get();
+      if (cur + n > maxOpen) {
+        throw new FdException("emfile", "fdnode limit of " + maxOpen + " open descriptors");
+      }
+      if (openCount.compareAndSet(cur, cur + n)) {
+        return;
+      }
+    }
+  }
+
+  public FdInner lookup(Handle h) throws FdException {
+    if (h == null) {
+      throw FdException.invalidHandle();
+    }
+    return table.lookup(h.id(), h.token());
+  }
+
+  /** Up to {@code max} bytes at the descriptor's offset; null at end of input. */
+  public byte[] read(FdInner f, int max) throws FdException {
+    checkLength(max);
+    try (FdInner.Use u = f.use()) {
+      byte[] buf = new byte[Math.min(max, MAX_READ)];
+      if (buf.length == 0) {
+        return buf;
+      }
+      int n;
+      if (f.seekable()) {
+        ReentrantLock lock = f.positionLock();
+        lock.lock();
         try {
-            fds = posix.pipe();
-        } catch (FdException e) {
-            openCount.addAndGet(-2);
-            throw e;
+          n = posix.pread(u.fd(), buf, 0, buf.length, f.offset());
+          f.advance(n);
+        } finally {
+          lock.unlock();
         }
-        Opened r;
-        try {
-            r = adopt(fds[0], owner, false);
-        } catch (FdException e) {
-            closeRaw(fds[1]);
-            openCount.addAndGet(-1);
-            throw e;
-        }
-        try {
-            return new Opened[] {r, adopt(fds[1], owner, false)};
-        } catch (FdException e) {
-            r.inner().closeQuietly();
-            throw e;
-        }
+      } else {
+        Readiness.await(f, u.fd(), Readiness.POLLIN); // a close wakes it (owner died)
+        n = posix.read(u.fd(), buf, 0, buf.length);
+      }
+      return trimmed(buf, n);
     }
+  }
 
-    /** Creates a raw descriptor (for example a connected socket); throws on failure. */
-    @FunctionalInterface
-    public interface FdSource {
-        int create() throws FdException;
-    }
-
-    /**
-     * Registers a descriptor made by {@code source} (a socket, say) like
-     * {@link #open}: the slot is reserved first (emfile), the caller owns it.
-     */
-    public Opened openWith(FdSource source, Pid owner) throws FdException {
-        return openWith(source, owner, false);
-    }
-
-    /** As {@link #openWith(FdSource, Pid)}; {@code append} as for an {@code O_APPEND} open. */
-    public Opened openWith(FdSource source, Pid owner, boolean append) throws FdException {
-        Objects.requireNonNull(source, "source");
-        Objects.requireNonNull(owner, "owner");
-        reserveSlots(1);
-        int fd;
-        try {
-            fd = source.create();
-        } catch (FdException | RuntimeException e) {
-            openCount.addAndGet(-1);
-            throw e;
-        }
-        return adopt(fd, owner, append);
-    }
-
-    /** Wraps a fresh descriptor (slot already reserved); closes it if that fails. */
-    private Opened adopt(int fd, Pid owner, boolean append) throws FdException {
-        FileType type;
-        try {
-            type = posix.fstat(fd).type();
-        } catch (FdException e) {
-            closeRaw(fd);
-            openCount.addAndGet(-1);
-            throw e;
-        }
-        FdInner inner = new FdInner(table.reserveId(), fd, owner, type, append, posix::close);
-        inner.whenClosed(openCount::decrementAndGet);
-        Handle h = table.register(inner);
-        return new Opened(h, inner);
-    }
-
-    private void closeRaw(int fd) {
-        try {
-            posix.close(fd);
-        } catch (FdException ignored) {
-            // reporting the failure that made us close it
-        }
-    }
-
-    private void reserveSlots(int n) throws FdException {
-        if (closed.get()) {
-            throw new FdException("closed", "descriptor layer is shut down");
-        }
-        while (true) {
-            int cur = openCount.get();
-            if (cur + n > maxOpen) {
-                throw new FdException("emfile", "fdnode limit of " + maxOpen + " open descriptors");
-            }
-            if (openCount.compareAndSet(cur, cur + n)) {
-                return;
-            }
-        }
-    }
-
-    public FdInner lookup(Handle h) throws FdException {
-        if (h == null) {
-            throw FdException.invalidHandle();
-        }
-        return table.lookup(h.id(), h.token());
-    }
-
-    /** Up to {@code max} bytes at the descriptor's offset; null at end of input. */
-    public byte[] read(FdInner f, int max) throws FdException {
-        checkLength(max);
-        try (FdInner.Use u = f.use()) {
-            byte[] buf = new byte[Math.min(max, MAX_READ)];
-            if (buf.length == 0) {
-                return buf;
-            }
-            int n;
-            if (f.seekable()) {
-                ReentrantLock lock = f.positionLock();
-                lock.lock();
-                try {
-                    n = posix.pread(u.fd(), buf, 0, buf.length, f.offset());
-                    f.advance(n);
-                } finally {
-                    lock.unlock();
-                }
-            } else {
-                Readiness.await(f, u.fd(), Readiness.POLLIN); // a close wakes it (owner died)
-                n = posix.read(u.fd(), buf, 0, buf.length);
-            }
-            return trimmed(buf, n);
-        }
-    }
-
-    /** Writes every byte (partial writes continue), advancing the offset as it goes. */
-    public void write(FdInner f, byte[] data) throws FdException {
-        Objects.requireNonNull(data, "data");
-        try (FdInner.Use u = f.use()) {
-            if (!f.seekable()) {
-                writeAllWaiting(f, u.fd(), data);
-                return;
-            }
-            ReentrantLock lock = f.positionLock();
-            lock.lock();
-            try {
-                if (f.append()) {
-                    // O_APPEND: the kernel picks the position; read it back afterwards.
-                    try {
-                        writeAll(u.fd(), data, null);
-                    } finally {
-                        f.setOffset(posix.lseek(u.fd(), 0, Posix.SEEK_CUR));
-                    }
-                } else {
-                    writeAll(u.fd(), data, f);
-                }
-            } finally {
-                lock.unlock();
-            }
-        }
-    }
-
-    /** With {@code at} non-null, pwrites at its offset and advances it per chunk. */
-    /** As {@link #writeAll} for a pipe, FIFO or socket: a close wakes a writer blocked on a full one. */
-    private void writeAllWaiting(FdInner f, int fd, byte[] data) throws FdException {
-        int done = 0;
-        while (done < data.length) {
-            Readiness.await(f, fd, Readiness.POLLOUT);
-            int n = posix.write(fd, data, done, data.length - done);
-            if (n == 0) {
-                throw new FdException("eio", "write made no progress");
-            }
-            bytesWritten.add(n);
-            done += n;
-        }
-    }
-
-    private void writeAll(int fd, byte[] data, FdInner at) throws FdException {
-        int done = 0;
-        while (done < data.length) {
-            int n = at == null
-                    ? posix.write(fd, data, done, data.length - done)
-                    : posix.pwrite(fd, data, done, data.length - done, at.offset());
-            if (n == 0) {
-                throw new FdException("eio", "write made no progress");
-            }
-            if (at != null) {
-                at.advance(n);
-            }
-            bytesWritten.add(n);
-            done += n;
-        }
-    }
-
-    public byte[] pread(FdInner f, long pos, int max) throws FdException {
-        checkLength(max);
-        checkPosition(pos);
-        try (FdInner.Use u = f.use()) {
-            byte[] buf = new byte[Math.min(max, MAX_READ)];
-            if (buf.length == 0) {
-                return buf;
-            }
-            return trimmed(buf, posix.pread(u.fd(), buf, 0, buf.length, pos));
-        }
-    }
-
-    public void pwrite(FdInner f, long pos, byte[] data) throws FdException {
-        Objects.requireNonNull(data, "data");
-        checkPosition(pos);
-        try (FdInner.Use u = f.use()) {
-            int done = 0;
-            while (done < data.length) {
-                long at = pos + done;
-                if (at < 0) {
-                    throw new FdException("efbig", "position overflow");
-                }
-                int n = posix.pwrite(u.fd(), data, done, data.length - done, at);
-                if (n == 0) {
-                    throw new FdException("eio", "pwrite made no progress");
-                }
-                bytesWritten.add(n);
-                done += n;
-            }
-        }
-    }
-
-    /** Moves the sequential offset; whence is Posix.SEEK_SET / SEEK_CUR / SEEK_END. */
-    public long position(FdInner f, long offset, int whence) throws FdException {
-        try (FdInner.Use u = f.use()) {
-            ReentrantLock lock = f.positionLock();
-            lock.lock();
-            try {
-                long off = offset;
-                int w = whence;
-                if (whence == Posix.SEEK_CUR) {
-                    // Our offset, not the kernel's, is the current position.
-                    off = f.offset() + offset;
-                    if (((f.offset() ^ off) & (offset ^ off)) < 0) {
-                        throw new FdException("einval", "position overflow");
-                    }
-                    w = Posix.SEEK_SET;
-                }
-                long r = posix.lseek(u.fd(), off, w); // espipe on pipes, einval if negative
-                f.setOffset(r);
-                return r;
-            } finally {
-                lock.unlock();
-            }
-        }
-    }
-
-    public void sync(FdInner f) throws FdException {
-        try (FdInner.Use u = f.use()) {
-            posix.fsync(u.fd());
-        }
-    }
-
-    /**
-     * Closes now. {@code closed} if a close had already begun. If another thread
-     * still has an operation in flight, waits up to closeWait for it to finish
-     * (the OS close then happens in that thread); an OS close failure is thrown.
-     */
-    public void close(FdInner f) throws FdException {
-        if (!f.close()) {
-            throw FdException.closed();
-        }
-        if (f.state() != FdState.CLOSED) {
-            try {
-                f.awaitClosed(closeWait.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        FdException err = f.closeError();
-        if (err != null && f.state() == FdState.CLOSED) {
-            throw err;
-        }
-    }
-
-    /** Closes through the completion ring; {@code done} gets the one Completion. */
-    public long closeAsync(FdInner f, Consumer<Completion> done) throws FdException {
-        return ring.submit(new IoOp.Close(f), done);
-    }
-
-    public int closeOwnedBy(Pid p) {
-        return table.closeOwnedBy(p);
-    }
-
-    public int closeAllFromNode(String node) {
-        return table.closeAllFromNode(node);
-    }
-
-    public Stats stats() {
-        Map<String, Integer> perNode = new HashMap<>();
-        int active = 0;
-        for (FdInner f : table.snapshot()) {
-            if (!f.isOpen()) {
-                continue;
-            }
-            perNode.merge(f.owner().node(), 1, Integer::sum);
-            if (f.mode() != ReceiveMode.PASSIVE) {
-                active++;
-            }
-        }
-        return new Stats(openCount.get(), perNode, ring.pendingCount(),
-                bytesRead.sum(), bytesWritten.sum(), active);
-    }
-
-    /** Shuts the ring down (completing every pending op) and closes every descriptor. */
-    @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        ring.shutdown();
-        for (FdInner f : table.snapshot()) {
-            f.closeQuietly();
-        }
-    }
-
-    /** Runs a ring op other than Close with the same semantics as the direct calls. */
-    private Object run(IoOp op) throws FdException {
-        if (op instanceof IoOp.Read r) {
-            return orEof(read(r.f(), r.max()));
-        } else if (op instanceof IoOp.Pread r) {
-            return orEof(pread(r.f(), r.pos(), r.max()));
-        } else if (op instanceof IoOp.Write w) {
-            write(w.f(), w.data());
-        } else if (op instanceof IoOp.Pwrite w) {
-            pwrite(w.f(), w.pos(), w.data());
-        } else if (op instanceof IoOp.Fsync s) {
-            sync(s.f());
+  /** Writes every byte (partial writes continue), advancing the offset as it goes. */
+  public void write(FdInner f, byte[] data) throws FdException {
+    Objects.requireNonNull(data, "data");
+    try (FdInner.Use u = f.use()) {
+      if (!f.seekable()) {
+        writeAllWaiting(f, u.fd(), data);
+        return;
+      }
+      ReentrantLock lock = f.positionLock();
+      lock.lock();
+      try {
+        if (f.append()) {
+          // O_APPEND: the kernel picks the position; read it back afterwards.
+          try {
+            writeAll(u.fd(), data, null);
+          } finally {
+            f.setOffset(posix.lseek(u.fd(), 0, Posix.SEEK_CUR));
+          }
         } else {
-            throw new FdException("einval", "unexpected op " + op);
+          writeAll(u.fd(), data, f);
         }
-        return Completion.OK;
+      } finally {
+        lock.unlock();
+      }
     }
+  }
 
-    /** Counts bytes moved by calls outside this class (socket send/recv) in {@link #stats()}. */
-    public void countTraffic(long read, long written) {
-        bytesRead.add(read);
-        bytesWritten.add(written);
+  /** With {@code at} non-null, pwrites at its offset and advances it per chunk. */
+  /**
+   * As {@link #writeAll} for a pipe, FIFO or socket: a close wakes a writer blocked on a full one.
+   */
+  private void writeAllWaiting(FdInner f, int fd, byte[] data) throws FdException {
+    int done = 0;
+    while (done < data.length) {
+      Readiness.await(f, fd, Readiness.POLLOUT);
+      int n = posix.write(fd, data, done, data.length - done);
+      if (n == 0) {
+        throw new FdException("eio", "write made no progress");
+      }
+      bytesWritten.add(n);
+      done += n;
     }
+  }
 
-    private static Object orEof(byte[] data) {
-        return data == null ? Completion.EOF : data;
+  private void writeAll(int fd, byte[] data, FdInner at) throws FdException {
+    int done = 0;
+    while (done < data.length) {
+      int n =
+          at == null
+              ? posix.write(fd, data, done, data.length - done)
+              : posix.pwrite(fd, data, done, data.length - done, at.offset());
+      if (n == 0) {
+        throw new FdException("eio", "write made no progress");
+      }
+      if (at != null) {
+        at.advance(n);
+      }
+      bytesWritten.add(n);
+      done += n;
     }
+  }
 
-    private byte[] trimmed(byte[] buf, int n) {
+  public byte[] pread(FdInner f, long pos, int max) throws FdException {
+    checkLength(max);
+    checkPosition(pos);
+    try (FdInner.Use u = f.use()) {
+      byte[] buf = new byte[Math.min(max, MAX_READ)];
+      if (buf.length == 0) {
+        return buf;
+      }
+      return trimmed(buf, posix.pread(u.fd(), buf, 0, buf.length, pos));
+    }
+  }
+
+  public void pwrite(FdInner f, long pos, byte[] data) throws FdException {
+    Objects.requireNonNull(data, "data");
+    checkPosition(pos);
+    try (FdInner.Use u = f.use()) {
+      int done = 0;
+      while (done < data.length) {
+        long at = pos + done;
+        if (at < 0) {
+          throw new FdException("efbig", "position overflow");
+        }
+        int n = posix.pwrite(u.fd(), data, done, data.length - done, at);
         if (n == 0) {
-            return null;
+          throw new FdException("eio", "pwrite made no progress");
         }
-        bytesRead.add(n);
-        return n == buf.length ? buf : Arrays.copyOf(buf, n);
+        bytesWritten.add(n);
+        done += n;
+      }
     }
+  }
 
-    private static void checkLength(int max) throws FdException {
-        if (max < 0) {
-            throw new FdException("einval", "negative size");
+  /** Moves the sequential offset; whence is Posix.SEEK_SET / SEEK_CUR / SEEK_END. */
+  public long position(FdInner f, long offset, int whence) throws FdException {
+    try (FdInner.Use u = f.use()) {
+      ReentrantLock lock = f.positionLock();
+      lock.lock();
+      try {
+        long off = offset;
+        int w = whence;
+        if (whence == Posix.SEEK_CUR) {
+          // Our offset, not the kernel's, is the current position.
+          off = f.offset() + offset;
+          if (((f.offset() ^ off) & (offset ^ off)) < 0) {
+            throw new FdException("einval", "position overflow");
+          }
+          w = Posix.SEEK_SET;
         }
+        long r = posix.lseek(u.fd(), off, w); // espipe on pipes, einval if negative
+        f.setOffset(r);
+        return r;
+      } finally {
+        lock.unlock();
+      }
     }
+  }
 
-    private static void checkPosition(long pos) throws FdException {
-        if (pos < 0) {
-            throw new FdException("einval", "negative position");
-        }
+  public void sync(FdInner f) throws FdException {
+    try (FdInner.Use u = f.use()) {
+      posix.fsync(u.fd());
     }
+  }
+
+  /**
+   * Closes now. {@code closed} if a close had already begun. If another thread still has an
+   * operation in flight, waits up to closeWait for it to finish (the OS close then happens in that
+   * thread); an OS close failure is thrown.
+   */
+  public void close(FdInner f) throws FdException {
+    if (!f.close()) {
+      throw FdException.closed();
+    }
+    if (f.state() != FdState.CLOSED) {
+      try {
+        f.awaitClosed(closeWait.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    FdException err = f.closeError();
+    if (err != null && f.state() == FdState.CLOSED) {
+      throw err;
+    }
+  }
+
+  /** Closes through the completion ring; {@code done} gets the one Completion. */
+  public long closeAsync(FdInner f, Consumer<Completion> done) throws FdException {
+    return ring.submit(new IoOp.Close(f), done);
+  }
+
+  public int closeOwnedBy(Pid p) {
+    return table.closeOwnedBy(p);
+  }
+
+  public int closeAllFromNode(String node) {
+    return table.closeAllFromNode(node);
+  }
+
+  public Stats stats() {
+    Map<String, Integer> perNode = new HashMap<>();
+    int active = 0;
+    for (FdInner f : table.snapshot()) {
+      if (!f.isOpen()) {
+        continue;
+      }
+      perNode.merge(f.owner().node(), 1, Integer::sum);
+      if (f.mode() != ReceiveMode.PASSIVE) {
+        active++;
+      }
+    }
+    return new Stats(
+        openCount.get(), perNode, ring.pendingCount(), bytesRead.sum(), bytesWritten.sum(), active);
+  }
+
+  /** Shuts the ring down (completing every pending op) and closes every descriptor. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    ring.shutdown();
+    for (FdInner f : table.snapshot()) {
+      f.closeQuietly();
+    }
+  }
+
+  /** Runs a ring op other than Close with the same semantics as the direct calls. */
+  private Object run(IoOp op) throws FdException {
+    if (op instanceof IoOp.Read r) {
+      return orEof(read(r.f(), r.max()));
+    } else if (op instanceof IoOp.Pread r) {
+      return orEof(pread(r.f(), r.pos(), r.max()));
+    } else if (op instanceof IoOp.Write w) {
+      write(w.f(), w.data());
+    } else if (op instanceof IoOp.Pwrite w) {
+      pwrite(w.f(), w.pos(), w.data());
+    } else if (op instanceof IoOp.Fsync s) {
+      sync(s.f());
+    } else {
+      throw new FdException("einval", "unexpected op " + op);
+    }
+    return Completion.OK;
+  }
+
+  /** Counts bytes moved by calls outside this class (socket send/recv) in {@link #stats()}. */
+  public void countTraffic(long read, long written) {
+    bytesRead.add(read);
+    bytesWritten.add(written);
+  }
+
+  private static Object orEof(byte[] data) {
+    return data == null ? Completion.EOF : data;
+  }
+
+  private byte[] trimmed(byte[] buf, int n) {
+    if (n == 0) {
+      return null;
+    }
+    bytesRead.add(n);
+    return n == buf.length ? buf : Arrays.copyOf(buf, n);
+  }
+
+  private static void checkLength(int max) throws FdException {
+    if (max < 0) {
+      throw new FdException("einval", "negative size");
+    }
+  }
+
+  private static void checkPosition(long pos) throws FdException {
+    if (pos < 0) {
+      throw new FdException("einval", "negative position");
+    }
+  }
 }

@@ -5,22 +5,22 @@ import jnr.constants.platform.Errno;
 
 /** errno number -> POSIX atom name, using jnr-constants' table for this platform. */
 public final class Errnos {
-    private Errnos() {}
+  private Errnos() {}
 
-    /** {@code "enoent"} for ENOENT; {@code "errno_<N>"} when the platform has no name for N. */
-    public static String reason(int errno) {
-        if (errno == Errno.EWOULDBLOCK.intValue()) {
-            return "eagain"; // same number on Linux; Erlang calls it eagain
-        }
-        Errno e = Errno.valueOf(errno);
-        if (e == null || !e.defined() || e == Errno.__UNKNOWN_CONSTANT__) {
-            return "errno_" + errno;
-        }
-        return e.name().toLowerCase(Locale.ROOT);
+  /** {@code "enoent"} for ENOENT; {@code "errno_<N>"} when the platform has no name for N. */
+  public static String reason(int errno) {
+    if (errno == Errno.EWOULDBLOCK.intValue()) {
+      return "eagain"; // same number on Linux; Erlang calls it eagain
     }
+    Errno e = Errno.valueOf(errno);
+    if (e == null || !e.defined() || e == Errno.__UNKNOWN_CONSTANT__) {
+      return "errno_" + errno;
+    }
+    return e.name().toLowerCase(Locale.ROOT);
+  }
 
-    public static FdException exception(int errno, String call) {
-        String reason = reason(errno);
-        return new FdException(reason, call + ": " + reason + " (errno " + errno + ")");
-    }
+  public static FdException exception(int errno, String call) {
+    String reason = reason(errno);
+    return new FdException(reason, call + ": " + reason + " (errno " + errno + ")");
+  }
 }

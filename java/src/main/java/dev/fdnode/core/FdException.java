@@ -1,33 +1,33 @@
 package dev.fdnode.core;
 
 /**
- * The one error type of the core. {@link #reason()} is the atom name sent to
- * Erlang: a POSIX name ({@code "enoent"}), {@code "errno_<N>"}, or an fdnode
- * reason ({@code "closed"}, {@code "invalid_handle"}, {@code "cancelled"}, ...).
+ * The one error type of the core. {@link #reason()} is the atom name sent to Erlang: a POSIX name
+ * ({@code "enoent"}), {@code "errno_<N>"}, or an fdnode reason ({@code "closed"}, {@code
+ * "invalid_handle"}, {@code "cancelled"}, ...).
  */
 public final class FdException extends Exception {
-    private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 1L;
 
-    private final String reason;
+  private final String reason;
 
-    public FdException(String reason) {
-        this(reason, reason);
-    }
+  public FdException(String reason) {
+    this(reason, reason);
+  }
 
-    public FdException(String reason, String message) {
-        super(message);
-        this.reason = reason;
-    }
+  public FdException(String reason, String message) {
+    super(message);
+    this.reason = reason;
+  }
 
-    public String reason() {
-        return reason;
-    }
+  public String reason() {
+    return reason;
+  }
 
-    public static FdException closed() {
-        return new FdException("closed");
-    }
+  public static FdException closed() {
+    return new FdException("closed");
+  }
 
-    public static FdException invalidHandle() {
-        return new FdException("invalid_handle");
-    }
+  public static FdException invalidHandle() {
+    return new FdException("invalid_handle");
+  }
 }

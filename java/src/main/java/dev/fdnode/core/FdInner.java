@@ -11,362 +11,404 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One managed OS descriptor. All lifecycle state lives in one atomic word (see
- * {@link StateWord}): no lock is taken to start or finish an operation or to
- * close. The raw number is only handed out inside a {@link Use}, and the OS
- * close runs after the last Use ends, so a number the kernel has recycled can
- * never be read or written through this object.
+ * One managed OS descriptor. All lifecycle state lives in one atomic word (see {@link StateWord}):
+ * no lock is taken to start or finish an operation or to close. The raw number is only handed out
+ * inside a {@link Use}, and the OS close runs after the last Use ends, so a number the kernel has
+ * recycled can never be read or written through this object.
  *
- * <p>The object starts with one reference (the opener's); {@link #release()}
- * of the last reference closes it. {@link #close()} closes regardless of the
- * reference count. Either way the OS close happens exactly once.
+ * <p>The object starts with one reference (the opener's); {@link #release()} of the last reference
+ * closes it. {@link #close()} closes regardless of the reference count. Either way the OS close
+ * happens exactly once.
  */
 public final class FdInner {
-    /** Safety net only: closes a descriptor whose FdInner was dropped while open. */
-    private static final Cleaner CLEANER = Cleaner.create();
+  /** Safety net only: closes a descriptor whose FdInner was dropped while open. */
+  private static final Cleaner CLEANER = Cleaner.create();
 
-    /** In-flight guard; close it exactly once, ideally with try-with-resources. */
-    public interface Use extends AutoCloseable {
-        int fd();
+  /** In-flight guard; close it exactly once, ideally with try-with-resources. */
+  public interface Use extends AutoCloseable {
+    int fd();
 
-        @Override
-        void close();
+    @Override
+    void close();
+  }
+
+  /** Told when the owner changes, so the handle table can keep its owner index. */
+  interface OwnerListener {
+    void ownerChanged(FdInner inner, Pid oldOwner, Pid newOwner);
+  }
+
+  private final long id;
+  private final int rawFd;
+  private final FileType type;
+  private final boolean append;
+  private final FdCloser closer;
+  private final AtomicLong word = new AtomicLong(StateWord.REF_UNIT);
+  private final AtomicLong offset = new AtomicLong();
+  private final CompletableFuture<Void> closedFuture = new CompletableFuture<>();
+  private final Cleaner.Cleanable cleanable;
+
+  /** Serialises the read-offset-then-advance sequence of offset-based I/O. */
+  private final ReentrantLock positionLock = new ReentrantLock();
+
+  private final Object ownerLock = new Object();
+
+  private volatile Pid owner;
+  private volatile Pid controller;
+  private volatile ReceiveMode mode = ReceiveMode.PASSIVE;
+  private volatile FdException closeError;
+  private volatile OwnerListener ownerListener;
+
+  public FdInner(long id, int rawFd, Pid owner, FileType type, boolean append, FdCloser closer) {
+    if (rawFd < 0) {
+      throw new IllegalArgumentException("negative fd " + rawFd);
     }
+    this.id = id;
+    this.rawFd = rawFd;
+    this.owner = Objects.requireNonNull(owner, "owner");
+    this.controller = owner;
+    this.type = Objects.requireNonNull(type, "type");
+    this.append = append;
+    this.closer = Objects.requireNonNull(closer, "closer");
+    this.cleanable = CLEANER.register(this, new LeakCloser(word, rawFd, closer));
+  }
 
-    /** Told when the owner changes, so the handle table can keep its owner index. */
-    interface OwnerListener {
-        void ownerChanged(FdInner inner, Pid oldOwner, Pid newOwner);
+  public long id() {
+    return id;
+  }
+
+  /** The descriptor number, for display. Do I/O only through {@link #use()}. */
+  public int rawFd() {
+    return rawFd;
+  }
+
+  public FileType type() {
+    return type;
+  }
+
+  public boolean seekable() {
+    return type.seekable();
+  }
+
+  public boolean append() {
+    return append;
+  }
+
+  public FdState state() {
+    return StateWord.state(word.get());
+  }
+
+  public boolean isOpen() {
+    return !StateWord.closing(word.get());
+  }
+
+  public Pid owner() {
+    return owner;
+  }
+
+  public Pid controller() {
+    return controller;
+  }
+
+  public ReceiveMode mode() {
+    return mode;
+  }
+
+  public void setMode(ReceiveMode m) {
+    mode = Objects.requireNonNull(m, "mode");
+  }
+
+  /** Changes only the controlling process; ownership stays. */
+  public void setController(Pid c) {
+    controller = Objects.requireNonNull(c, "controller");
+  }
+
+  /** controlling_process/2: the new process becomes owner and controller. */
+  public void transferTo(Pid newOwnerAndController) {
+    Objects.requireNonNull(newOwnerAndController, "pid");
+    synchronized (ownerLock) {
+      Pid old = owner;
+      controller = newOwnerAndController;
+      owner = newOwnerAndController;
+      OwnerListener l = ownerListener;
+      if (l != null && !old.equals(newOwnerAndController)) {
+        l.ownerChanged(this, old, newOwnerAndController);
+      }
     }
+  }
 
-    private final long id;
-    private final int rawFd;
-    private final FileType type;
-    private final boolean append;
-    private final FdCloser closer;
-    private final AtomicLong word = new AtomicLong(StateWord.REF_UNIT);
-    private final AtomicLong offset = new AtomicLong();
-    private final CompletableFuture<Void> closedFuture = new CompletableFuture<>();
-    private final Cleaner.Cleanable cleanable;
-    /** Serialises the read-offset-then-advance sequence of offset-based I/O. */
-    private final ReentrantLock positionLock = new ReentrantLock();
-    private final Object ownerLock = new Object();
+  /** Closes only if {@code expected} still owns this descriptor (owner cleanup). */
+  boolean closeIfOwnedBy(Pid expected) {
+    synchronized (ownerLock) {
+      if (!owner.equals(expected)) {
+        return false;
+      }
+      return closeQuietly();
+    }
+  }
 
-    private volatile Pid owner;
-    private volatile Pid controller;
-    private volatile ReceiveMode mode = ReceiveMode.PASSIVE;
-    private volatile FdException closeError;
-    private volatile OwnerListener ownerListener;
+  /** Installs the listener and reports the current owner to it (old owner null). */
+  void attachOwnerListener(OwnerListener l) {
+    synchronized (ownerLock) {
+      ownerListener = l;
+      l.ownerChanged(this, null, owner);
+    }
+  }
 
-    public FdInner(long id, int rawFd, Pid owner, FileType type, boolean append, FdCloser closer) {
-        if (rawFd < 0) {
-            throw new IllegalArgumentException("negative fd " + rawFd);
+  /** Reports removal (new owner null); later transfers are no longer reported. */
+  void detachOwnerListener() {
+    synchronized (ownerLock) {
+      OwnerListener l = ownerListener;
+      ownerListener = null;
+      if (l != null) {
+        l.ownerChanged(this, owner, null);
+      }
+    }
+  }
+
+  public long offset() {
+    return offset.get();
+  }
+
+  public void setOffset(long o) {
+    if (o < 0) {
+      throw new IllegalArgumentException("negative offset " + o);
+    }
+    offset.set(o);
+  }
+
+  /** Adds a completed byte count to the offset, saturating at Long.MAX_VALUE. */
+  public long advance(long n) {
+    if (n < 0) {
+      throw new IllegalArgumentException("negative advance " + n);
+    }
+    return offset.accumulateAndGet(n, FdInner::saturatingAdd);
+  }
+
+  private static long saturatingAdd(long a, long b) {
+    long s = a + b;
+    return s < 0 ? Long.MAX_VALUE : s; // both non-negative: overflow shows as negative
+  }
+
+  ReentrantLock positionLock() {
+    return positionLock;
+  }
+
+  /** Starts an operation; fails with {@code closed} once a close has begun. */
+  public Use use() throws FdException {
+    while (true) {
+      long w = word.get();
+      if (StateWord.closing(w)) {
+        throw FdException.closed();
+      }
+      if (StateWord.uses(w) == StateWord.MAX_USES) {
+        throw new FdException("eagain", "too many operations in flight");
+      }
+      if (word.compareAndSet(w, w + StateWord.USE_UNIT)) {
+        return new InFlight();
+      }
+    }
+  }
+
+  private void endUse() {
+    while (true) {
+      long w = word.get();
+      if (StateWord.uses(w) == 0) {
+        throw new IllegalStateException("use count underflow: " + StateWord.describe(w));
+      }
+      long next = w - StateWord.USE_UNIT;
+      if (word.compareAndSet(w, next)) {
+        if (StateWord.closeDue(next)) {
+          osCloseRecordingError(); // we were the last operation of a closing fd
         }
-        this.id = id;
-        this.rawFd = rawFd;
-        this.owner = Objects.requireNonNull(owner, "owner");
-        this.controller = owner;
-        this.type = Objects.requireNonNull(type, "type");
-        this.append = append;
-        this.closer = Objects.requireNonNull(closer, "closer");
-        this.cleanable = CLEANER.register(this, new LeakCloser(word, rawFd, closer));
+        return;
+      }
     }
+  }
 
-    public long id() { return id; }
+  /**
+   * Starts the close. Returns true for the single caller that moved the state out of Open; later
+   * callers get false. If no operation is in flight the OS close happens now, in this thread, and
+   * its failure is thrown; otherwise it happens when the last operation ends (see {@link
+   * #awaitClosed}).
+   */
+  public boolean close() throws FdException {
+    return beginClose(true);
+  }
 
-    /** The descriptor number, for display. Do I/O only through {@link #use()}. */
-    public int rawFd() { return rawFd; }
+  /** Like {@link #close()} but an OS close failure is only recorded. */
+  boolean closeQuietly() {
+    try {
+      return beginClose(false);
+    } catch (FdException cannotHappen) {
+      return true;
+    }
+  }
 
-    public FileType type() { return type; }
-
-    public boolean seekable() { return type.seekable(); }
-
-    public boolean append() { return append; }
-
-    public FdState state() { return StateWord.state(word.get()); }
-
-    public boolean isOpen() { return !StateWord.closing(word.get()); }
-
-    public Pid owner() { return owner; }
-
-    public Pid controller() { return controller; }
-
-    public ReceiveMode mode() { return mode; }
-
-    public void setMode(ReceiveMode m) { mode = Objects.requireNonNull(m, "mode"); }
-
-    /** Changes only the controlling process; ownership stays. */
-    public void setController(Pid c) { controller = Objects.requireNonNull(c, "controller"); }
-
-    /** controlling_process/2: the new process becomes owner and controller. */
-    public void transferTo(Pid newOwnerAndController) {
-        Objects.requireNonNull(newOwnerAndController, "pid");
-        synchronized (ownerLock) {
-            Pid old = owner;
-            controller = newOwnerAndController;
-            owner = newOwnerAndController;
-            OwnerListener l = ownerListener;
-            if (l != null && !old.equals(newOwnerAndController)) {
-                l.ownerChanged(this, old, newOwnerAndController);
-            }
+  private boolean beginClose(boolean throwOsError) throws FdException {
+    while (true) {
+      long w = word.get();
+      if (StateWord.closing(w)) {
+        return false;
+      }
+      long next = w | StateWord.CLOSING;
+      if (word.compareAndSet(w, next)) {
+        if (StateWord.closeDue(next)) {
+          FdException e = osCloseRecordingError();
+          if (e != null && throwOsError) {
+            throw e;
+          }
         }
+        return true;
+      }
     }
+  }
 
-    /** Closes only if {@code expected} still owns this descriptor (owner cleanup). */
-    boolean closeIfOwnedBy(Pid expected) {
-        synchronized (ownerLock) {
-            if (!owner.equals(expected)) {
-                return false;
-            }
-            return closeQuietly();
+  /** Takes one more reference (a queued op, a copy held elsewhere). */
+  public void retain() {
+    while (true) {
+      long w = word.get();
+      if (StateWord.refs(w) == StateWord.MAX_REFS) {
+        throw new IllegalStateException("reference count overflow");
+      }
+      if (word.compareAndSet(w, w + StateWord.REF_UNIT)) {
+        return;
+      }
+    }
+  }
+
+  /** Drops a reference; the last one starts the close (idempotent with close()). */
+  public void release() {
+    while (true) {
+      long w = word.get();
+      long refs = StateWord.refs(w);
+      if (refs == 0) {
+        throw new IllegalStateException("release without retain: " + StateWord.describe(w));
+      }
+      long next = w - StateWord.REF_UNIT;
+      if (refs == 1) {
+        next |= StateWord.CLOSING;
+      }
+      if (word.compareAndSet(w, next)) {
+        if (!StateWord.closing(w) && StateWord.closeDue(next)) {
+          osCloseRecordingError();
         }
+        return;
+      }
     }
+  }
 
-    /** Installs the listener and reports the current owner to it (old owner null). */
-    void attachOwnerListener(OwnerListener l) {
-        synchronized (ownerLock) {
-            ownerListener = l;
-            l.ownerChanged(this, null, owner);
-        }
+  public int refCount() {
+    return (int) StateWord.refs(word.get());
+  }
+
+  public int inFlight() {
+    return (int) StateWord.uses(word.get());
+  }
+
+  /** The failure of the OS close, if it failed (the descriptor is gone either way). */
+  public FdException closeError() {
+    return closeError;
+  }
+
+  /** Runs {@code r} once the OS close is done (immediately if it already is). */
+  public void whenClosed(Runnable r) {
+    closedFuture.whenComplete((v, t) -> r.run());
+  }
+
+  /** Waits for the OS close; true if it happened within the timeout. */
+  public boolean awaitClosed(long timeout, TimeUnit unit) throws InterruptedException {
+    try {
+      closedFuture.get(timeout, unit);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (ExecutionException e) {
+      return true; // never completed exceptionally; a callback failure is not ours
     }
+  }
 
-    /** Reports removal (new owner null); later transfers are no longer reported. */
-    void detachOwnerListener() {
-        synchronized (ownerLock) {
-            OwnerListener l = ownerListener;
-            ownerListener = null;
-            if (l != null) {
-                l.ownerChanged(this, owner, null);
-            }
-        }
+  /** Called by exactly one thread (the one whose CAS made closeDue true). */
+  private FdException osCloseRecordingError() {
+    FdException err = null;
+    try {
+      closer.close(rawFd);
+    } catch (FdException e) {
+      err = e;
+      closeError = e;
+    } catch (RuntimeException e) {
+      err = new FdException("eio", "close failed: " + e);
+      closeError = err;
+    } finally {
+      word.getAndUpdate(w -> w | StateWord.CLOSED);
+      cleanable.clean(); // marks the safety net done; its action sees CLOSED and does nothing
+      closedFuture.complete(null);
+      Reference.reachabilityFence(this);
     }
+    return err;
+  }
 
-    public long offset() { return offset.get(); }
+  @Override
+  public String toString() {
+    return "FdInner[id="
+        + id
+        + ", fd="
+        + rawFd
+        + ", "
+        + StateWord.describe(word.get())
+        + ", owner="
+        + owner
+        + "]";
+  }
 
-    public void setOffset(long o) {
-        if (o < 0) {
-            throw new IllegalArgumentException("negative offset " + o);
-        }
-        offset.set(o);
-    }
+  private final class InFlight implements Use {
+    private boolean ended; // a Use is confined to one thread at a time
 
-    /** Adds a completed byte count to the offset, saturating at Long.MAX_VALUE. */
-    public long advance(long n) {
-        if (n < 0) {
-            throw new IllegalArgumentException("negative advance " + n);
-        }
-        return offset.accumulateAndGet(n, FdInner::saturatingAdd);
-    }
-
-    private static long saturatingAdd(long a, long b) {
-        long s = a + b;
-        return s < 0 ? Long.MAX_VALUE : s; // both non-negative: overflow shows as negative
-    }
-
-    ReentrantLock positionLock() { return positionLock; }
-
-    /** Starts an operation; fails with {@code closed} once a close has begun. */
-    public Use use() throws FdException {
-        while (true) {
-            long w = word.get();
-            if (StateWord.closing(w)) {
-                throw FdException.closed();
-            }
-            if (StateWord.uses(w) == StateWord.MAX_USES) {
-                throw new FdException("eagain", "too many operations in flight");
-            }
-            if (word.compareAndSet(w, w + StateWord.USE_UNIT)) {
-                return new InFlight();
-            }
-        }
-    }
-
-    private void endUse() {
-        while (true) {
-            long w = word.get();
-            if (StateWord.uses(w) == 0) {
-                throw new IllegalStateException("use count underflow: " + StateWord.describe(w));
-            }
-            long next = w - StateWord.USE_UNIT;
-            if (word.compareAndSet(w, next)) {
-                if (StateWord.closeDue(next)) {
-                    osCloseRecordingError(); // we were the last operation of a closing fd
-                }
-                return;
-            }
-        }
-    }
-
-    /**
-     * Starts the close. Returns true for the single caller that moved the state
-     * out of Open; later callers get false. If no operation is in flight the OS
-     * close happens now, in this thread, and its failure is thrown; otherwise it
-     * happens when the last operation ends (see {@link #awaitClosed}).
-     */
-    public boolean close() throws FdException {
-        return beginClose(true);
-    }
-
-    /** Like {@link #close()} but an OS close failure is only recorded. */
-    boolean closeQuietly() {
-        try {
-            return beginClose(false);
-        } catch (FdException cannotHappen) {
-            return true;
-        }
-    }
-
-    private boolean beginClose(boolean throwOsError) throws FdException {
-        while (true) {
-            long w = word.get();
-            if (StateWord.closing(w)) {
-                return false;
-            }
-            long next = w | StateWord.CLOSING;
-            if (word.compareAndSet(w, next)) {
-                if (StateWord.closeDue(next)) {
-                    FdException e = osCloseRecordingError();
-                    if (e != null && throwOsError) {
-                        throw e;
-                    }
-                }
-                return true;
-            }
-        }
-    }
-
-    /** Takes one more reference (a queued op, a copy held elsewhere). */
-    public void retain() {
-        while (true) {
-            long w = word.get();
-            if (StateWord.refs(w) == StateWord.MAX_REFS) {
-                throw new IllegalStateException("reference count overflow");
-            }
-            if (word.compareAndSet(w, w + StateWord.REF_UNIT)) {
-                return;
-            }
-        }
-    }
-
-    /** Drops a reference; the last one starts the close (idempotent with close()). */
-    public void release() {
-        while (true) {
-            long w = word.get();
-            long refs = StateWord.refs(w);
-            if (refs == 0) {
-                throw new IllegalStateException("release without retain: " + StateWord.describe(w));
-            }
-            long next = w - StateWord.REF_UNIT;
-            if (refs == 1) {
-                next |= StateWord.CLOSING;
-            }
-            if (word.compareAndSet(w, next)) {
-                if (!StateWord.closing(w) && StateWord.closeDue(next)) {
-                    osCloseRecordingError();
-                }
-                return;
-            }
-        }
-    }
-
-    public int refCount() { return (int) StateWord.refs(word.get()); }
-
-    public int inFlight() { return (int) StateWord.uses(word.get()); }
-
-    /** The failure of the OS close, if it failed (the descriptor is gone either way). */
-    public FdException closeError() { return closeError; }
-
-    /** Runs {@code r} once the OS close is done (immediately if it already is). */
-    public void whenClosed(Runnable r) {
-        closedFuture.whenComplete((v, t) -> r.run());
-    }
-
-    /** Waits for the OS close; true if it happened within the timeout. */
-    public boolean awaitClosed(long timeout, TimeUnit unit) throws InterruptedException {
-        try {
-            closedFuture.get(timeout, unit);
-            return true;
-        } catch (TimeoutException e) {
-            return false;
-        } catch (ExecutionException e) {
-            return true; // never completed exceptionally; a callback failure is not ours
-        }
-    }
-
-    /** Called by exactly one thread (the one whose CAS made closeDue true). */
-    private FdException osCloseRecordingError() {
-        FdException err = null;
-        try {
-            closer.close(rawFd);
-        } catch (FdException e) {
-            err = e;
-            closeError = e;
-        } catch (RuntimeException e) {
-            err = new FdException("eio", "close failed: " + e);
-            closeError = err;
-        } finally {
-            word.getAndUpdate(w -> w | StateWord.CLOSED);
-            cleanable.clean(); // marks the safety net done; its action sees CLOSED and does nothing
-            closedFuture.complete(null);
-            Reference.reachabilityFence(this);
-        }
-        return err;
+    @Override
+    public int fd() {
+      if (ended) {
+        throw new IllegalStateException("use already ended");
+      }
+      return rawFd;
     }
 
     @Override
-    public String toString() {
-        return "FdInner[id=" + id + ", fd=" + rawFd + ", " + StateWord.describe(word.get())
-                + ", owner=" + owner + "]";
+    public void close() {
+      if (!ended) {
+        ended = true;
+        endUse();
+      }
+    }
+  }
+
+  /** Holds no reference to the FdInner, or it could never become unreachable. */
+  private static final class LeakCloser implements Runnable {
+    private final AtomicLong word;
+    private final int fd;
+    private final FdCloser closer;
+
+    LeakCloser(AtomicLong word, int fd, FdCloser closer) {
+      this.word = word;
+      this.fd = fd;
+      this.closer = closer;
     }
 
-    private final class InFlight implements Use {
-        private boolean ended; // a Use is confined to one thread at a time
-
-        @Override
-        public int fd() {
-            if (ended) {
-                throw new IllegalStateException("use already ended");
-            }
-            return rawFd;
+    @Override
+    public void run() {
+      // Unreachable means no Use and no close in progress can exist.
+      while (true) {
+        long w = word.get();
+        if (StateWord.closed(w)) {
+          return;
         }
-
-        @Override
-        public void close() {
-            if (!ended) {
-                ended = true;
-                endUse();
-            }
+        if (word.compareAndSet(w, w | StateWord.CLOSING | StateWord.CLOSED)) {
+          try {
+            closer.close(fd);
+          } catch (FdException | RuntimeException ignored) {
+            // nothing left to report to
+          }
+          return;
         }
+      }
     }
-
-    /** Holds no reference to the FdInner, or it could never become unreachable. */
-    private static final class LeakCloser implements Runnable {
-        private final AtomicLong word;
-        private final int fd;
-        private final FdCloser closer;
-
-        LeakCloser(AtomicLong word, int fd, FdCloser closer) {
-            this.word = word;
-            this.fd = fd;
-            this.closer = closer;
-        }
-
-        @Override
-        public void run() {
-            // Unreachable means no Use and no close in progress can exist.
-            while (true) {
-                long w = word.get();
-                if (StateWord.closed(w)) {
-                    return;
-                }
-                if (word.compareAndSet(w, w | StateWord.CLOSING | StateWord.CLOSED)) {
-                    try {
-                        closer.close(fd);
-                    } catch (FdException | RuntimeException ignored) {
-                        // nothing left to report to
-                    }
-                    return;
-                }
-            }
-        }
-    }
+  }
 }

@@ -13,249 +13,291 @@ import jnr.posix.POSIXFactory;
 import jnr.posix.POSIXHandler;
 
 /**
- * Thin layer over JNR-POSIX. Every call checks its own return value and reads
- * errno itself (the handler never throws), so failures always surface as an
- * {@link FdException} with the POSIX name. EINTR is retried everywhere except
- * close, where Linux has already released the number and a retry could close
- * a descriptor someone else just opened.
+ * Thin layer over JNR-POSIX. Every call checks its own return value and reads errno itself (the
+ * handler never throws), so failures always surface as an {@link FdException} with the POSIX name.
+ * EINTR is retried everywhere except close, where Linux has already released the number and a retry
+ * could close a descriptor someone else just opened.
  */
 public final class Posix {
-    public static final int SEEK_SET = 0;
-    public static final int SEEK_CUR = 1;
-    public static final int SEEK_END = 2;
+  public static final int SEEK_SET = 0;
+  public static final int SEEK_CUR = 1;
+  public static final int SEEK_END = 2;
 
-    private static final int EINTR = Errno.EINTR.intValue();
-    private static final int FD_CLOEXEC = 1; // the only FD_* flag; not in jnr-constants
+  private static final int EINTR = Errno.EINTR.intValue();
+  private static final int FD_CLOEXEC = 1; // the only FD_* flag; not in jnr-constants
 
-    private final POSIX posix;
+  private final POSIX posix;
 
-    public Posix() {
-        this.posix = quietNative();
-        if (!posix.isNative()) {
-            throw new IllegalStateException("native POSIX not available");
-        }
+  public Posix() {
+    this.posix = quietNative();
+    if (!posix.isNative()) {
+      throw new IllegalStateException("native POSIX not available");
+    }
+  }
+
+  public int open(String path, OpenOptions o) throws FdException {
+    Objects.requireNonNull(path, "path");
+    if (path.indexOf('\0') >= 0) {
+      throw new FdException("einval", "open: path contains NUL");
+    }
+    int flags = openFlags(o);
+    while (true) {
+      int fd = posix.open(path, flags, o.mode());
+      if (fd >= 0) {
+        return fd;
+      }
+      checkRetry("open");
+    }
+  }
+
+  static int openFlags(OpenOptions o) {
+    int flags;
+    if (o.wantsRead() && o.wantsWrite()) {
+      flags = OpenFlags.O_RDWR.intValue();
+    } else if (o.wantsWrite()) {
+      flags = OpenFlags.O_WRONLY.intValue();
+    } else {
+      flags = OpenFlags.O_RDONLY.intValue();
+    }
+    flags |= OpenFlags.O_CLOEXEC.intValue();
+    if (o.append()) flags |= OpenFlags.O_APPEND.intValue();
+    if (o.create()) flags |= OpenFlags.O_CREAT.intValue();
+    if (o.exclusive()) flags |= OpenFlags.O_EXCL.intValue();
+    if (o.truncate()) flags |= OpenFlags.O_TRUNC.intValue();
+    if (o.nonblock()) flags |= OpenFlags.O_NONBLOCK.intValue();
+    return flags;
+  }
+
+  /** 0 means end of input. */
+  public int read(int fd, byte[] buf, int off, int len) throws FdException {
+    checkRange(buf, off, len);
+    while (true) {
+      int n = posix.read(fd, ByteBuffer.wrap(buf, off, len), len);
+      if (n >= 0) {
+        return n;
+      }
+      checkRetry("read");
+    }
+  }
+
+  public int write(int fd, byte[] buf, int off, int len) throws FdException {
+    checkRange(buf, off, len);
+    while (true) {
+      int n = posix.write(fd, ByteBuffer.wrap(buf, off, len), len);
+      if (n >= 0) {
+        return n;
+      }
+      checkRetry("write");
+    }
+  }
+
+  public int pread(int fd, byte[] buf, int off, int len, long pos) throws FdException {
+    checkRange(buf, off, len);
+    checkPos(pos);
+    while (true) {
+      long n = posix.pread(fd, ByteBuffer.wrap(buf, off, len), (long) len, pos);
+      if (n >= 0) {
+        return (int) n;
+      }
+      checkRetry("pread");
+    }
+  }
+
+  public int pwrite(int fd, byte[] buf, int off, int len, long pos) throws FdException {
+    checkRange(buf, off, len);
+    checkPos(pos);
+    while (true) {
+      long n = posix.pwrite(fd, ByteBuffer.wrap(buf, off, len), (long) len, pos);
+      if (n >= 0) {
+        return (int) n;
+      }
+      checkRetry("pwrite");
+    }
+  }
+
+  public long lseek(int fd, long offset, int whence) throws FdException {
+    while (true) {
+      long r = posix.lseekLong(fd, offset, whence);
+      if (r >= 0) {
+        return r;
+      }
+      checkRetry("lseek");
+    }
+  }
+
+  public void fsync(int fd) throws FdException {
+    while (posix.fsync(fd) != 0) {
+      checkRetry("fsync");
+    }
+  }
+
+  public FileStat fstat(int fd) throws FdException {
+    jnr.posix.FileStat st = posix.allocateStat();
+    while (posix.fstat(fd, st) != 0) {
+      checkRetry("fstat");
+    }
+    return new FileStat(st.st_size(), typeOf(st.mode()));
+  }
+
+  static FileType typeOf(int mode) {
+    switch (mode & jnr.posix.FileStat.S_IFMT) {
+      case jnr.posix.FileStat.S_IFREG:
+        return FileType.REGULAR;
+      case jnr.posix.FileStat.S_IFDIR:
+        return FileType.DIRECTORY;
+      case jnr.posix.FileStat.S_IFIFO:
+        return FileType.FIFO;
+      case jnr.posix.FileStat.S_IFSOCK:
+        return FileType.SOCKET;
+      case jnr.posix.FileStat.S_IFCHR:
+        return FileType.CHAR_DEVICE;
+      case jnr.posix.FileStat.S_IFBLK:
+        return FileType.BLOCK_DEVICE;
+      case jnr.posix.FileStat.S_IFLNK:
+        return FileType.SYMLINK;
+      default:
+        return FileType.OTHER;
+    }
+  }
+
+  /** [read end, write end], both close-on-exec. */
+  public int[] pipe() throws FdException {
+    int[] fds = new int[2];
+    while (posix.pipe(fds) != 0) {
+      checkRetry("pipe");
+    }
+    // JNR-POSIX has no pipe2(); the JVM closes inherited fds when it spawns
+    // children, so setting FD_CLOEXEC right after is safe in practice.
+    try {
+      setCloexec(fds[0]);
+      setCloexec(fds[1]);
+    } catch (FdException e) {
+      closeQuietly(fds[0]);
+      closeQuietly(fds[1]);
+      throw e;
+    }
+    return fds;
+  }
+
+  private void setCloexec(int fd) throws FdException {
+    while (posix.fcntlInt(fd, Fcntl.F_SETFD, FD_CLOEXEC) < 0) {
+      checkRetry("fcntl");
+    }
+  }
+
+  /** Whether FD_CLOEXEC is set; used by tests. */
+  public boolean isCloexec(int fd) throws FdException {
+    int r;
+    while ((r = posix.fcntl(fd, Fcntl.F_GETFD)) < 0) {
+      checkRetry("fcntl");
+    }
+    return (r & FD_CLOEXEC) != 0;
+  }
+
+  public void mkfifo(String path, int mode) throws FdException {
+    while (posix.mkfifo(path, mode) != 0) {
+      checkRetry("mkfifo");
+    }
+  }
+
+  /**
+   * Closes exactly once: EINTR is not retried (Linux has freed the number already), it is treated
+   * as done.
+   */
+  public void close(int fd) throws FdException {
+    if (posix.close(fd) != 0) {
+      int errno = posix.errno();
+      if (errno != EINTR) {
+        throw Errnos.exception(errno, "close");
+      }
+    }
+  }
+
+  private void closeQuietly(int fd) {
+    try {
+      close(fd);
+    } catch (FdException ignored) {
+      // cleanup after another failure; that failure is what gets reported
+    }
+  }
+
+  /** Reads errno after a failed call: returns to retry on EINTR, throws otherwise. */
+  private void checkRetry(String call) throws FdException {
+    int errno = posix.errno();
+    if (errno != EINTR) {
+      throw Errnos.exception(errno, call);
+    }
+  }
+
+  private static void checkRange(byte[] buf, int off, int len) throws FdException {
+    if (buf == null || off < 0 || len < 0 || off > buf.length - len) {
+      throw new FdException("einval", "buffer range out of bounds");
+    }
+  }
+
+  private static void checkPos(long pos) throws FdException {
+    if (pos < 0) {
+      throw new FdException("einval", "negative position");
+    }
+  }
+
+  /**
+   * A JNR-POSIX instance whose handler never throws: callers check return values and errno
+   * themselves. Shared by every class that calls libc.
+   */
+  public static POSIX quietNative() {
+    return POSIXFactory.getNativePOSIX(new QuietHandler());
+  }
+
+  /** A handler that never throws: the caller checks return values and errno. */
+  private static final class QuietHandler implements POSIXHandler {
+    @Override
+    public void error(Errno error, String extraData) {}
+
+    @Override
+    public void error(Errno error, String methodName, String extraData) {}
+
+    @Override
+    public void unimplementedError(String methodName) {
+      throw new UnsupportedOperationException(methodName);
     }
 
-    public int open(String path, OpenOptions o) throws FdException {
-        Objects.requireNonNull(path, "path");
-        if (path.indexOf('\0') >= 0) {
-            throw new FdException("einval", "open: path contains NUL");
-        }
-        int flags = openFlags(o);
-        while (true) {
-            int fd = posix.open(path, flags, o.mode());
-            if (fd >= 0) {
-                return fd;
-            }
-            checkRetry("open");
-        }
+    @Override
+    public void warn(WARNING_ID id, String message, Object... data) {}
+
+    @Override
+    public boolean isVerbose() {
+      return false;
     }
 
-    static int openFlags(OpenOptions o) {
-        int flags;
-        if (o.wantsRead() && o.wantsWrite()) {
-            flags = OpenFlags.O_RDWR.intValue();
-        } else if (o.wantsWrite()) {
-            flags = OpenFlags.O_WRONLY.intValue();
-        } else {
-            flags = OpenFlags.O_RDONLY.intValue();
-        }
-        flags |= OpenFlags.O_CLOEXEC.intValue();
-        if (o.append()) flags |= OpenFlags.O_APPEND.intValue();
-        if (o.create()) flags |= OpenFlags.O_CREAT.intValue();
-        if (o.exclusive()) flags |= OpenFlags.O_EXCL.intValue();
-        if (o.truncate()) flags |= OpenFlags.O_TRUNC.intValue();
-        if (o.nonblock()) flags |= OpenFlags.O_NONBLOCK.intValue();
-        return flags;
+    @Override
+    public File getCurrentWorkingDirectory() {
+      return new File(".");
     }
 
-    /** 0 means end of input. */
-    public int read(int fd, byte[] buf, int off, int len) throws FdException {
-        checkRange(buf, off, len);
-        while (true) {
-            int n = posix.read(fd, ByteBuffer.wrap(buf, off, len), len);
-            if (n >= 0) {
-                return n;
-            }
-            checkRetry("read");
-        }
+    @Override
+    public String[] getEnv() {
+      return new String[0];
     }
 
-    public int write(int fd, byte[] buf, int off, int len) throws FdException {
-        checkRange(buf, off, len);
-        while (true) {
-            int n = posix.write(fd, ByteBuffer.wrap(buf, off, len), len);
-            if (n >= 0) {
-                return n;
-            }
-            checkRetry("write");
-        }
+    @Override
+    public InputStream getInputStream() {
+      return System.in;
     }
 
-    public int pread(int fd, byte[] buf, int off, int len, long pos) throws FdException {
-        checkRange(buf, off, len);
-        checkPos(pos);
-        while (true) {
-            long n = posix.pread(fd, ByteBuffer.wrap(buf, off, len), (long) len, pos);
-            if (n >= 0) {
-                return (int) n;
-            }
-            checkRetry("pread");
-        }
+    @Override
+    public PrintStream getOutputStream() {
+      return System.out;
     }
 
-    public int pwrite(int fd, byte[] buf, int off, int len, long pos) throws FdException {
-        checkRange(buf, off, len);
-        checkPos(pos);
-        while (true) {
-            long n = posix.pwrite(fd, ByteBuffer.wrap(buf, off, len), (long) len, pos);
-            if (n >= 0) {
-                return (int) n;
-            }
-            checkRetry("pwrite");
-        }
+    @Override
+    public int getPID() {
+      return 0;
     }
 
-    public long lseek(int fd, long offset, int whence) throws FdException {
-        while (true) {
-            long r = posix.lseekLong(fd, offset, whence);
-            if (r >= 0) {
-                return r;
-            }
-            checkRetry("lseek");
-        }
+    @Override
+    public PrintStream getErrorStream() {
+      return System.err;
     }
-
-    public void fsync(int fd) throws FdException {
-        while (posix.fsync(fd) != 0) {
-            checkRetry("fsync");
-        }
-    }
-
-    public FileStat fstat(int fd) throws FdException {
-        jnr.posix.FileStat st = posix.allocateStat();
-        while (posix.fstat(fd, st) != 0) {
-            checkRetry("fstat");
-        }
-        return new FileStat(st.st_size(), typeOf(st.mode()));
-    }
-
-    static FileType typeOf(int mode) {
-        switch (mode & jnr.posix.FileStat.S_IFMT) {
-            case jnr.posix.FileStat.S_IFREG: return FileType.REGULAR;
-            case jnr.posix.FileStat.S_IFDIR: return FileType.DIRECTORY;
-            case jnr.posix.FileStat.S_IFIFO: return FileType.FIFO;
-            case jnr.posix.FileStat.S_IFSOCK: return FileType.SOCKET;
-            case jnr.posix.FileStat.S_IFCHR: return FileType.CHAR_DEVICE;
-            case jnr.posix.FileStat.S_IFBLK: return FileType.BLOCK_DEVICE;
-            case jnr.posix.FileStat.S_IFLNK: return FileType.SYMLINK;
-            default: return FileType.OTHER;
-        }
-    }
-
-    /** [read end, write end], both close-on-exec. */
-    public int[] pipe() throws FdException {
-        int[] fds = new int[2];
-        while (posix.pipe(fds) != 0) {
-            checkRetry("pipe");
-        }
-        // JNR-POSIX has no pipe2(); the JVM closes inherited fds when it spawns
-        // children, so setting FD_CLOEXEC right after is safe in practice.
-        try {
-            setCloexec(fds[0]);
-            setCloexec(fds[1]);
-        } catch (FdException e) {
-            closeQuietly(fds[0]);
-            closeQuietly(fds[1]);
-            throw e;
-        }
-        return fds;
-    }
-
-    private void setCloexec(int fd) throws FdException {
-        while (posix.fcntlInt(fd, Fcntl.F_SETFD, FD_CLOEXEC) < 0) {
-            checkRetry("fcntl");
-        }
-    }
-
-    /** Whether FD_CLOEXEC is set; used by tests. */
-    public boolean isCloexec(int fd) throws FdException {
-        int r;
-        while ((r = posix.fcntl(fd, Fcntl.F_GETFD)) < 0) {
-            checkRetry("fcntl");
-        }
-        return (r & FD_CLOEXEC) != 0;
-    }
-
-    public void mkfifo(String path, int mode) throws FdException {
-        while (posix.mkfifo(path, mode) != 0) {
-            checkRetry("mkfifo");
-        }
-    }
-
-    /**
-     * Closes exactly once: EINTR is not retried (Linux has freed the number
-     * already), it is treated as done.
-     */
-    public void close(int fd) throws FdException {
-        if (posix.close(fd) != 0) {
-            int errno = posix.errno();
-            if (errno != EINTR) {
-                throw Errnos.exception(errno, "close");
-            }
-        }
-    }
-
-    private void closeQuietly(int fd) {
-        try {
-            close(fd);
-        } catch (FdException ignored) {
-            // cleanup after another failure; that failure is what gets reported
-        }
-    }
-
-    /** Reads errno after a failed call: returns to retry on EINTR, throws otherwise. */
-    private void checkRetry(String call) throws FdException {
-        int errno = posix.errno();
-        if (errno != EINTR) {
-            throw Errnos.exception(errno, call);
-        }
-    }
-
-    private static void checkRange(byte[] buf, int off, int len) throws FdException {
-        if (buf == null || off < 0 || len < 0 || off > buf.length - len) {
-            throw new FdException("einval", "buffer range out of bounds");
-        }
-    }
-
-    private static void checkPos(long pos) throws FdException {
-        if (pos < 0) {
-            throw new FdException("einval", "negative position");
-        }
-    }
-
-    /**
-     * A JNR-POSIX instance whose handler never throws: callers check return
-     * values and errno themselves. Shared by every class that calls libc.
-     */
-    public static POSIX quietNative() {
-        return POSIXFactory.getNativePOSIX(new QuietHandler());
-    }
-
-    /** A handler that never throws: the caller checks return values and errno. */
-    private static final class QuietHandler implements POSIXHandler {
-        @Override public void error(Errno error, String extraData) {}
-        @Override public void error(Errno error, String methodName, String extraData) {}
-        @Override public void unimplementedError(String methodName) {
-            throw new UnsupportedOperationException(methodName);
-        }
-        @Override public void warn(WARNING_ID id, String message, Object... data) {}
-        @Override public boolean isVerbose() { return false; }
-        @Override public File getCurrentWorkingDirectory() { return new File("."); }
-        @Override public String[] getEnv() { return new String[0]; }
-        @Override public InputStream getInputStream() { return System.in; }
-        @Override public PrintStream getOutputStream() { return System.out; }
-        @Override public int getPID() { return 0; }
-        @Override public PrintStream getErrorStream() { return System.err; }
-    }
+  }
 }

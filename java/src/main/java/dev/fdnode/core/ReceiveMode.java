@@ -1,4 +1,8 @@
 package dev.fdnode.core;
 
 /** How the controlling process receives data, as with gen_tcp's {active, ...}. */
-public enum ReceiveMode { PASSIVE, ACTIVE, ACTIVE_ONCE }
+public enum ReceiveMode {
+  PASSIVE,
+  ACTIVE,
+  ACTIVE_ONCE
+}

@@ -11,10 +11,9 @@ import java.net.ServerSocket;
 import java.net.Socket;
 
 /**
- * JInterface's transport factory with the distribution listen socket bound to
- * one address ({@code 127.0.0.1} by default) instead of every interface, which
- * is what {@code OtpNode} does on its own. Outgoing connections (to epmd, to
- * peers for replies) are JInterface's plain sockets.
+ * JInterface's transport factory with the distribution listen socket bound to one address ({@code
+ * 127.0.0.1} by default) instead of every interface, which is what {@code OtpNode} does on its own.
+ * Outgoing connections (to epmd, to peers for replies) are JInterface's plain sockets.
  */
 public final class BoundTransportFactory extends OtpSocketTransportFactory {
   private final InetAddress listen;
@@ -35,8 +34,8 @@ public final class BoundTransportFactory extends OtpSocketTransportFactory {
       s.bind(new InetSocketAddress(listen, port), 50);
     } catch (IOException e) {
       s.close();
-      throw new IOException("cannot listen on " + listen.getHostAddress() + ":" + port + ": "
-          + e.getMessage(), e);
+      throw new IOException(
+          "cannot listen on " + listen.getHostAddress() + ":" + port + ": " + e.getMessage(), e);
     }
     return new Server(s);
   }

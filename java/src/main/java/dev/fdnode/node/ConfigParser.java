@@ -14,32 +14,34 @@ import java.util.logging.Level;
 import java.util.regex.Pattern;
 
 /**
- * Turns flags, environment and {@code ~/.erlang.cookie} into a {@link Config}.
- * Pure apart from reading the cookie file and resolving roots, so tests pass
- * their own environment, home directory and host name.
+ * Turns flags, environment and {@code ~/.erlang.cookie} into a {@link Config}. Pure apart from
+ * reading the cookie file and resolving roots, so tests pass their own environment, home directory
+ * and host name.
  */
 public final class ConfigParser {
 
-  public static final String USAGE = String.join("\n",
-      "usage: java -jar fdnode.jar [options]",
-      "",
-      "  --name NAME            node name: 'fdnode' -> fdnode@<short host>; a name@host is used as is",
-      "                         (env FDNODE_NAME, default fdnode)",
-      "  --longnames            use the long (dotted) host name, like erl -name",
-      "  --cookie COOKIE        distribution cookie (env FDNODE_COOKIE, else ~/.erlang.cookie)",
-      "  --root DIR             allow files under DIR; repeatable, at least one required",
-      "                         (env FDNODE_ROOTS, colon-separated, used when no --root is given)",
-      "  --max-fds N            most descriptors open at once (env FDNODE_MAX_FDS, default 65536)",
-      "  --log-level LEVEL      error|warning|info|debug|trace or a java.util.logging level",
-      "                         (env FDNODE_LOG_LEVEL, default info)",
-      "  --workers N            request worker threads (env FDNODE_WORKERS, default 32)",
-      "  --queue N              requests waiting for a worker before eagain (default 1024)",
-      "  --listen ADDRESS       address the distribution port listens on (env FDNODE_LISTEN,",
-      "                         default 127.0.0.1: loopback only; 0.0.0.0 for every interface)",
-      "  --exit-on-stdin-eof    shut down when stdin closes (when started from an Erlang port)",
-      "  --help                 this text",
-      "",
-      "Prints 'fdnode ready <node>' on stdout once the mailbox is registered.");
+  public static final String USAGE =
+      String.join(
+          "\n",
+          "usage: java -jar fdnode.jar [options]",
+          "",
+          "  --name NAME            node name: 'fdnode' -> fdnode@<short host>; a name@host is used as is",
+          "                         (env FDNODE_NAME, default fdnode)",
+          "  --longnames            use the long (dotted) host name, like erl -name",
+          "  --cookie COOKIE        distribution cookie (env FDNODE_COOKIE, else ~/.erlang.cookie)",
+          "  --root DIR             allow files under DIR; repeatable, at least one required",
+          "                         (env FDNODE_ROOTS, colon-separated, used when no --root is given)",
+          "  --max-fds N            most descriptors open at once (env FDNODE_MAX_FDS, default 65536)",
+          "  --log-level LEVEL      error|warning|info|debug|trace or a java.util.logging level",
+          "                         (env FDNODE_LOG_LEVEL, default info)",
+          "  --workers N            request worker threads (env FDNODE_WORKERS, default 32)",
+          "  --queue N              requests waiting for a worker before eagain (default 1024)",
+          "  --listen ADDRESS       address the distribution port listens on (env FDNODE_LISTEN,",
+          "                         default 127.0.0.1: loopback only; 0.0.0.0 for every interface)",
+          "  --exit-on-stdin-eof    shut down when stdin closes (when started from an Erlang port)",
+          "  --help                 this text",
+          "",
+          "Prints 'fdnode ready <node>' on stdout once the mailbox is registered.");
 
   /** What the command line asks for. */
   public sealed interface Command permits Run, Help {}
@@ -91,7 +93,13 @@ public final class ConfigParser {
         }
         case "--longnames" -> longNames = noValue(flag, inline, true);
         case "--exit-on-stdin-eof" -> exitOnEof = noValue(flag, inline, true);
-        case "--name", "--cookie", "--root", "--max-fds", "--log-level", "--workers", "--queue",
+        case "--name",
+            "--cookie",
+            "--root",
+            "--max-fds",
+            "--log-level",
+            "--workers",
+            "--queue",
             "--listen" -> {
           String value;
           if (inline != null) {
@@ -128,25 +136,27 @@ public final class ConfigParser {
     }
 
     String[] node = nodeName(name, longNames);
-    return new Run(new Config(
-        node[0] + "@" + node[1],
-        node[1].contains(".") || longNames,
-        cookie(cookie),
-        realRoots(roots),
-        positive("--max-fds", maxFds, 65536),
-        level(logLevel),
-        exitOnEof,
-        positive("--workers", workers, 32),
-        positive("--queue", queue, 1024),
-        listenAddress(listen)));
+    return new Run(
+        new Config(
+            node[0] + "@" + node[1],
+            node[1].contains(".") || longNames,
+            cookie(cookie),
+            realRoots(roots),
+            positive("--max-fds", maxFds, 65536),
+            level(logLevel),
+            exitOnEof,
+            positive("--workers", workers, 32),
+            positive("--queue", queue, 1024),
+            listenAddress(listen)));
   }
 
   /** An IP literal (no name lookup); default loopback. */
   static String listenAddress(String value) throws ConfigException {
     if (value == null) return Config.DEFAULT_LISTEN;
     String v = value.trim();
-    boolean literal = v.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}")
-        || (v.contains(":") && v.matches("[0-9A-Fa-f:.]+"));
+    boolean literal =
+        v.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}")
+            || (v.contains(":") && v.matches("[0-9A-Fa-f:.]+"));
     if (literal) {
       try {
         return java.net.InetAddress.getByName(v).getHostAddress();
@@ -154,8 +164,8 @@ public final class ConfigParser {
         // fall through
       }
     }
-    throw new ConfigException("--listen needs an IP address (127.0.0.1, 0.0.0.0, ::1, ...), got '"
-        + value + "'");
+    throw new ConfigException(
+        "--listen needs an IP address (127.0.0.1, 0.0.0.0, ::1, ...), got '" + value + "'");
   }
 
   private static boolean noValue(String flag, String inline, boolean v) throws ConfigException {
@@ -195,7 +205,8 @@ public final class ConfigParser {
       throw new ConfigException("no cookie: pass --cookie, set FDNODE_COOKIE or create " + file);
     }
     try {
-      return nonEmptyCookie(Files.readString(file, StandardCharsets.ISO_8859_1).trim(), file.toString());
+      return nonEmptyCookie(
+          Files.readString(file, StandardCharsets.ISO_8859_1).trim(), file.toString());
     } catch (IOException e) {
       throw new ConfigException("cannot read " + file + ": " + e.getMessage());
     }
@@ -246,8 +257,9 @@ public final class ConfigParser {
       case "finest" -> Level.FINEST;
       case "all" -> Level.ALL;
       case "off", "none" -> Level.OFF;
-      default -> throw new ConfigException("unknown --log-level '" + value
-          + "': use error, warning, info, debug or trace");
+      default ->
+          throw new ConfigException(
+              "unknown --log-level '" + value + "': use error, warning, info, debug or trace");
     };
   }
 

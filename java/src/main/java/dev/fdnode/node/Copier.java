@@ -7,10 +7,9 @@ import dev.fdnode.core.Posix;
 import dev.fdnode.core.ReceiveMode;
 
 /**
- * The bulk copy behind {@code {copy, Src, Dst, ChunkBytes}}: reads the source
- * from its offset to end of input in chunks, writes each chunk to the
- * destination (both offsets advance, as with read/write), and reports
- * progress after every chunk. Runs on a worker thread; it stops between
+ * The bulk copy behind {@code {copy, Src, Dst, ChunkBytes}}: reads the source from its offset to
+ * end of input in chunks, writes each chunk to the destination (both offsets advance, as with
+ * read/write), and reports progress after every chunk. Runs on a worker thread; it stops between
  * chunks with {@code shutting_down} when the node starts stopping.
  */
 public final class Copier {

@@ -16,10 +16,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Executes one {@link Request} for one caller against the core and returns the
- * result term. Runs on worker threads, many at once. Enforces the gen_tcp
- * rules: only the controlling process may change the mode or hand control on,
- * and passive reads only.
+ * Executes one {@link Request} for one caller against the core and returns the result term. Runs on
+ * worker threads, many at once. Enforces the gen_tcp rules: only the controlling process may change
+ * the mode or hand control on, and passive reads only.
  */
 public final class Dispatcher {
   private static final Logger LOG = Logger.getLogger(Dispatcher.class.getName());
@@ -47,8 +46,13 @@ public final class Dispatcher {
   // atomic per descriptor by striping on its id.
   private final ReentrantLock[] controlLocks = new ReentrantLock[64];
 
-  public Dispatcher(Descriptors descriptors, PathPolicy policy, ReplyEncoder encoder,
-      ModeControl modes, Sender sender, DownOwners downOwners) {
+  public Dispatcher(
+      Descriptors descriptors,
+      PathPolicy policy,
+      ReplyEncoder encoder,
+      ModeControl modes,
+      Sender sender,
+      DownOwners downOwners) {
     this.descriptors = descriptors;
     this.policy = policy;
     this.encoder = encoder;
@@ -62,7 +66,7 @@ public final class Dispatcher {
 
   /** The result term for {@code req}; never throws. */
   public OtpErlangObject execute(OtpErlangPid caller, Request req) {
-    return execute(caller, req, (done, total) -> { });
+    return execute(caller, req, (done, total) -> {});
   }
 
   /** As {@link #execute(OtpErlangPid, Request)}; a {@code copy} reports to {@code progress}. */
@@ -90,17 +94,20 @@ public final class Dispatcher {
       java.nio.file.Path root = policy.rootOf(resolved);
       String path = resolved.toString();
       // Walk from the root with O_NOFOLLOW: a symlink swapped in after the check is refused.
-      Opened opened = descriptors.openWith(() -> rootedOpen.open(root, resolved, o.options()),
-          caller, o.options().append());
+      Opened opened =
+          descriptors.openWith(
+              () -> rootedOpen.open(root, resolved, o.options()), caller, o.options().append());
       closeIfOwnerDown(caller, opened);
       LOG.fine(() -> "open " + path + " -> " + opened.handle().id() + " for " + callerPid);
       return Terms.ok(encoder.handle(opened.handle()));
     } else if (req instanceof Request.Pipe) {
       Opened[] ends = descriptors.pipe(caller);
       closeIfOwnerDown(caller, ends);
-      return Terms.ok(Terms.tuple(encoder.handle(ends[0].handle()), encoder.handle(ends[1].handle())));
+      return Terms.ok(
+          Terms.tuple(encoder.handle(ends[0].handle()), encoder.handle(ends[1].handle())));
     } else if (req instanceof Request.TcpConnect t) {
-      Opened opened = descriptors.openWith(() -> sockets.connect(t.host(), t.port(), t.timeoutMs()), caller);
+      Opened opened =
+          descriptors.openWith(() -> sockets.connect(t.host(), t.port(), t.timeoutMs()), caller);
       closeIfOwnerDown(caller, opened);
       LOG.fine(() -> "tcp_connect " + t.host() + ":" + t.port() + " -> " + opened.handle().id());
       return Terms.ok(encoder.handle(opened.handle()));
@@ -111,10 +118,15 @@ public final class Dispatcher {
       return Terms.OK;
     } else if (req instanceof Request.CloseAsync c) {
       FdInner f = descriptors.lookup(c.handle());
-      long op = descriptors.closeAsync(f, done -> {
-        modes.forget(f);
-        sender.send(callerPid, Terms.tuple(COMPLETION, Terms.integer(done.opId()), completionResult(done)));
-      });
+      long op =
+          descriptors.closeAsync(
+              f,
+              done -> {
+                modes.forget(f);
+                sender.send(
+                    callerPid,
+                    Terms.tuple(COMPLETION, Terms.integer(done.opId()), completionResult(done)));
+              });
       return Terms.ok(Terms.integer(op));
     } else if (req instanceof Request.Read r) {
       FdInner f = descriptors.lookup(r.handle());
@@ -171,7 +183,8 @@ public final class Dispatcher {
       FdInner src = descriptors.lookup(c.src());
       FdInner dst = descriptors.lookup(c.dst());
       long n = copier.copy(src, dst, c.chunk(), progress);
-      LOG.fine(() -> "copied " + n + " byte(s) " + src.id() + " -> " + dst.id() + " for " + callerPid);
+      LOG.fine(
+          () -> "copied " + n + " byte(s) " + src.id() + " -> " + dst.id() + " for " + callerPid);
       return Terms.ok(Terms.integer(n));
     } else if (req instanceof Request.Shutdown) {
       return Terms.OK; // the Server acts on it after replying
@@ -194,8 +207,8 @@ public final class Dispatcher {
   }
 
   /**
-   * An owner_down for {@code owner} may have overtaken this open: its sweep then
-   * missed the new descriptor, so close it here rather than leak it.
+   * An owner_down for {@code owner} may have overtaken this open: its sweep then missed the new
+   * descriptor, so close it here rather than leak it.
    */
   private void closeIfOwnerDown(Pid owner, Opened... opened) throws RequestError {
     if (!downOwners.contains(owner)) return;
@@ -224,7 +237,15 @@ public final class Dispatcher {
     dev.fdnode.core.Stats s = descriptors.stats();
     if (gc) System.gc(); // a full collection (G1 default): heap_used is then what is retained
     Runtime rt = Runtime.getRuntime();
-    return encoder.stats(new ReplyEncoder.StatsView(s.openFds(), s.fdsByNode(), s.pendingRingOps(),
-        s.bytesRead(), s.bytesWritten(), s.activeModeFds(), uptimeMs, rt.totalMemory() - rt.freeMemory()));
+    return encoder.stats(
+        new ReplyEncoder.StatsView(
+            s.openFds(),
+            s.fdsByNode(),
+            s.pendingRingOps(),
+            s.bytesRead(),
+            s.bytesWritten(),
+            s.activeModeFds(),
+            uptimeMs,
+            rt.totalMemory() - rt.freeMemory()));
   }
 }

@@ -37,11 +37,15 @@ public final class LogSetup {
 
     @Override
     public String format(LogRecord r) {
-      StringBuilder sb = new StringBuilder(128)
-          .append(TIME.format(Instant.ofEpochMilli(r.getMillis()))).append(' ')
-          .append(r.getLevel().getName()).append(' ')
-          .append(shortName(r.getLoggerName())).append(": ")
-          .append(formatMessage(r).replace('\n', ' '));
+      StringBuilder sb =
+          new StringBuilder(128)
+              .append(TIME.format(Instant.ofEpochMilli(r.getMillis())))
+              .append(' ')
+              .append(r.getLevel().getName())
+              .append(' ')
+              .append(shortName(r.getLoggerName()))
+              .append(": ")
+              .append(formatMessage(r).replace('\n', ' '));
       Throwable t = r.getThrown();
       if (t != null) {
         sb.append(" (").append(t).append(')');

@@ -5,7 +5,10 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.logging.Logger;
 
-/** {@code java -jar fdnode.jar --name fdnode --cookie c --root /srv/data}; see {@link ConfigParser#USAGE}. */
+/**
+ * {@code java -jar fdnode.jar --name fdnode --cookie c --root /srv/data}; see {@link
+ * ConfigParser#USAGE}.
+ */
 public final class Main {
   private static final Logger LOG = Logger.getLogger(Main.class.getName());
 
@@ -16,7 +19,9 @@ public final class Main {
     try {
       // Erlang finds ~/.erlang.cookie through $HOME; so do we.
       String home = System.getenv().getOrDefault("HOME", System.getProperty("user.home"));
-      cmd = new ConfigParser(System.getenv(), Path.of(home), ConfigParser::localHostNames).parse(args);
+      cmd =
+          new ConfigParser(System.getenv(), Path.of(home), ConfigParser::localHostNames)
+              .parse(args);
     } catch (ConfigException e) {
       System.err.println("fdnode: " + e.getMessage());
       System.err.println("try: java -jar fdnode.jar --help");
@@ -39,10 +44,11 @@ public final class Main {
       return;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "fdnode-shutdown-hook"));
-    Signals.onTerminate(() -> {
-      LOG.info("signal received: shutting down");
-      server.stopAsync();
-    });
+    Signals.onTerminate(
+        () -> {
+          LOG.info("signal received: shutting down");
+          server.stopAsync();
+        });
     if (config.exitOnStdinEof()) watchStdin(server);
 
     // Launchers wait for exactly this line.
@@ -55,18 +61,21 @@ public final class Main {
 
   /** Started from an Erlang port: when the BEAM goes, stdin closes, and so do we. */
   private static void watchStdin(Server server) {
-    Thread t = new Thread(() -> {
-      byte[] buf = new byte[256];
-      try (InputStream in = System.in) {
-        while (in.read(buf) >= 0) {
-          // input is ignored; only its end matters
-        }
-      } catch (IOException e) {
-        LOG.fine(() -> "stdin: " + e.getMessage());
-      }
-      LOG.info("stdin closed: shutting down");
-      server.stopAsync();
-    }, "fdnode-stdin");
+    Thread t =
+        new Thread(
+            () -> {
+              byte[] buf = new byte[256];
+              try (InputStream in = System.in) {
+                while (in.read(buf) >= 0) {
+                  // input is ignored; only its end matters
+                }
+              } catch (IOException e) {
+                LOG.fine(() -> "stdin: " + e.getMessage());
+              }
+              LOG.info("stdin closed: shutting down");
+              server.stopAsync();
+            },
+            "fdnode-stdin");
     t.setDaemon(true);
     t.start();
   }

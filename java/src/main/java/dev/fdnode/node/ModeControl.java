@@ -6,9 +6,9 @@ import dev.fdnode.core.Pid;
 import dev.fdnode.core.ReceiveMode;
 
 /**
- * The seam where active delivery plugs into the {@link Dispatcher}. Until a
- * selector drives it, {@link #recordOnly()} just stores the mode on the
- * descriptor: nothing is pushed to the controlling process yet.
+ * The seam where active delivery plugs into the {@link Dispatcher}. Until a selector drives it,
+ * {@link #recordOnly()} just stores the mode on the descriptor: nothing is pushed to the
+ * controlling process yet.
  */
 public interface ModeControl {
 
@@ -20,7 +20,9 @@ public interface ModeControl {
   /** Input read for active delivery but not delivered, owed to the next passive read; or null. */
   byte[] takePending(FdInner inner);
 
-  /** A datagram received for active delivery but not delivered, owed to the next recv_from; or null. */
+  /**
+   * A datagram received for active delivery but not delivered, owed to the next recv_from; or null.
+   */
   default dev.fdnode.active.ActiveEvent.Datagram takePendingDatagram(FdInner inner) {
     return null;
   }

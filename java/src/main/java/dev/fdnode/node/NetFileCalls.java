@@ -15,7 +15,6 @@ import dev.fdnode.core.Pid;
 import dev.fdnode.core.ReceiveMode;
 import dev.fdnode.fs.FileOps;
 import dev.fdnode.net.Sockets;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,11 +22,10 @@ import java.util.Locale;
 import java.util.logging.Logger;
 
 /**
- * Executes the socket and file requests ({@link Request.NetFile}) for the
- * {@link Dispatcher}: TCP listen/accept/connect with options, send/recv,
- * UDP, socket options and names, file metadata and directories. New
- * descriptors are owned by the caller, like an open; file paths go through
- * the node's {@link PathPolicy} and then {@link PathOps} (openat walk + *at calls).
+ * Executes the socket and file requests ({@link Request.NetFile}) for the {@link Dispatcher}: TCP
+ * listen/accept/connect with options, send/recv, UDP, socket options and names, file metadata and
+ * directories. New descriptors are owned by the caller, like an open; file paths go through the
+ * node's {@link PathPolicy} and then {@link PathOps} (openat walk + *at calls).
  */
 final class NetFileCalls {
   private static final Logger LOG = Logger.getLogger(NetFileCalls.class.getName());
@@ -47,8 +45,13 @@ final class NetFileCalls {
   private final FileOps files = new FileOps();
   private final PathOps paths;
 
-  NetFileCalls(Descriptors descriptors, PathPolicy policy, ReplyEncoder encoder, ModeControl modes,
-      DownOwners downOwners, Sockets sockets) {
+  NetFileCalls(
+      Descriptors descriptors,
+      PathPolicy policy,
+      ReplyEncoder encoder,
+      ModeControl modes,
+      DownOwners downOwners,
+      Sockets sockets) {
     this.descriptors = descriptors;
     this.policy = policy;
     this.encoder = encoder;
@@ -63,18 +66,30 @@ final class NetFileCalls {
     Pid caller = Terms.toPid(callerPid);
     if (req instanceof Request.TcpListen l) {
       Request.SocketOptions o = l.options();
-      boolean reuse = o.reuseaddr() == null || o.reuseaddr(); // as gen_tcp users expect a quick restart
-      Opened opened = owned(caller, descriptors.openWith(
-          () -> sockets.listen(o.ip(), l.port(), o.backlog() < 0 ? 128 : o.backlog(), reuse, o.inet6()), caller));
+      boolean reuse =
+          o.reuseaddr() == null || o.reuseaddr(); // as gen_tcp users expect a quick restart
+      Opened opened =
+          owned(
+              caller,
+              descriptors.openWith(
+                  () ->
+                      sockets.listen(
+                          o.ip(), l.port(), o.backlog() < 0 ? 128 : o.backlog(), reuse, o.inet6()),
+                  caller));
       applyOptions(opened.inner(), o, false);
       return Terms.ok(encoder.handle(opened.handle()));
     } else if (req instanceof Request.Accept a) {
       FdInner listener = descriptors.lookup(a.listener());
-      Opened opened = owned(caller, descriptors.openWith(() -> sockets.accept(listener, a.timeoutMs()), caller));
+      Opened opened =
+          owned(
+              caller, descriptors.openWith(() -> sockets.accept(listener, a.timeoutMs()), caller));
       return Terms.ok(encoder.handle(opened.handle()));
     } else if (req instanceof Request.TcpConnectWith t) {
-      Opened opened = owned(caller,
-          descriptors.openWith(() -> sockets.connect(t.host(), t.port(), t.timeoutMs()), caller));
+      Opened opened =
+          owned(
+              caller,
+              descriptors.openWith(
+                  () -> sockets.connect(t.host(), t.port(), t.timeoutMs()), caller));
       try {
         applyOptions(opened.inner(), t.options(), true);
       } catch (FdException e) {
@@ -85,8 +100,11 @@ final class NetFileCalls {
     } else if (req instanceof Request.UdpOpen u) {
       Request.SocketOptions o = u.options();
       boolean reuse = o.reuseaddr() != null && o.reuseaddr();
-      Opened opened = owned(caller,
-          descriptors.openWith(() -> sockets.udpOpen(o.ip(), u.port(), reuse, o.inet6()), caller));
+      Opened opened =
+          owned(
+              caller,
+              descriptors.openWith(
+                  () -> sockets.udpOpen(o.ip(), u.port(), reuse, o.inet6()), caller));
       applyOptions(opened.inner(), o, false);
       return Terms.ok(encoder.handle(opened.handle()));
     } else if (req instanceof Request.Send s) {
@@ -99,7 +117,8 @@ final class NetFileCalls {
       byte[] kept = modes.takePending(f); // read by active delivery as the fd turned passive
       byte[] data = kept != null ? kept : sockets.recv(f, r.size(), r.timeoutMs());
       if (data == null) return Terms.EOF;
-      if (kept == null) descriptors.countTraffic(data.length, 0); // kept bytes were counted when read
+      if (kept == null)
+        descriptors.countTraffic(data.length, 0); // kept bytes were counted when read
       return Terms.ok(new OtpErlangBinary(data));
     } else if (req instanceof Request.SendTo s) {
       sockets.sendTo(descriptors.lookup(s.handle()), s.host(), s.port(), s.data());
@@ -110,13 +129,19 @@ final class NetFileCalls {
       requirePassive(f);
       ActiveEvent.Datagram kept = modes.takePendingDatagram(f); // counted when it was read
       if (kept != null) {
-        return Terms.ok(Terms.tuple(ReplyEncoder.address(kept.from()), Terms.integer(kept.port()),
-            new OtpErlangBinary(kept.data())));
+        return Terms.ok(
+            Terms.tuple(
+                ReplyEncoder.address(kept.from()),
+                Terms.integer(kept.port()),
+                new OtpErlangBinary(kept.data())));
       }
       Sockets.Datagram d = sockets.recvFrom(f, r.timeoutMs());
       descriptors.countTraffic(d.data().length, 0);
-      return Terms.ok(Terms.tuple(ReplyEncoder.address(d.from()), Terms.integer(d.port()),
-          new OtpErlangBinary(d.data())));
+      return Terms.ok(
+          Terms.tuple(
+              ReplyEncoder.address(d.from()),
+              Terms.integer(d.port()),
+              new OtpErlangBinary(d.data())));
     } else if (req instanceof Request.SetOpts s) {
       FdInner f = descriptors.lookup(s.handle());
       applyOptions(f, s.options(), true);
@@ -130,11 +155,13 @@ final class NetFileCalls {
       for (String name : g.names()) {
         OtpErlangObject value;
         if (name.equals("active")) {
-          value = Terms.atom(switch (f.mode()) {
-            case ACTIVE -> "true";
-            case ACTIVE_ONCE -> "once";
-            default -> "false";
-          });
+          value =
+              Terms.atom(
+                  switch (f.mode()) {
+                    case ACTIVE -> "true";
+                    case ACTIVE_ONCE -> "once";
+                    default -> "false";
+                  });
         } else {
           Sockets.Option o = Sockets.Option.valueOf(name.toUpperCase(Locale.ROOT));
           int v = sockets.getOption(f, o);
@@ -148,15 +175,17 @@ final class NetFileCalls {
     } else if (req instanceof Request.Sockname p) {
       return Terms.ok(socketAddress(sockets.sockname(descriptors.lookup(p.handle()))));
     } else if (req instanceof Request.FileInfo fi) {
-      FileOps.Info info = fi.path() != null
-          ? paths.fileInfo(fi.path())
-          : files.fstat(descriptors.lookup(fi.handle()));
+      FileOps.Info info =
+          fi.path() != null
+              ? paths.fileInfo(fi.path())
+              : files.fstat(descriptors.lookup(fi.handle()));
       return Terms.ok(fileInfo(info));
     } else if (req instanceof Request.ListDir l) {
       List<String> names = paths.listDir(l.path());
       OtpErlangObject[] bins = new OtpErlangObject[names.size()];
       for (int i = 0; i < bins.length; i++) {
-        bins[i] = new OtpErlangBinary(names.get(i).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        bins[i] =
+            new OtpErlangBinary(names.get(i).getBytes(java.nio.charset.StandardCharsets.UTF_8));
       }
       return Terms.ok(new OtpErlangList(bins));
     } else if (req instanceof Request.MakeDir m) {
@@ -176,8 +205,8 @@ final class NetFileCalls {
   }
 
   /**
-   * An owner_down for {@code owner} may have overtaken this call: its sweep then
-   * missed the new descriptor, so close it here rather than leak it.
+   * An owner_down for {@code owner} may have overtaken this call: its sweep then missed the new
+   * descriptor, so close it here rather than leak it.
    */
   private Opened owned(Pid owner, Opened opened) throws RequestError {
     if (!downOwners.contains(owner)) return opened;
@@ -189,10 +218,13 @@ final class NetFileCalls {
     throw new RequestError("closed", "owner exited during the call");
   }
 
-  private void applyOptions(FdInner f, Request.SocketOptions o, boolean withReuse) throws FdException {
-    if (withReuse && o.reuseaddr() != null) sockets.setOption(f, Sockets.Option.REUSEADDR, o.reuseaddr() ? 1 : 0);
+  private void applyOptions(FdInner f, Request.SocketOptions o, boolean withReuse)
+      throws FdException {
+    if (withReuse && o.reuseaddr() != null)
+      sockets.setOption(f, Sockets.Option.REUSEADDR, o.reuseaddr() ? 1 : 0);
     if (o.nodelay() != null) sockets.setOption(f, Sockets.Option.NODELAY, o.nodelay() ? 1 : 0);
-    if (o.keepalive() != null) sockets.setOption(f, Sockets.Option.KEEPALIVE, o.keepalive() ? 1 : 0);
+    if (o.keepalive() != null)
+      sockets.setOption(f, Sockets.Option.KEEPALIVE, o.keepalive() ? 1 : 0);
     if (o.sndbuf() > 0) sockets.setOption(f, Sockets.Option.SNDBUF, o.sndbuf());
     if (o.recbuf() > 0) sockets.setOption(f, Sockets.Option.RECBUF, o.recbuf());
   }

@@ -14,12 +14,12 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Decoding of the socket and file requests (docs/protocol.md "Sockets" and
- * "Files") for {@link RequestDecoder}. Pure, like it: wrong types are
- * {@code badarg}, impossible values {@code einval}.
+ * Decoding of the socket and file requests (docs/protocol.md "Sockets" and "Files") for {@link
+ * RequestDecoder}. Pure, like it: wrong types are {@code badarg}, impossible values {@code einval}.
  */
 final class NetFileTerms {
-  static final Set<String> OPTION_NAMES = Set.of("nodelay", "keepalive", "reuseaddr", "sndbuf", "recbuf", "active");
+  static final Set<String> OPTION_NAMES =
+      Set.of("nodelay", "keepalive", "reuseaddr", "sndbuf", "recbuf", "active");
 
   private NetFileTerms() {}
 
@@ -41,7 +41,8 @@ final class NetFileTerms {
       case "recv" -> {
         RequestDecoder.arity(a, 4);
         int size = RequestDecoder.size(a[2]);
-        yield new Request.Recv(d.handle(a[1]), size == 0 ? 65_536 : size, RequestDecoder.timeoutMs(a[3]));
+        yield new Request.Recv(
+            d.handle(a[1]), size == 0 ? 65_536 : size, RequestDecoder.timeoutMs(a[3]));
       }
       case "udp_open" -> {
         RequestDecoder.arity(a, 3);
@@ -49,8 +50,8 @@ final class NetFileTerms {
       }
       case "send_to" -> {
         RequestDecoder.arity(a, 5);
-        yield new Request.SendTo(d.handle(a[1]), address(a[2]), RequestDecoder.port(a[3]),
-            RequestDecoder.data(a[4]));
+        yield new Request.SendTo(
+            d.handle(a[1]), address(a[2]), RequestDecoder.port(a[3]), RequestDecoder.data(a[4]));
       }
       case "recv_from" -> {
         RequestDecoder.arity(a, 3);
@@ -109,8 +110,8 @@ final class NetFileTerms {
     return options(o, null, true);
   }
 
-  private static Request.SocketOptions options(OtpErlangObject o, ReceiveMode[] active, boolean bind)
-      throws RequestError {
+  private static Request.SocketOptions options(
+      OtpErlangObject o, ReceiveMode[] active, boolean bind) throws RequestError {
     if (!(o instanceof OtpErlangList list) || list.getLastTail() != null) {
       throw RequestDecoder.badarg("socket options are not a proper list");
     }
@@ -128,7 +129,9 @@ final class NetFileTerms {
         inet6 = false;
         continue;
       }
-      if (!(e instanceof OtpErlangTuple t) || t.arity() != 2 || Terms.atomName(t.elementAt(0)) == null) {
+      if (!(e instanceof OtpErlangTuple t)
+          || t.arity() != 2
+          || Terms.atomName(t.elementAt(0)) == null) {
         throw RequestDecoder.badarg("bad socket option " + e);
       }
       String name = Terms.atomName(t.elementAt(0));
@@ -154,7 +157,8 @@ final class NetFileTerms {
         default -> throw RequestDecoder.badarg("unknown socket option " + name);
       }
     }
-    return new Request.SocketOptions(ip, inet6, backlog, reuseaddr, nodelay, keepalive, sndbuf, recbuf);
+    return new Request.SocketOptions(
+        ip, inet6, backlog, reuseaddr, nodelay, keepalive, sndbuf, recbuf);
   }
 
   private static List<String> optionNames(OtpErlangObject o) throws RequestError {
@@ -164,7 +168,8 @@ final class NetFileTerms {
     List<String> names = new ArrayList<>();
     for (OtpErlangObject e : list.elements()) {
       String n = Terms.atomName(e);
-      if (n == null || !OPTION_NAMES.contains(n)) throw RequestDecoder.badarg("unknown socket option " + e);
+      if (n == null || !OPTION_NAMES.contains(n))
+        throw RequestDecoder.badarg("unknown socket option " + e);
       names.add(n);
     }
     return names;
@@ -191,7 +196,8 @@ final class NetFileTerms {
 
   private static long bounded(OtpErlangObject v, long min, long max) throws RequestError {
     if (!(v instanceof OtpErlangLong n)) throw RequestDecoder.badarg("not an integer: " + v);
-    if (!n.isLong() || n.longValue() < min || n.longValue() > max) throw RequestDecoder.einval("out of range: " + v);
+    if (!n.isLong() || n.longValue() < min || n.longValue() > max)
+      throw RequestDecoder.einval("out of range: " + v);
     return n.longValue();
   }
 
@@ -200,8 +206,8 @@ final class NetFileTerms {
   }
 
   /**
-   * An address: a binary (a name or a literal), an inet tuple of 4 bytes or 8
-   * 16-bit groups, or the atoms {@code any} / {@code loopback} (IPv4).
+   * An address: a binary (a name or a literal), an inet tuple of 4 bytes or 8 16-bit groups, or the
+   * atoms {@code any} / {@code loopback} (IPv4).
    */
   static String address(OtpErlangObject o) throws RequestError {
     if (o instanceof OtpErlangBinary) return RequestDecoder.host(o);

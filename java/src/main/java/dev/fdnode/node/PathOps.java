@@ -7,22 +7,22 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The path-based file requests ({@code file_info} by path, {@code list_dir},
- * {@code make_dir}, {@code delete_file}, {@code delete_dir}, {@code rename})
- * without a check-then-use window. The {@link PathPolicy} resolves the path
- * and decides it is under a root; then {@link RootedOpen#openDir} walks from
- * that root to the parent directory with {@code openat(2)} and
- * {@code O_NOFOLLOW | O_DIRECTORY} on every component and verifies the
- * descriptor through {@code /proc/self/fd/N}; the operation itself is the
- * {@code *at} call on the last name relative to that descriptor. A directory
- * swapped for a symlink after the check is {@code eacces}, never followed.
+ * The path-based file requests ({@code file_info} by path, {@code list_dir}, {@code make_dir},
+ * {@code delete_file}, {@code delete_dir}, {@code rename}) without a check-then-use window. The
+ * {@link PathPolicy} resolves the path and decides it is under a root; then {@link
+ * RootedOpen#openDir} walks from that root to the parent directory with {@code openat(2)} and
+ * {@code O_NOFOLLOW | O_DIRECTORY} on every component and verifies the descriptor through {@code
+ * /proc/self/fd/N}; the operation itself is the {@code *at} call on the last name relative to that
+ * descriptor. A directory swapped for a symlink after the check is {@code eacces}, never followed.
  */
 final class PathOps {
   private final PathPolicy policy;
   private final RootedOpen rooted = new RootedOpen();
   private final FileOps files = new FileOps();
 
-  /** A name in a directory: {@code dir} (real, under {@code root}) and the literal last component. */
+  /**
+   * A name in a directory: {@code dir} (real, under {@code root}) and the literal last component.
+   */
   record Entry(Path root, Path dir, String name) {}
 
   PathOps(PathPolicy policy) {
@@ -77,16 +77,16 @@ final class PathOps {
   }
 
   /**
-   * What an lstat/unlink/rmdir/mkdir/rename acts on: every directory on the
-   * way resolved by the {@link PathPolicy} (symlinks followed, must stay
-   * inside a root), the last component taken literally (a symlink there is
-   * the object itself, as those calls see it). A path ending in {@code .} or
-   * {@code ..} is resolved whole. With {@code mutating}, a root itself is
-   * refused ({@code eacces}); otherwise a root is {@code "."} in itself.
+   * What an lstat/unlink/rmdir/mkdir/rename acts on: every directory on the way resolved by the
+   * {@link PathPolicy} (symlinks followed, must stay inside a root), the last component taken
+   * literally (a symlink there is the object itself, as those calls see it). A path ending in
+   * {@code .} or {@code ..} is resolved whole. With {@code mutating}, a root itself is refused
+   * ({@code eacces}); otherwise a root is {@code "."} in itself.
    */
   Entry entry(String path, boolean mutating) throws RequestError {
     String trimmed = path;
-    while (trimmed.length() > 1 && trimmed.endsWith("/")) trimmed = trimmed.substring(0, trimmed.length() - 1);
+    while (trimmed.length() > 1 && trimmed.endsWith("/"))
+      trimmed = trimmed.substring(0, trimmed.length() - 1);
     int slash = trimmed.lastIndexOf('/');
     String name = slash < 0 ? trimmed : trimmed.substring(slash + 1);
     Path target;

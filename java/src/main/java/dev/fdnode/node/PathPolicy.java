@@ -9,24 +9,25 @@ import java.util.Deque;
 import java.util.List;
 
 /**
- * The allow-list of root directories. A path is resolved the way the kernel
- * would walk it ({@code .}, {@code ..} and every symlink on the way, including
- * a dangling last one that {@code O_CREAT} would follow) and then must lie
- * under one of the roots, or the request gets {@code eacces}.
+ * The allow-list of root directories. A path is resolved the way the kernel would walk it ({@code
+ * .}, {@code ..} and every symlink on the way, including a dangling last one that {@code O_CREAT}
+ * would follow) and then must lie under one of the roots, or the request gets {@code eacces}.
  *
- * <p>This check happens before open(2); {@link dev.fdnode.core.RootedOpen}
- * then opens the resolved path from the root with openat(2) and O_NOFOLLOW per
- * component, so a component swapped for a symlink in between is refused rather
- * than followed (see {@link #rootOf}).
+ * <p>This check happens before open(2); {@link dev.fdnode.core.RootedOpen} then opens the resolved
+ * path from the root with openat(2) and O_NOFOLLOW per component, so a component swapped for a
+ * symlink in between is refused rather than followed (see {@link #rootOf}).
  */
 public final class PathPolicy {
   /** Linux's MAXSYMLINKS. */
   private static final int MAX_LINK_HOPS = 40;
+
   private static final int PATH_MAX = 4096;
 
   private final List<Path> roots;
 
-  /** @param roots real (already resolved) absolute directories */
+  /**
+   * @param roots real (already resolved) absolute directories
+   */
   public PathPolicy(List<Path> roots) {
     if (roots.isEmpty()) throw new IllegalArgumentException("at least one root");
     for (Path r : roots) {
@@ -42,8 +43,8 @@ public final class PathPolicy {
   /**
    * The real path to open for {@code path}.
    *
-   * @throws RequestError {@code einval} for a relative or NUL-containing path,
-   *     {@code enametoolong}, {@code eloop} for too many links, {@code eacces} outside every root
+   * @throws RequestError {@code einval} for a relative or NUL-containing path, {@code
+   *     enametoolong}, {@code eloop} for too many links, {@code eacces} outside every root
    */
   public Path resolve(String path) throws RequestError {
     if (path.indexOf('\0') >= 0) throw new RequestError("einval", "NUL byte in path");
@@ -61,7 +62,8 @@ public final class PathPolicy {
   public Path rootOf(Path resolved) throws RequestError {
     Path best = null;
     for (Path root : roots) {
-      if (resolved.startsWith(root) && (best == null || root.getNameCount() > best.getNameCount())) {
+      if (resolved.startsWith(root)
+          && (best == null || root.getNameCount() > best.getNameCount())) {
         best = root;
       }
     }
@@ -69,7 +71,7 @@ public final class PathPolicy {
     return best;
   }
 
-    /** Component-by-component resolution; what does not exist yet is taken literally. */
+  /** Component-by-component resolution; what does not exist yet is taken literally. */
   private static Path walk(String path) throws RequestError {
     Deque<String> todo = new ArrayDeque<>();
     pushFront(todo, path);

@@ -1,11 +1,11 @@
 package dev.fdnode.node;
 
-import com.ericsson.otp.erlang.OtpErlangBinary;
-import dev.fdnode.active.ActiveEvent;
 import com.ericsson.otp.erlang.OtpErlangAtom;
+import com.ericsson.otp.erlang.OtpErlangBinary;
 import com.ericsson.otp.erlang.OtpErlangMap;
 import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangTuple;
+import dev.fdnode.active.ActiveEvent;
 import dev.fdnode.core.FdInner;
 import dev.fdnode.core.Handle;
 import java.util.Locale;
@@ -38,8 +38,8 @@ public final class ReplyEncoder {
   }
 
   /**
-   * An active-delivery message: {@code {fdnode, Fd, Data}}, {@code {fdnode_closed, Fd}},
-   * {@code {fdnode_error, Fd, Reason}} or {@code {fdnode_passive, Fd}}.
+   * An active-delivery message: {@code {fdnode, Fd, Data}}, {@code {fdnode_closed, Fd}}, {@code
+   * {fdnode_error, Fd, Reason}} or {@code {fdnode_passive, Fd}}.
    */
   public OtpErlangTuple activeEvent(Handle h, ActiveEvent event) {
     OtpErlangTuple fd = handle(h);
@@ -48,7 +48,12 @@ public final class ReplyEncoder {
     } else if (event instanceof ActiveEvent.Error e) {
       return Terms.tuple(ACTIVE_ERROR, fd, Terms.atom(e.reason()));
     } else if (event instanceof ActiveEvent.Datagram d) {
-      return Terms.tuple(ACTIVE_UDP, fd, address(d.from()), Terms.integer(d.port()), new OtpErlangBinary(d.data()));
+      return Terms.tuple(
+          ACTIVE_UDP,
+          fd,
+          address(d.from()),
+          Terms.integer(d.port()),
+          new OtpErlangBinary(d.data()));
     } else if (event instanceof ActiveEvent.Passive) {
       return Terms.tuple(ACTIVE_PASSIVE, fd);
     }
@@ -59,8 +64,11 @@ public final class ReplyEncoder {
   public static OtpErlangTuple address(java.net.InetAddress a) {
     byte[] b = a.getAddress();
     if (b.length == 4) {
-      return Terms.tuple(Terms.integer(b[0] & 0xff), Terms.integer(b[1] & 0xff),
-          Terms.integer(b[2] & 0xff), Terms.integer(b[3] & 0xff));
+      return Terms.tuple(
+          Terms.integer(b[0] & 0xff),
+          Terms.integer(b[1] & 0xff),
+          Terms.integer(b[2] & 0xff),
+          Terms.integer(b[3] & 0xff));
     }
     OtpErlangObject[] groups = new OtpErlangObject[8];
     for (int i = 0; i < 8; i++) {
@@ -82,15 +90,28 @@ public final class ReplyEncoder {
   }
 
   /** What {@code {stats}} reports. */
-  public record StatsView(int openFds, Map<String, Integer> fdsByNode, int pendingRingOps,
-      long bytesRead, long bytesWritten, int activeFds, long uptimeMs, long heapUsed) {
+  public record StatsView(
+      int openFds,
+      Map<String, Integer> fdsByNode,
+      int pendingRingOps,
+      long bytesRead,
+      long bytesWritten,
+      int activeFds,
+      long uptimeMs,
+      long heapUsed) {
     public StatsView {
       fdsByNode = Map.copyOf(fdsByNode);
     }
 
     /** Without a heap measurement ({@code heap_used} 0). */
-    public StatsView(int openFds, Map<String, Integer> fdsByNode, int pendingRingOps,
-        long bytesRead, long bytesWritten, int activeFds, long uptimeMs) {
+    public StatsView(
+        int openFds,
+        Map<String, Integer> fdsByNode,
+        int pendingRingOps,
+        long bytesRead,
+        long bytesWritten,
+        int activeFds,
+        long uptimeMs) {
       this(openFds, fdsByNode, pendingRingOps, bytesRead, bytesWritten, activeFds, uptimeMs, 0);
     }
   }

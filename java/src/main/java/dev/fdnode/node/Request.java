@@ -50,22 +50,37 @@ public sealed interface Request {
 
   record Shutdown() implements Request {}
 
-  /** Copies {@code src} (from its offset to end of input) to {@code dst} in chunks of {@code chunk} bytes. */
+  /**
+   * Copies {@code src} (from its offset to end of input) to {@code dst} in chunks of {@code chunk}
+   * bytes.
+   */
   record Copy(Handle src, Handle dst, int chunk) implements Request {}
 
-  // ---- sockets and files (see docs/protocol.md "Sockets" and "Files"); the Dispatcher hands these to NetFileCalls
+  // ---- sockets and files (see docs/protocol.md "Sockets" and "Files"); the Dispatcher hands these
+  // to NetFileCalls
 
   /** Requests served by {@link NetFileCalls}. */
   sealed interface NetFile extends Request {}
 
   /** A TCP/UDP socket's bind and option settings; null / -1 where not given. */
-  record SocketOptions(String ip, boolean inet6, int backlog, Boolean reuseaddr, Boolean nodelay,
-      Boolean keepalive, int sndbuf, int recbuf) {
-    public static final SocketOptions NONE = new SocketOptions(null, false, -1, null, null, null, -1, -1);
+  record SocketOptions(
+      String ip,
+      boolean inet6,
+      int backlog,
+      Boolean reuseaddr,
+      Boolean nodelay,
+      Boolean keepalive,
+      int sndbuf,
+      int recbuf) {
+    public static final SocketOptions NONE =
+        new SocketOptions(null, false, -1, null, null, null, -1, -1);
   }
 
-  /** {@code {tcp_connect, Host, Port, TimeoutMs, Options}}: as TcpConnect, then the options are set. */
-  record TcpConnectWith(String host, int port, long timeoutMs, SocketOptions options) implements NetFile {}
+  /**
+   * {@code {tcp_connect, Host, Port, TimeoutMs, Options}}: as TcpConnect, then the options are set.
+   */
+  record TcpConnectWith(String host, int port, long timeoutMs, SocketOptions options)
+      implements NetFile {}
 
   record TcpListen(int port, SocketOptions options) implements NetFile {}
 

@@ -12,10 +12,9 @@ import dev.fdnode.core.OpenOptions;
 import dev.fdnode.core.ReceiveMode;
 
 /**
- * Erlang terms to {@link Envelope}s and {@link Request}s, following
- * docs/protocol.md. Pure: no I/O, no state besides the local node name, so
- * every shape is unit-tested. Wrong types give {@code badarg}; right types with
- * impossible values (negative sizes, NUL in a path) give {@code einval}.
+ * Erlang terms to {@link Envelope}s and {@link Request}s, following docs/protocol.md. Pure: no I/O,
+ * no state besides the local node name, so every shape is unit-tested. Wrong types give {@code
+ * badarg}; right types with impossible values (negative sizes, NUL in a path) give {@code einval}.
  */
 public final class RequestDecoder {
   /** Reads larger than this are cut down to it: a read may return fewer bytes anyway. */
@@ -34,7 +33,8 @@ public final class RequestDecoder {
     if (!(msg instanceof OtpErlangTuple t) || t.arity() == 0) return garbage(msg);
     String tag = Terms.atomName(t.elementAt(0));
     if ("$fdnode_call".equals(tag)) return call(t);
-    if ("$fdnode_owner_down".equals(tag) && t.arity() == 3
+    if ("$fdnode_owner_down".equals(tag)
+        && t.arity() == 3
         && t.elementAt(1) instanceof OtpErlangPid watcher
         && t.elementAt(2) instanceof OtpErlangPid owner) {
       return new Envelope.OwnerDown(watcher, owner);
@@ -85,7 +85,8 @@ public final class RequestDecoder {
       }
       case "tcp_connect" -> {
         if (a.length == 5) {
-          yield new Request.TcpConnectWith(host(a[1]), port(a[2]), timeoutMs(a[3]), NetFileTerms.socketOptions(a[4]));
+          yield new Request.TcpConnectWith(
+              host(a[1]), port(a[2]), timeoutMs(a[3]), NetFileTerms.socketOptions(a[4]));
         }
         arity(a, 4);
         yield new Request.TcpConnect(host(a[1]), port(a[2]), timeoutMs(a[3]));
@@ -177,7 +178,8 @@ public final class RequestDecoder {
 
   static int port(OtpErlangObject o) throws RequestError {
     if (!(o instanceof OtpErlangLong n)) throw badarg("port is not an integer");
-    if (!n.isLong() || n.longValue() < 1 || n.longValue() > 65535) throw einval("port out of range");
+    if (!n.isLong() || n.longValue() < 1 || n.longValue() > 65535)
+      throw einval("port out of range");
     return (int) n.longValue();
   }
 
@@ -196,8 +198,11 @@ public final class RequestDecoder {
   /** {@code {fdnode_fd, Node, Id, Token}}; a handle of another node is invalid here. */
   public Handle handle(OtpErlangObject o) throws RequestError {
     OtpErlangObject[] h = Terms.tagged(o, "fdnode_fd");
-    if (h == null || h.length != 4 || !(h[1] instanceof OtpErlangAtom node)
-        || !(h[2] instanceof OtpErlangLong id) || !(h[3] instanceof OtpErlangLong token)) {
+    if (h == null
+        || h.length != 4
+        || !(h[1] instanceof OtpErlangAtom node)
+        || !(h[2] instanceof OtpErlangLong id)
+        || !(h[3] instanceof OtpErlangLong token)) {
       throw badarg("not a handle");
     }
     if (!node.atomValue().equals(localNode)) {
@@ -288,8 +293,10 @@ public final class RequestDecoder {
     if (loc instanceof OtpErlangLong n) return new Request.Position(h, signed(n), Request.SEEK_SET);
     String bare = Terms.atomName(loc);
     if (bare != null) return new Request.Position(h, 0, whence(bare));
-    if (loc instanceof OtpErlangTuple t && t.arity() == 2
-        && Terms.atomName(t.elementAt(0)) != null && t.elementAt(1) instanceof OtpErlangLong n) {
+    if (loc instanceof OtpErlangTuple t
+        && t.arity() == 2
+        && Terms.atomName(t.elementAt(0)) != null
+        && t.elementAt(1) instanceof OtpErlangLong n) {
       return new Request.Position(h, signed(n), whence(Terms.atomName(t.elementAt(0))));
     }
     throw badarg("bad position " + loc);

@@ -1,9 +1,8 @@
 package dev.fdnode.node;
 
 /**
- * A request refused before (or instead of) reaching the core: the reason is
- * the atom sent back as {@code {error, Reason}} ({@code badarg}, {@code einval},
- * {@code eacces}, {@code not_owner}, ...).
+ * A request refused before (or instead of) reaching the core: the reason is the atom sent back as
+ * {@code {error, Reason}} ({@code badarg}, {@code einval}, {@code eacces}, {@code not_owner}, ...).
  */
 public final class RequestError extends Exception {
   private static final long serialVersionUID = 1L;

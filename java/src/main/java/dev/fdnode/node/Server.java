@@ -31,27 +31,34 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The C-node: an {@link OtpNode} with the registered mailbox {@code fdnode}.
- * One thread receives, decodes and hands calls to a bounded worker pool, so a
- * blocking read on a FIFO never holds up other callers. Cleanup after owner or
- * node death runs on its own thread. Never links to anything.
+ * The C-node: an {@link OtpNode} with the registered mailbox {@code fdnode}. One thread receives,
+ * decodes and hands calls to a bounded worker pool, so a blocking read on a FIFO never holds up
+ * other callers. Cleanup after owner or node death runs on its own thread. Never links to anything.
  *
- * <p>Lifecycle: RUNNING → DRAINING (new calls get {@code shutting_down},
- * in-flight calls finish) → STOPPED (every descriptor closed, node closed).
+ * <p>Lifecycle: RUNNING → DRAINING (new calls get {@code shutting_down}, in-flight calls finish) →
+ * STOPPED (every descriptor closed, node closed).
  */
 public final class Server implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Server.class.getName());
   public static final String MAILBOX = "fdnode";
   private static final long RECEIVE_POLL_MS = 1000;
+
   /** One receiver per core: decoding, cheap calls and encoding run in parallel. */
   private static final int RECEIVERS = Math.max(2, Runtime.getRuntime().availableProcessors());
+
   private static final long DRAIN_TIMEOUT_MS = 10_000;
+
   /** Readers for active delivery: reads are short (data is ready), so a few suffice. */
   private static final int ACTIVE_READERS = 2;
+
   /** Largest chunk one active message carries. */
   private static final int ACTIVE_CHUNK = 256 * 1024;
 
-  enum State { RUNNING, DRAINING, STOPPED }
+  enum State {
+    RUNNING,
+    DRAINING,
+    STOPPED
+  }
 
   private final Config config;
   private final OtpNode node;
@@ -65,20 +72,26 @@ public final class Server implements AutoCloseable {
   private final ActiveDelivery active;
   private final ThreadPoolExecutor workers;
   private final ExecutorService housekeeping;
+
   /** Threads taking calls from the one mailbox; each runs cheap calls itself. */
   private final Thread[] receivers;
+
   private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicLong garbage = new AtomicLong();
-  private final java.util.Set<InFlight> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final java.util.Set<InFlight> inFlight =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
   private static final OtpErlangObject PROGRESS = Terms.atom("fdnode_progress");
   private static final OtpErlangObject UNDEFINED = Terms.atom("undefined");
 
   private Server(Config config) throws IOException {
     this.config = config;
     // Listen on config.listen() only (loopback by default), not on every interface.
-    this.node = new OtpNode(config.nodeName(), config.cookie(),
-        new BoundTransportFactory(java.net.InetAddress.getByName(config.listen())));
+    this.node =
+        new OtpNode(
+            config.nodeName(),
+            config.cookie(),
+            new BoundTransportFactory(java.net.InetAddress.getByName(config.listen())));
     String name = node.node();
     requireRegistered(node);
     this.mbox = node.createMbox(MAILBOX);
@@ -96,14 +109,30 @@ public final class Server implements AutoCloseable {
       node.close();
       throw new IOException("cannot start the epoll selector: " + e.getMessage(), e);
     }
-    this.active = new ActiveDelivery(descriptors, poller, activeReaders,
-        (to, handle, event) -> send(Terms.toErlang(to), encoder.activeEvent(handle, event)),
-        ACTIVE_CHUNK);
-    this.dispatcher = new Dispatcher(descriptors, new PathPolicy(config.roots()), encoder,
-        new ActiveModeControl(active), this::send, new DownOwners(65_536));
-    this.workers = new ThreadPoolExecutor(config.workers(), config.workers(), 60, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(config.queueDepth()), daemons("fdnode-worker"),
-        new ThreadPoolExecutor.AbortPolicy());
+    this.active =
+        new ActiveDelivery(
+            descriptors,
+            poller,
+            activeReaders,
+            (to, handle, event) -> send(Terms.toErlang(to), encoder.activeEvent(handle, event)),
+            ACTIVE_CHUNK);
+    this.dispatcher =
+        new Dispatcher(
+            descriptors,
+            new PathPolicy(config.roots()),
+            encoder,
+            new ActiveModeControl(active),
+            this::send,
+            new DownOwners(65_536));
+    this.workers =
+        new ThreadPoolExecutor(
+            config.workers(),
+            config.workers(),
+            60,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(config.queueDepth()),
+            daemons("fdnode-worker"),
+            new ThreadPoolExecutor.AbortPolicy());
     this.housekeeping = Executors.newSingleThreadExecutor(daemons("fdnode-cleanup"));
     node.registerStatusHandler(new NodeWatcher());
     this.receivers = new Thread[RECEIVERS];
@@ -114,8 +143,8 @@ public final class Server implements AutoCloseable {
   }
 
   /**
-   * JInterface ignores a failed epmd registration, which leaves a node nobody
-   * can reach (name already taken, or epmd not running). Ask epmd instead.
+   * JInterface ignores a failed epmd registration, which leaves a node nobody can reach (name
+   * already taken, or epmd not running). Ask epmd instead.
    */
   private static void requireRegistered(OtpNode node) throws IOException {
     int registered;
@@ -123,13 +152,19 @@ public final class Server implements AutoCloseable {
       registered = OtpEpmd.lookupPort(new OtpPeer(node.node()));
     } catch (IOException e) {
       node.close();
-      throw new IOException("epmd not reachable (" + e.getMessage() + "); start it with: epmd -daemon");
+      throw new IOException(
+          "epmd not reachable (" + e.getMessage() + "); start it with: epmd -daemon");
     }
     if (registered != node.port()) {
       node.close();
-      throw new IOException(registered == 0
-          ? "epmd did not register " + node.node() + "; is epmd running? (epmd -daemon)"
-          : "node name " + node.node() + " is already in use (epmd has it on port " + registered + ")");
+      throw new IOException(
+          registered == 0
+              ? "epmd did not register " + node.node() + "; is epmd running? (epmd -daemon)"
+              : "node name "
+                  + node.node()
+                  + " is already in use (epmd has it on port "
+                  + registered
+                  + ")");
     }
   }
 
@@ -139,8 +174,17 @@ public final class Server implements AutoCloseable {
     for (Thread r : s.receivers) {
       r.start();
     }
-    LOG.info(() -> "node " + s.nodeName() + " up, roots " + config.roots() + ", max fds "
-        + config.maxFds() + ", " + config.workers() + " workers");
+    LOG.info(
+        () ->
+            "node "
+                + s.nodeName()
+                + " up, roots "
+                + config.roots()
+                + ", max fds "
+                + config.maxFds()
+                + ", "
+                + config.workers()
+                + " workers");
     return s;
   }
 
@@ -210,10 +254,11 @@ public final class Server implements AutoCloseable {
       LOG.fine(() -> "refused call from " + r.replyTo() + ": " + r.detail());
       reply(r.replyTo(), r.ref(), Terms.error(r.reason()));
     } else if (env instanceof Envelope.OwnerDown d) {
-      housekeeping.execute(() -> {
-        int n = dispatcher.ownerDown(Terms.toPid(d.owner()));
-        if (n > 0) LOG.fine(() -> "owner " + d.owner() + " down: closed " + n);
-      });
+      housekeeping.execute(
+          () -> {
+            int n = dispatcher.ownerDown(Terms.toPid(d.owner()));
+            if (n > 0) LOG.fine(() -> "owner " + d.owner() + " down: closed " + n);
+          });
     } else if (env instanceof Envelope.Garbage g) {
       long n = garbage.incrementAndGet();
       if (n <= 20 || n % 1000 == 0) LOG.warning(() -> "dropped non-request #" + n + ": " + g.why());
@@ -238,35 +283,49 @@ public final class Server implements AutoCloseable {
       return;
     }
     try {
-      workers.execute(() -> {
-        OtpErlangObject result = dispatcher.execute(c.caller(), c.request(), progress(c));
-        call.answer(result);
-      });
+      workers.execute(
+          () -> {
+            OtpErlangObject result = dispatcher.execute(c.caller(), c.request(), progress(c));
+            call.answer(result);
+          });
     } catch (RejectedExecutionException e) {
       call.answer(Terms.error(isRunning() ? "eagain" : "shutting_down"));
     }
   }
 
   /**
-   * Calls that never wait on anything outside this process (no pipe, socket,
-   * lock or drain) run on the receiving thread: a handoff to a worker costs
-   * more than they do. pread/pwrite qualify because they only reach regular
-   * files (a pipe or socket fails with espipe before any I/O).
+   * Calls that never wait on anything outside this process (no pipe, socket, lock or drain) run on
+   * the receiving thread: a handoff to a worker costs more than they do. pread/pwrite qualify
+   * because they only reach regular files (a pipe or socket fails with espipe before any I/O).
    */
   private static boolean runsInline(Request r) {
-    return r instanceof Request.Ping || r instanceof Request.Info || r instanceof Request.Position
-        || r instanceof Request.SetMode || r instanceof Request.ControllingProcess
-        || r instanceof Request.Pread || r instanceof Request.Pwrite || r instanceof Request.Pipe
-        || r instanceof Request.CloseAsync || (r instanceof Request.Stats s && !s.gc());
+    return r instanceof Request.Ping
+        || r instanceof Request.Info
+        || r instanceof Request.Position
+        || r instanceof Request.SetMode
+        || r instanceof Request.ControllingProcess
+        || r instanceof Request.Pread
+        || r instanceof Request.Pwrite
+        || r instanceof Request.Pipe
+        || r instanceof Request.CloseAsync
+        || (r instanceof Request.Stats s && !s.gc());
   }
 
-  /** {@code {fdnode_progress, Ref, Done, Total}} to the reply-to process; Total is undefined if unknown. */
+  /**
+   * {@code {fdnode_progress, Ref, Done, Total}} to the reply-to process; Total is undefined if
+   * unknown.
+   */
   private Copier.Progress progress(Envelope.Call c) {
     return new Copier.Progress() {
       @Override
       public void report(long done, long total) {
-        send(c.replyTo(), Terms.tuple(PROGRESS, c.ref(), Terms.integer(done),
-            total < 0 ? UNDEFINED : Terms.integer(total)));
+        send(
+            c.replyTo(),
+            Terms.tuple(
+                PROGRESS,
+                c.ref(),
+                Terms.integer(done),
+                total < 0 ? UNDEFINED : Terms.integer(total)));
       }
 
       @Override
@@ -317,10 +376,11 @@ public final class Server implements AutoCloseable {
         return;
       }
       try {
-        housekeeping.execute(() -> {
-          int n = dispatcher.nodeDown(peer);
-          LOG.info(() -> "node " + peer + " down: closed " + n + " descriptor(s)");
-        });
+        housekeeping.execute(
+            () -> {
+              int n = dispatcher.nodeDown(peer);
+              LOG.info(() -> "node " + peer + " down: closed " + n + " descriptor(s)");
+            });
       } catch (RejectedExecutionException e) {
         // stopping: every descriptor is being closed anyway
       }
@@ -331,14 +391,23 @@ public final class Server implements AutoCloseable {
       // Incoming failures are worth a warning (wrong cookie, version); outgoing
       // ones are routine: a reply to a node that has just gone away.
       Level level = incoming ? Level.WARNING : Level.FINE;
-      LOG.log(level, () -> "failed " + (incoming ? "incoming" : "outgoing") + " connection"
-          + (peer == null ? "" : " with " + peer) + ": " + info);
+      LOG.log(
+          level,
+          () ->
+              "failed "
+                  + (incoming ? "incoming" : "outgoing")
+                  + " connection"
+                  + (peer == null ? "" : " with " + peer)
+                  + ": "
+                  + info);
     }
   }
 
   // ---- stopping -----------------------------------------------------------
 
-  /** Starts {@link #stop()} on its own thread (so a caller on the mailbox thread is not blocked). */
+  /**
+   * Starts {@link #stop()} on its own thread (so a caller on the mailbox thread is not blocked).
+   */
   public void stopAsync() {
     // Stop taking calls now, on the caller's thread: a call that arrives after
     // the shutdown was acknowledged must already see shutting_down.
@@ -364,8 +433,12 @@ public final class Server implements AutoCloseable {
       LOG.info("draining: new calls get shutting_down");
       workers.shutdown();
       if (!workers.awaitTermination(DRAIN_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
-        LOG.warning(() -> workers.getActiveCount() + " call(s) still running after "
-            + DRAIN_TIMEOUT_MS + " ms; failing them with shutting_down and closing anyway");
+        LOG.warning(
+            () ->
+                workers.getActiveCount()
+                    + " call(s) still running after "
+                    + DRAIN_TIMEOUT_MS
+                    + " ms; failing them with shutting_down and closing anyway");
         workers.shutdownNow();
       }
       // Every call not yet answered (stuck in a blocking read) is failed now.
@@ -384,9 +457,17 @@ public final class Server implements AutoCloseable {
       housekeeping.awaitTermination(DRAIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
       int left = descriptors.stats().openFds();
       int calls = failed;
-      LOG.info(() -> "stopped; closed " + open + " descriptor(s), " + left + " left open; "
-          + pendingOps + " pending ring op(s) completed or cancelled; " + calls
-          + " unfinished call(s) failed with shutting_down");
+      LOG.info(
+          () ->
+              "stopped; closed "
+                  + open
+                  + " descriptor(s), "
+                  + left
+                  + " left open; "
+                  + pendingOps
+                  + " pending ring op(s) completed or cancelled; "
+                  + calls
+                  + " unfinished call(s) failed with shutting_down");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {

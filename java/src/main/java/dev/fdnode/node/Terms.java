@@ -85,8 +85,8 @@ public final class Terms {
   }
 
   /**
-   * Flattens iodata (a binary, or a possibly improper list of bytes, binaries
-   * and iolists), or returns null when {@code o} is not iodata.
+   * Flattens iodata (a binary, or a possibly improper list of bytes, binaries and iolists), or
+   * returns null when {@code o} is not iodata.
    */
   public static byte[] iodata(OtpErlangObject o) {
     if (o instanceof OtpErlangBinary b) return b.binaryValue();
@@ -130,8 +130,7 @@ public final class Terms {
   /** A binary's bytes as strict UTF-8, or null. */
   public static String utf8(byte[] bytes) {
     try {
-      return StandardCharsets.UTF_8.newDecoder()
-          .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+      return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
     } catch (java.nio.charset.CharacterCodingException e) {
       return null;
     }

@@ -11,84 +11,85 @@ import jnr.ffi.annotations.Out;
 import jnr.ffi.byref.IntByReference;
 
 /**
- * The few libc calls the poller needs (epoll and eventfd), bound with jnr-ffi.
- * JNR-POSIX has no epoll, and java.nio's selector only accepts its own channels.
+ * The few libc calls the poller needs (epoll and eventfd), bound with jnr-ffi. JNR-POSIX has no
+ * epoll, and java.nio's selector only accepts its own channels.
  */
 final class LinuxEpoll {
-    static final int EPOLLIN = 0x001;
-    static final int EPOLLERR = 0x008;
-    static final int EPOLLHUP = 0x010;
-    static final int EPOLLRDHUP = 0x2000;
-    static final int EPOLLONESHOT = 1 << 30;
-    static final int EPOLL_CTL_ADD = 1;
-    static final int EPOLL_CTL_DEL = 2;
-    static final int EPOLL_CTL_MOD = 3;
-    static final int O_CLOEXEC = 0x80000;
-    static final int EFD_NONBLOCK = 0x800;
-    static final int EPERM = 1;
-    static final int EINTR = 4;
-    static final int ENOENT = 2;
-    static final long FIONREAD = 0x541B;
-    static final int F_SETPIPE_SZ = 1031;
+  static final int EPOLLIN = 0x001;
+  static final int EPOLLERR = 0x008;
+  static final int EPOLLHUP = 0x010;
+  static final int EPOLLRDHUP = 0x2000;
+  static final int EPOLLONESHOT = 1 << 30;
+  static final int EPOLL_CTL_ADD = 1;
+  static final int EPOLL_CTL_DEL = 2;
+  static final int EPOLL_CTL_MOD = 3;
+  static final int O_CLOEXEC = 0x80000;
+  static final int EFD_NONBLOCK = 0x800;
+  static final int EPERM = 1;
+  static final int EINTR = 4;
+  static final int ENOENT = 2;
+  static final long FIONREAD = 0x541B;
+  static final int F_SETPIPE_SZ = 1031;
 
-    /** struct epoll_event is packed on x86-64 (12 bytes) and naturally aligned elsewhere (16). */
-    static final int EVENT_SIZE;
-    static final int DATA_OFFSET;
+  /** struct epoll_event is packed on x86-64 (12 bytes) and naturally aligned elsewhere (16). */
+  static final int EVENT_SIZE;
 
-    static {
-        boolean packed = Platform.getNativePlatform().getCPU() == Platform.CPU.X86_64;
-        EVENT_SIZE = packed ? 12 : 16;
-        DATA_OFFSET = packed ? 4 : 8;
-    }
+  static final int DATA_OFFSET;
 
-    public interface LibC {
-        int epoll_create1(int flags);
+  static {
+    boolean packed = Platform.getNativePlatform().getCPU() == Platform.CPU.X86_64;
+    EVENT_SIZE = packed ? 12 : 16;
+    DATA_OFFSET = packed ? 4 : 8;
+  }
 
-        int epoll_ctl(int epfd, int op, int fd, @In Pointer event);
+  public interface LibC {
+    int epoll_create1(int flags);
 
-        int epoll_wait(int epfd, @Out Pointer events, int maxevents, int timeout);
+    int epoll_ctl(int epfd, int op, int fd, @In Pointer event);
 
-        int eventfd(int initval, int flags);
+    int epoll_wait(int epfd, @Out Pointer events, int maxevents, int timeout);
 
-        long read(int fd, @Out Pointer buf, long count);
+    int eventfd(int initval, int flags);
 
-        long write(int fd, @In Pointer buf, long count);
+    long read(int fd, @Out Pointer buf, long count);
 
-        int close(int fd);
+    long write(int fd, @In Pointer buf, long count);
 
-        int ioctl(int fd, long request, @Out IntByReference arg);
+    int close(int fd);
 
-        int fcntl(int fd, int cmd, int arg);
-    }
+    int ioctl(int fd, long request, @Out IntByReference arg);
 
-    private static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
-    private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
+    int fcntl(int fd, int cmd, int arg);
+  }
 
-    private LinuxEpoll() {}
+  private static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
+  private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
 
-    static LibC libc() {
-        return LIBC;
-    }
+  private LinuxEpoll() {}
 
-    static int errno() {
-        return LastError.getLastError(RUNTIME);
-    }
+  static LibC libc() {
+    return LIBC;
+  }
 
-    static Pointer allocateEvents(int count) {
-        return Memory.allocateDirect(RUNTIME, EVENT_SIZE * count, true);
-    }
+  static int errno() {
+    return LastError.getLastError(RUNTIME);
+  }
 
-    static void putEvent(Pointer events, int index, int flags, long data) {
-        long base = (long) index * EVENT_SIZE;
-        events.putInt(base, flags);
-        events.putLong(base + DATA_OFFSET, data);
-    }
+  static Pointer allocateEvents(int count) {
+    return Memory.allocateDirect(RUNTIME, EVENT_SIZE * count, true);
+  }
 
-    static int eventFlags(Pointer events, int index) {
-        return events.getInt((long) index * EVENT_SIZE);
-    }
+  static void putEvent(Pointer events, int index, int flags, long data) {
+    long base = (long) index * EVENT_SIZE;
+    events.putInt(base, flags);
+    events.putLong(base + DATA_OFFSET, data);
+  }
 
-    static long eventData(Pointer events, int index) {
-        return events.getLong((long) index * EVENT_SIZE + DATA_OFFSET);
-    }
+  static int eventFlags(Pointer events, int index) {
+    return events.getInt((long) index * EVENT_SIZE);
+  }
+
+  static long eventData(Pointer events, int index) {
+    return events.getLong((long) index * EVENT_SIZE + DATA_OFFSET);
+  }
 }

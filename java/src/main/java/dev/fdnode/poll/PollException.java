@@ -2,20 +2,20 @@ package dev.fdnode.poll;
 
 /** A failed epoll call, with the errno the kernel gave. */
 public final class PollException extends Exception {
-    private static final long serialVersionUID = 1L;
-    private final int errno;
+  private static final long serialVersionUID = 1L;
+  private final int errno;
 
-    PollException(String call, int errno) {
-        super(call + " failed: errno " + errno);
-        this.errno = errno;
-    }
+  PollException(String call, int errno) {
+    super(call + " failed: errno " + errno);
+    this.errno = errno;
+  }
 
-    public int errno() {
-        return errno;
-    }
+  public int errno() {
+    return errno;
+  }
 
-    /** epoll refuses regular files and directories with EPERM: they are always "ready". */
-    public boolean notPollable() {
-        return errno == LinuxEpoll.EPERM;
-    }
+  /** epoll refuses regular files and directories with EPERM: they are always "ready". */
+  public boolean notPollable() {
+    return errno == LinuxEpoll.EPERM;
+  }
 }

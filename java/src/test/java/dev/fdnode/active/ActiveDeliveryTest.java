@@ -6,16 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-
 import dev.fdnode.core.Descriptors;
 import dev.fdnode.core.FdInner;
 import dev.fdnode.core.Handle;
@@ -25,6 +15,15 @@ import dev.fdnode.core.Pid;
 import dev.fdnode.core.Posix;
 import dev.fdnode.core.ReceiveMode;
 import dev.fdnode.poll.Poller;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,206 +32,216 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Active and active-once delivery from real pipes and files. */
 class ActiveDeliveryTest {
-    private static final Pid ALICE = new Pid("a@host", 1, 0, 1);
-    private static final Pid BOB = new Pid("a@host", 2, 0, 1);
+  private static final Pid ALICE = new Pid("a@host", 1, 0, 1);
+  private static final Pid BOB = new Pid("a@host", 2, 0, 1);
 
-    /** One event as the sink saw it. */
-    record Sent(Pid to, Handle handle, ActiveEvent event) {}
+  /** One event as the sink saw it. */
+  record Sent(Pid to, Handle handle, ActiveEvent event) {}
 
-    private final LinkedBlockingQueue<Sent> sent = new LinkedBlockingQueue<>();
-    private int fdsBefore;
-    private ExecutorService readers;
-    private Poller poller;
-    private Descriptors descriptors;
-    private ActiveDelivery active;
+  private final LinkedBlockingQueue<Sent> sent = new LinkedBlockingQueue<>();
+  private int fdsBefore;
+  private ExecutorService readers;
+  private Poller poller;
+  private Descriptors descriptors;
+  private ActiveDelivery active;
 
-    /**
-     * Class loading opens jar files that stay open; do one full round first so
-     * the per-test descriptor count measures only what the test opened.
-     */
-    @BeforeAll
-    static void warmUp(@TempDir Path dir) throws Exception {
-        ActiveDeliveryTest warm = new ActiveDeliveryTest();
-        warm.start();
-        warm.activeOnceSendsOneMessageThenGoesPassive();
-        warm.regularFilesAreDeliveredByWorkersToTheEnd(dir);
-        warm.shutDown();
-    }
+  /**
+   * Class loading opens jar files that stay open; do one full round first so the per-test
+   * descriptor count measures only what the test opened.
+   */
+  @BeforeAll
+  static void warmUp(@TempDir Path dir) throws Exception {
+    ActiveDeliveryTest warm = new ActiveDeliveryTest();
+    warm.start();
+    warm.activeOnceSendsOneMessageThenGoesPassive();
+    warm.regularFilesAreDeliveredByWorkersToTheEnd(dir);
+    warm.shutDown();
+  }
 
-    @BeforeEach
-    void start() throws Exception {
-        fdsBefore = openFdCount();
-        readers = Executors.newFixedThreadPool(2);
-        poller = new Poller("active-test", readers);
-        descriptors = new Descriptors(new Posix(), 1024);
-        active = new ActiveDelivery(descriptors, poller, readers,
-                (to, handle, event) -> sent.add(new Sent(to, handle, event)), 4096);
-    }
+  @BeforeEach
+  void start() throws Exception {
+    fdsBefore = openFdCount();
+    readers = Executors.newFixedThreadPool(2);
+    poller = new Poller("active-test", readers);
+    descriptors = new Descriptors(new Posix(), 1024);
+    active =
+        new ActiveDelivery(
+            descriptors,
+            poller,
+            readers,
+            (to, handle, event) -> sent.add(new Sent(to, handle, event)),
+            4096);
+  }
 
-    @AfterEach
-    void stop() throws Exception {
-        shutDown();
-        assertEquals(fdsBefore, openFdCount(), "descriptors leaked");
-        assertNull(sent.poll(), "no event beyond those the test expected");
-    }
+  @AfterEach
+  void stop() throws Exception {
+    shutDown();
+    assertEquals(fdsBefore, openFdCount(), "descriptors leaked");
+    assertNull(sent.poll(), "no event beyond those the test expected");
+  }
 
-    private void shutDown() throws Exception {
-        active.close();
-        descriptors.close();
-        poller.close();
-        readers.shutdown();
-        assertTrue(readers.awaitTermination(5, TimeUnit.SECONDS));
-    }
+  private void shutDown() throws Exception {
+    active.close();
+    descriptors.close();
+    poller.close();
+    readers.shutdown();
+    assertTrue(readers.awaitTermination(5, TimeUnit.SECONDS));
+  }
 
-    @Test
-    void activeDeliversEveryByteInOrderThenEndOfInput() throws Exception {
-        Opened[] pipe = descriptors.pipe(ALICE);
-        byte[] payload = randomBytes(300_000);
-        Thread writer = new Thread(() -> {
-            try {
+  @Test
+  void activeDeliversEveryByteInOrderThenEndOfInput() throws Exception {
+    Opened[] pipe = descriptors.pipe(ALICE);
+    byte[] payload = randomBytes(300_000);
+    Thread writer =
+        new Thread(
+            () -> {
+              try {
                 descriptors.write(pipe[1].inner(), payload);
                 descriptors.close(pipe[1].inner());
-            } catch (Exception e) {
+              } catch (Exception e) {
                 throw new IllegalStateException(e);
-            }
-        });
-        active.setMode(pipe[0].handle(), pipe[0].inner(), ReceiveMode.ACTIVE);
-        writer.start();
-        ByteArrayOutputStream got = new ByteArrayOutputStream();
-        while (true) {
-            Sent s = next();
-            assertEquals(ALICE, s.to());
-            assertEquals(pipe[0].handle(), s.handle());
-            if (s.event() instanceof ActiveEvent.Data d) {
-                assertTrue(d.bytes().length <= 4096, "chunks respect the chunk size");
-                got.write(d.bytes());
-            } else {
-                assertInstanceOf(ActiveEvent.Closed.class, s.event());
-                break;
-            }
-        }
-        writer.join();
-        assertArrayEquals(payload, got.toByteArray());
-        descriptors.close(pipe[0].inner());
-    }
-
-    @Test
-    void activeOnceSendsOneMessageThenGoesPassive() throws Exception {
-        Opened[] pipe = descriptors.pipe(ALICE);
-        FdInner reader = pipe[0].inner();
-        descriptors.write(pipe[1].inner(), "first".getBytes());
-        active.setMode(pipe[0].handle(), reader, ReceiveMode.ACTIVE_ONCE);
-        assertArrayEquals("first".getBytes(), ((ActiveEvent.Data) next().event()).bytes());
-        assertInstanceOf(ActiveEvent.Passive.class, next().event());
-        assertEquals(ReceiveMode.PASSIVE, reader.mode());
-
-        // Passive now: new input waits for the next pull.
-        descriptors.write(pipe[1].inner(), "second".getBytes());
-        assertArrayEquals("second".getBytes(), descriptors.read(reader, 100));
-        descriptors.write(pipe[1].inner(), "third".getBytes());
-        active.setMode(pipe[0].handle(), reader, ReceiveMode.ACTIVE_ONCE);
-        assertArrayEquals("third".getBytes(), ((ActiveEvent.Data) next().event()).bytes());
-        assertInstanceOf(ActiveEvent.Passive.class, next().event());
-        descriptors.close(pipe[1].inner());
-        descriptors.close(reader);
-    }
-
-    @Test
-    void transferMovesDeliveryToTheNewControllerFromTheNextChunk() throws Exception {
-        Opened[] pipe = descriptors.pipe(ALICE);
-        FdInner reader = pipe[0].inner();
-        active.setMode(pipe[0].handle(), reader, ReceiveMode.ACTIVE_ONCE);
-        descriptors.write(pipe[1].inner(), "to alice".getBytes());
-        assertEquals(ALICE, next().to());
-        assertEquals(ALICE, next().to()); // the passive notice
-        active.transfer(reader, BOB);
-        assertEquals(BOB, reader.owner());
-        active.setMode(pipe[0].handle(), reader, ReceiveMode.ACTIVE_ONCE);
-        descriptors.write(pipe[1].inner(), "to bob".getBytes());
-        Sent s = next();
-        assertEquals(BOB, s.to());
-        assertArrayEquals("to bob".getBytes(), ((ActiveEvent.Data) s.event()).bytes());
-        Sent passive = next();
-        assertEquals(BOB, passive.to());
-        assertInstanceOf(ActiveEvent.Passive.class, passive.event());
-        descriptors.close(pipe[1].inner());
-        descriptors.close(reader);
-    }
-
-    @Test
-    void keptBytesFromAPassiveSwitchAreNotLost() throws Exception {
-        Opened[] pipe = descriptors.pipe(ALICE);
-        FdInner reader = pipe[0].inner();
-        active.setMode(pipe[0].handle(), reader, ReceiveMode.ACTIVE);
-        active.setMode(pipe[0].handle(), reader, ReceiveMode.PASSIVE);
-        // The read armed by the active switch may or may not fire before the
-        // passive switch; either way the bytes must come out exactly once.
-        descriptors.write(pipe[1].inner(), "kept".getBytes());
-        descriptors.close(pipe[1].inner());
-        ByteArrayOutputStream got = new ByteArrayOutputStream();
-        byte[] chunk;
-        while ((chunk = pendingOrRead(reader)) != null) {
-            got.write(chunk);
-        }
-        assertEquals("kept", got.toString());
-        assertNull(sent.poll(), "nothing was pushed while passive");
-        descriptors.close(reader);
-    }
-
-    @Test
-    void regularFilesAreDeliveredByWorkersToTheEnd(@TempDir Path dir) throws Exception {
-        byte[] payload = randomBytes(20_000);
-        Path file = Files.write(dir.resolve("data.bin"), payload);
-        Opened f = descriptors.open(file.toString(),
-                new OpenOptions(true, false, false, false, false, false, false, 0644), ALICE);
-        active.setMode(f.handle(), f.inner(), ReceiveMode.ACTIVE);
-        ByteArrayOutputStream got = new ByteArrayOutputStream();
-        Sent s;
-        while ((s = next()).event() instanceof ActiveEvent.Data d) {
-            got.write(d.bytes());
-        }
+              }
+            });
+    active.setMode(pipe[0].handle(), pipe[0].inner(), ReceiveMode.ACTIVE);
+    writer.start();
+    ByteArrayOutputStream got = new ByteArrayOutputStream();
+    while (true) {
+      Sent s = next();
+      assertEquals(ALICE, s.to());
+      assertEquals(pipe[0].handle(), s.handle());
+      if (s.event() instanceof ActiveEvent.Data d) {
+        assertTrue(d.bytes().length <= 4096, "chunks respect the chunk size");
+        got.write(d.bytes());
+      } else {
         assertInstanceOf(ActiveEvent.Closed.class, s.event());
-        assertArrayEquals(payload, got.toByteArray());
-        descriptors.close(f.inner());
+        break;
+      }
     }
+    writer.join();
+    assertArrayEquals(payload, got.toByteArray());
+    descriptors.close(pipe[0].inner());
+  }
 
-    @Test
-    void ownerExitClosesTheFdAndStopsWatchingIt() throws Exception {
-        Opened[] pipe = descriptors.pipe(ALICE);
-        // Bob keeps the write end: closing it too would make the read end
-        // report end of input, a real event that could race the close.
-        pipe[1].inner().transferTo(BOB);
-        active.setMode(pipe[0].handle(), pipe[0].inner(), ReceiveMode.ACTIVE);
-        assertEquals(1, active.activeCount());
-        assertEquals(1, descriptors.closeOwnedBy(ALICE));
-        assertTrue(pipe[0].inner().awaitClosed(5, TimeUnit.SECONDS));
-        assertEquals(0, active.activeCount());
-        assertEquals(0, poller.size(), "the poller forgot the closed fd");
-        descriptors.close(pipe[1].inner());
-    }
+  @Test
+  void activeOnceSendsOneMessageThenGoesPassive() throws Exception {
+    Opened[] pipe = descriptors.pipe(ALICE);
+    FdInner reader = pipe[0].inner();
+    descriptors.write(pipe[1].inner(), "first".getBytes());
+    active.setMode(pipe[0].handle(), reader, ReceiveMode.ACTIVE_ONCE);
+    assertArrayEquals("first".getBytes(), ((ActiveEvent.Data) next().event()).bytes());
+    assertInstanceOf(ActiveEvent.Passive.class, next().event());
+    assertEquals(ReceiveMode.PASSIVE, reader.mode());
 
-    private byte[] pendingOrRead(FdInner reader) throws Exception {
-        byte[] kept = active.takePending(reader);
-        return kept != null ? kept : descriptors.read(reader, 100);
-    }
+    // Passive now: new input waits for the next pull.
+    descriptors.write(pipe[1].inner(), "second".getBytes());
+    assertArrayEquals("second".getBytes(), descriptors.read(reader, 100));
+    descriptors.write(pipe[1].inner(), "third".getBytes());
+    active.setMode(pipe[0].handle(), reader, ReceiveMode.ACTIVE_ONCE);
+    assertArrayEquals("third".getBytes(), ((ActiveEvent.Data) next().event()).bytes());
+    assertInstanceOf(ActiveEvent.Passive.class, next().event());
+    descriptors.close(pipe[1].inner());
+    descriptors.close(reader);
+  }
 
-    private Sent next() throws InterruptedException {
-        Sent s = sent.poll(10, TimeUnit.SECONDS);
-        if (s == null) {
-            throw new AssertionError("no event within 10 s");
-        }
-        return s;
-    }
+  @Test
+  void transferMovesDeliveryToTheNewControllerFromTheNextChunk() throws Exception {
+    Opened[] pipe = descriptors.pipe(ALICE);
+    FdInner reader = pipe[0].inner();
+    active.setMode(pipe[0].handle(), reader, ReceiveMode.ACTIVE_ONCE);
+    descriptors.write(pipe[1].inner(), "to alice".getBytes());
+    assertEquals(ALICE, next().to());
+    assertEquals(ALICE, next().to()); // the passive notice
+    active.transfer(reader, BOB);
+    assertEquals(BOB, reader.owner());
+    active.setMode(pipe[0].handle(), reader, ReceiveMode.ACTIVE_ONCE);
+    descriptors.write(pipe[1].inner(), "to bob".getBytes());
+    Sent s = next();
+    assertEquals(BOB, s.to());
+    assertArrayEquals("to bob".getBytes(), ((ActiveEvent.Data) s.event()).bytes());
+    Sent passive = next();
+    assertEquals(BOB, passive.to());
+    assertInstanceOf(ActiveEvent.Passive.class, passive.event());
+    descriptors.close(pipe[1].inner());
+    descriptors.close(reader);
+  }
 
-    private static byte[] randomBytes(int n) {
-        byte[] b = new byte[n];
-        new Random(n).nextBytes(b);
-        return b;
+  @Test
+  void keptBytesFromAPassiveSwitchAreNotLost() throws Exception {
+    Opened[] pipe = descriptors.pipe(ALICE);
+    FdInner reader = pipe[0].inner();
+    active.setMode(pipe[0].handle(), reader, ReceiveMode.ACTIVE);
+    active.setMode(pipe[0].handle(), reader, ReceiveMode.PASSIVE);
+    // The read armed by the active switch may or may not fire before the
+    // passive switch; either way the bytes must come out exactly once.
+    descriptors.write(pipe[1].inner(), "kept".getBytes());
+    descriptors.close(pipe[1].inner());
+    ByteArrayOutputStream got = new ByteArrayOutputStream();
+    byte[] chunk;
+    while ((chunk = pendingOrRead(reader)) != null) {
+      got.write(chunk);
     }
+    assertEquals("kept", got.toString());
+    assertNull(sent.poll(), "nothing was pushed while passive");
+    descriptors.close(reader);
+  }
 
-    private static int openFdCount() throws IOException {
-        try (var stream = Files.list(Path.of("/proc/self/fd"))) {
-            return (int) stream.count();
-        }
+  @Test
+  void regularFilesAreDeliveredByWorkersToTheEnd(@TempDir Path dir) throws Exception {
+    byte[] payload = randomBytes(20_000);
+    Path file = Files.write(dir.resolve("data.bin"), payload);
+    Opened f =
+        descriptors.open(
+            file.toString(),
+            new OpenOptions(true, false, false, false, false, false, false, 0644),
+            ALICE);
+    active.setMode(f.handle(), f.inner(), ReceiveMode.ACTIVE);
+    ByteArrayOutputStream got = new ByteArrayOutputStream();
+    Sent s;
+    while ((s = next()).event() instanceof ActiveEvent.Data d) {
+      got.write(d.bytes());
     }
+    assertInstanceOf(ActiveEvent.Closed.class, s.event());
+    assertArrayEquals(payload, got.toByteArray());
+    descriptors.close(f.inner());
+  }
+
+  @Test
+  void ownerExitClosesTheFdAndStopsWatchingIt() throws Exception {
+    Opened[] pipe = descriptors.pipe(ALICE);
+    // Bob keeps the write end: closing it too would make the read end
+    // report end of input, a real event that could race the close.
+    pipe[1].inner().transferTo(BOB);
+    active.setMode(pipe[0].handle(), pipe[0].inner(), ReceiveMode.ACTIVE);
+    assertEquals(1, active.activeCount());
+    assertEquals(1, descriptors.closeOwnedBy(ALICE));
+    assertTrue(pipe[0].inner().awaitClosed(5, TimeUnit.SECONDS));
+    assertEquals(0, active.activeCount());
+    assertEquals(0, poller.size(), "the poller forgot the closed fd");
+    descriptors.close(pipe[1].inner());
+  }
+
+  private byte[] pendingOrRead(FdInner reader) throws Exception {
+    byte[] kept = active.takePending(reader);
+    return kept != null ? kept : descriptors.read(reader, 100);
+  }
+
+  private Sent next() throws InterruptedException {
+    Sent s = sent.poll(10, TimeUnit.SECONDS);
+    if (s == null) {
+      throw new AssertionError("no event within 10 s");
+    }
+    return s;
+  }
+
+  private static byte[] randomBytes(int n) {
+    byte[] b = new byte[n];
+    new Random(n).nextBytes(b);
+    return b;
+  }
+
+  private static int openFdCount() throws IOException {
+    try (var stream = Files.list(Path.of("/proc/self/fd"))) {
+      return (int) stream.count();
+    }
+  }
 }

@@ -16,301 +16,320 @@ import org.junit.jupiter.api.io.TempDir;
 
 @ExtendWith(FdLeakCheck.class)
 class FdInnerTest {
-    static final Pid OWNER = new Pid("a@host", 1, 0, 1);
-    static final Pid OTHER = new Pid("b@host", 2, 0, 1);
+  static final Pid OWNER = new Pid("a@host", 1, 0, 1);
+  static final Pid OTHER = new Pid("b@host", 2, 0, 1);
 
-    /** Counts OS closes per fd number without touching real descriptors. */
-    static final class CountingCloser implements FdCloser {
-        final ConcurrentHashMap<Integer, AtomicInteger> closes = new ConcurrentHashMap<>();
+  /** Counts OS closes per fd number without touching real descriptors. */
+  static final class CountingCloser implements FdCloser {
+    final ConcurrentHashMap<Integer, AtomicInteger> closes = new ConcurrentHashMap<>();
 
-        @Override
-        public void close(int fd) {
-            closes.computeIfAbsent(fd, k -> new AtomicInteger()).incrementAndGet();
-        }
-
-        int count(int fd) {
-            AtomicInteger n = closes.get(fd);
-            return n == null ? 0 : n.get();
-        }
+    @Override
+    public void close(int fd) {
+      closes.computeIfAbsent(fd, k -> new AtomicInteger()).incrementAndGet();
     }
 
-    final CountingCloser closer = new CountingCloser();
-
-    FdInner fake(int fd) {
-        return new FdInner(7, fd, OWNER, FileType.REGULAR, false, closer);
+    int count(int fd) {
+      AtomicInteger n = closes.get(fd);
+      return n == null ? 0 : n.get();
     }
+  }
 
-    @Test
-    void roundTripsFdOwnerStateOffsetAndMode() {
-        FdInner f = new FdInner(42, 9, OWNER, FileType.FIFO, true, closer);
-        assertEquals(42, f.id());
-        assertEquals(9, f.rawFd());
-        assertEquals(OWNER, f.owner());
-        assertEquals(OWNER, f.controller());
-        assertEquals(FdState.OPEN, f.state());
-        assertEquals(ReceiveMode.PASSIVE, f.mode());
-        assertEquals(FileType.FIFO, f.type());
-        assertFalse(f.seekable());
-        assertTrue(f.append());
-        assertEquals(0, f.offset());
-        assertEquals(1, f.refCount());
+  final CountingCloser closer = new CountingCloser();
 
-        f.setOffset(100);
-        assertEquals(100, f.offset());
-        assertEquals(150, f.advance(50));
-        assertEquals(150, f.offset());
-        f.setMode(ReceiveMode.ACTIVE_ONCE);
-        assertEquals(ReceiveMode.ACTIVE_ONCE, f.mode());
-        f.setController(OTHER);
-        assertEquals(OWNER, f.owner());
-        assertEquals(OTHER, f.controller());
-        f.transferTo(OTHER);
-        assertEquals(OTHER, f.owner());
-        assertEquals(OTHER, f.controller());
-        assertThrows(IllegalArgumentException.class, () -> f.setOffset(-1));
-        assertThrows(IllegalArgumentException.class, () -> f.advance(-1));
-        f.closeQuietly();
-    }
+  FdInner fake(int fd) {
+    return new FdInner(7, fd, OWNER, FileType.REGULAR, false, closer);
+  }
 
-    @Test
-    void advanceSaturatesAtMaxLong() {
-        FdInner f = fake(3);
-        f.setOffset(Long.MAX_VALUE - 10);
-        assertEquals(Long.MAX_VALUE - 5, f.advance(5));
-        assertEquals(Long.MAX_VALUE, f.advance(100));
-        assertEquals(Long.MAX_VALUE, f.advance(Long.MAX_VALUE));
-        assertEquals(Long.MAX_VALUE, f.offset());
-        f.closeQuietly();
-    }
+  @Test
+  void roundTripsFdOwnerStateOffsetAndMode() {
+    FdInner f = new FdInner(42, 9, OWNER, FileType.FIFO, true, closer);
+    assertEquals(42, f.id());
+    assertEquals(9, f.rawFd());
+    assertEquals(OWNER, f.owner());
+    assertEquals(OWNER, f.controller());
+    assertEquals(FdState.OPEN, f.state());
+    assertEquals(ReceiveMode.PASSIVE, f.mode());
+    assertEquals(FileType.FIFO, f.type());
+    assertFalse(f.seekable());
+    assertTrue(f.append());
+    assertEquals(0, f.offset());
+    assertEquals(1, f.refCount());
 
-    @Test
-    void closeIsOnceAndUseFailsAfterwards() throws Exception {
-        FdInner f = fake(5);
-        assertTrue(f.close());
-        assertFalse(f.close());
-        assertEquals(FdState.CLOSED, f.state());
-        assertEquals(1, closer.count(5));
-        FdException e = assertThrows(FdException.class, f::use);
-        assertEquals("closed", e.reason());
-    }
+    f.setOffset(100);
+    assertEquals(100, f.offset());
+    assertEquals(150, f.advance(50));
+    assertEquals(150, f.offset());
+    f.setMode(ReceiveMode.ACTIVE_ONCE);
+    assertEquals(ReceiveMode.ACTIVE_ONCE, f.mode());
+    f.setController(OTHER);
+    assertEquals(OWNER, f.owner());
+    assertEquals(OTHER, f.controller());
+    f.transferTo(OTHER);
+    assertEquals(OTHER, f.owner());
+    assertEquals(OTHER, f.controller());
+    assertThrows(IllegalArgumentException.class, () -> f.setOffset(-1));
+    assertThrows(IllegalArgumentException.class, () -> f.advance(-1));
+    f.closeQuietly();
+  }
 
-    @Test
-    void concurrentCloseHasExactlyOneWinner() throws Exception {
-        for (int round = 0; round < 50; round++) {
-            FdInner f = fake(100 + round);
-            int n = 8;
-            CyclicBarrier start = new CyclicBarrier(n);
-            AtomicInteger winners = new AtomicInteger();
-            List<Thread> threads = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                Thread t = new Thread(() -> {
-                    try {
-                        start.await();
-                        if (f.close()) {
-                            winners.incrementAndGet();
-                        }
-                    } catch (Exception e) {
-                        throw new AssertionError(e);
+  @Test
+  void advanceSaturatesAtMaxLong() {
+    FdInner f = fake(3);
+    f.setOffset(Long.MAX_VALUE - 10);
+    assertEquals(Long.MAX_VALUE - 5, f.advance(5));
+    assertEquals(Long.MAX_VALUE, f.advance(100));
+    assertEquals(Long.MAX_VALUE, f.advance(Long.MAX_VALUE));
+    assertEquals(Long.MAX_VALUE, f.offset());
+    f.closeQuietly();
+  }
+
+  @Test
+  void closeIsOnceAndUseFailsAfterwards() throws Exception {
+    FdInner f = fake(5);
+    assertTrue(f.close());
+    assertFalse(f.close());
+    assertEquals(FdState.CLOSED, f.state());
+    assertEquals(1, closer.count(5));
+    FdException e = assertThrows(FdException.class, f::use);
+    assertEquals("closed", e.reason());
+  }
+
+  @Test
+  void concurrentCloseHasExactlyOneWinner() throws Exception {
+    for (int round = 0; round < 50; round++) {
+      FdInner f = fake(100 + round);
+      int n = 8;
+      CyclicBarrier start = new CyclicBarrier(n);
+      AtomicInteger winners = new AtomicInteger();
+      List<Thread> threads = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        Thread t =
+            new Thread(
+                () -> {
+                  try {
+                    start.await();
+                    if (f.close()) {
+                      winners.incrementAndGet();
                     }
+                  } catch (Exception e) {
+                    throw new AssertionError(e);
+                  }
                 });
-                t.start();
-                threads.add(t);
-            }
-            for (Thread t : threads) {
-                t.join();
-            }
-            assertEquals(1, winners.get());
-            assertEquals(1, closer.count(100 + round));
-            assertEquals(FdState.CLOSED, f.state());
-        }
+        t.start();
+        threads.add(t);
+      }
+      for (Thread t : threads) {
+        t.join();
+      }
+      assertEquals(1, winners.get());
+      assertEquals(1, closer.count(100 + round));
+      assertEquals(FdState.CLOSED, f.state());
     }
+  }
 
-    @Test
-    void closeDuringUseDefersOsCloseUntilUseEnds() throws Exception {
-        FdInner f = fake(11);
-        FdInner.Use u = f.use();
-        assertEquals(1, f.inFlight());
-        assertTrue(f.close());
-        assertEquals(FdState.CLOSING, f.state());
-        assertEquals(0, closer.count(11), "OS close must wait for the in-flight op");
-        assertEquals("closed", assertThrows(FdException.class, f::use).reason());
-        assertEquals(11, u.fd(), "the running op still sees its fd");
-        u.close();
-        assertEquals(FdState.CLOSED, f.state());
-        assertEquals(1, closer.count(11));
-        u.close(); // a second end of the same Use is a no-op
-        assertEquals(1, closer.count(11));
-        assertThrows(IllegalStateException.class, u::fd);
-    }
+  @Test
+  void closeDuringUseDefersOsCloseUntilUseEnds() throws Exception {
+    FdInner f = fake(11);
+    FdInner.Use u = f.use();
+    assertEquals(1, f.inFlight());
+    assertTrue(f.close());
+    assertEquals(FdState.CLOSING, f.state());
+    assertEquals(0, closer.count(11), "OS close must wait for the in-flight op");
+    assertEquals("closed", assertThrows(FdException.class, f::use).reason());
+    assertEquals(11, u.fd(), "the running op still sees its fd");
+    u.close();
+    assertEquals(FdState.CLOSED, f.state());
+    assertEquals(1, closer.count(11));
+    u.close(); // a second end of the same Use is a no-op
+    assertEquals(1, closer.count(11));
+    assertThrows(IllegalStateException.class, u::fd);
+  }
 
-    @Test
-    void lastUseToEndPerformsTheClose() throws Exception {
-        FdInner f = fake(12);
-        FdInner.Use a = f.use();
-        FdInner.Use b = f.use();
-        f.close();
-        a.close();
-        assertEquals(FdState.CLOSING, f.state());
-        assertEquals(0, closer.count(12));
-        b.close();
-        assertEquals(FdState.CLOSED, f.state());
-        assertEquals(1, closer.count(12));
-    }
+  @Test
+  void lastUseToEndPerformsTheClose() throws Exception {
+    FdInner f = fake(12);
+    FdInner.Use a = f.use();
+    FdInner.Use b = f.use();
+    f.close();
+    a.close();
+    assertEquals(FdState.CLOSING, f.state());
+    assertEquals(0, closer.count(12));
+    b.close();
+    assertEquals(FdState.CLOSED, f.state());
+    assertEquals(1, closer.count(12));
+  }
 
-    @Test
-    void closeRacingManyUsesClosesOnceAfterAllEnd() throws Exception {
-        for (int round = 0; round < 30; round++) {
-            int fd = 1000 + round;
-            FdInner f = fake(fd);
-            int n = 6;
-            CyclicBarrier start = new CyclicBarrier(n + 1);
-            AtomicInteger violations = new AtomicInteger();
-            List<Thread> threads = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                Thread t = new Thread(() -> {
-                    try {
-                        start.await();
-                        for (int k = 0; k < 2000; k++) {
-                            try (FdInner.Use u = f.use()) {
-                                if (closer.count(u.fd()) != 0) {
-                                    violations.incrementAndGet(); // fd used after its close
-                                }
-                            } catch (FdException e) {
-                                assertEquals("closed", e.reason());
-                            }
+  @Test
+  void closeRacingManyUsesClosesOnceAfterAllEnd() throws Exception {
+    for (int round = 0; round < 30; round++) {
+      int fd = 1000 + round;
+      FdInner f = fake(fd);
+      int n = 6;
+      CyclicBarrier start = new CyclicBarrier(n + 1);
+      AtomicInteger violations = new AtomicInteger();
+      List<Thread> threads = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        Thread t =
+            new Thread(
+                () -> {
+                  try {
+                    start.await();
+                    for (int k = 0; k < 2000; k++) {
+                      try (FdInner.Use u = f.use()) {
+                        if (closer.count(u.fd()) != 0) {
+                          violations.incrementAndGet(); // fd used after its close
                         }
-                    } catch (Exception e) {
-                        throw new AssertionError(e);
+                      } catch (FdException e) {
+                        assertEquals("closed", e.reason());
+                      }
                     }
+                  } catch (Exception e) {
+                    throw new AssertionError(e);
+                  }
                 });
-                t.start();
-                threads.add(t);
-            }
-            start.await();
-            Thread.yield();
-            f.close();
-            for (Thread t : threads) {
-                t.join();
-            }
-            assertEquals(0, violations.get());
-            assertEquals(1, closer.count(fd));
-            assertEquals(FdState.CLOSED, f.state());
-        }
+        t.start();
+        threads.add(t);
+      }
+      start.await();
+      Thread.yield();
+      f.close();
+      for (Thread t : threads) {
+        t.join();
+      }
+      assertEquals(0, violations.get());
+      assertEquals(1, closer.count(fd));
+      assertEquals(FdState.CLOSED, f.state());
     }
+  }
 
-    @Test
-    void lastReleaseCloses() {
-        FdInner f = fake(13);
-        f.retain();
-        assertEquals(2, f.refCount());
-        f.release();
-        assertEquals(FdState.OPEN, f.state());
-        assertEquals(0, closer.count(13));
-        f.release();
-        assertEquals(FdState.CLOSED, f.state());
-        assertEquals(1, closer.count(13));
-        assertThrows(IllegalStateException.class, f::release);
+  @Test
+  void lastReleaseCloses() {
+    FdInner f = fake(13);
+    f.retain();
+    assertEquals(2, f.refCount());
+    f.release();
+    assertEquals(FdState.OPEN, f.state());
+    assertEquals(0, closer.count(13));
+    f.release();
+    assertEquals(FdState.CLOSED, f.state());
+    assertEquals(1, closer.count(13));
+    assertThrows(IllegalStateException.class, f::release);
+  }
+
+  @Test
+  void explicitCloseThenReleaseClosesOnce() throws Exception {
+    FdInner f = fake(14);
+    f.retain();
+    assertTrue(f.close());
+    f.release();
+    f.release();
+    assertEquals(1, closer.count(14));
+    assertFalse(f.close());
+    assertEquals(1, closer.count(14));
+  }
+
+  @Test
+  void releaseDuringUseDefersClose() throws Exception {
+    FdInner f = fake(15);
+    try (FdInner.Use u = f.use()) {
+      f.release();
+      assertEquals(FdState.CLOSING, f.state());
+      assertEquals(0, closer.count(15));
     }
+    assertEquals(1, closer.count(15));
+  }
 
-    @Test
-    void explicitCloseThenReleaseClosesOnce() throws Exception {
-        FdInner f = fake(14);
-        f.retain();
-        assertTrue(f.close());
-        f.release();
-        f.release();
-        assertEquals(1, closer.count(14));
-        assertFalse(f.close());
-        assertEquals(1, closer.count(14));
-    }
+  @Test
+  void osCloseFailureIsReportedToTheWinner() {
+    FdInner f =
+        new FdInner(
+            1,
+            16,
+            OWNER,
+            FileType.REGULAR,
+            false,
+            fd -> {
+              throw new FdException("eio");
+            });
+    FdException e = assertThrows(FdException.class, f::close);
+    assertEquals("eio", e.reason());
+    assertEquals(FdState.CLOSED, f.state(), "the number is gone even when close fails");
+    assertEquals("eio", f.closeError().reason());
+  }
 
-    @Test
-    void releaseDuringUseDefersClose() throws Exception {
-        FdInner f = fake(15);
-        try (FdInner.Use u = f.use()) {
-            f.release();
-            assertEquals(FdState.CLOSING, f.state());
-            assertEquals(0, closer.count(15));
-        }
-        assertEquals(1, closer.count(15));
-    }
-
-    @Test
-    void osCloseFailureIsReportedToTheWinner() {
-        FdInner f = new FdInner(1, 16, OWNER, FileType.REGULAR, false,
-                fd -> { throw new FdException("eio"); });
-        FdException e = assertThrows(FdException.class, f::close);
-        assertEquals("eio", e.reason());
-        assertEquals(FdState.CLOSED, f.state(), "the number is gone even when close fails");
-        assertEquals("eio", f.closeError().reason());
-    }
-
-    @Test
-    void whenClosedRunsOnceAfterTheOsClose() throws Exception {
-        FdInner f = fake(17);
-        AtomicInteger calls = new AtomicInteger();
-        f.whenClosed(() -> {
-            assertEquals(1, closer.count(17));
-            calls.incrementAndGet();
+  @Test
+  void whenClosedRunsOnceAfterTheOsClose() throws Exception {
+    FdInner f = fake(17);
+    AtomicInteger calls = new AtomicInteger();
+    f.whenClosed(
+        () -> {
+          assertEquals(1, closer.count(17));
+          calls.incrementAndGet();
         });
-        FdInner.Use u = f.use();
-        f.close();
-        assertFalse(f.awaitClosed(10, TimeUnit.MILLISECONDS));
-        u.close();
-        assertTrue(f.awaitClosed(1, TimeUnit.SECONDS));
-        assertEquals(1, calls.get());
-        f.whenClosed(calls::incrementAndGet); // late registration runs at once
-        assertEquals(2, calls.get());
-    }
+    FdInner.Use u = f.use();
+    f.close();
+    assertFalse(f.awaitClosed(10, TimeUnit.MILLISECONDS));
+    u.close();
+    assertTrue(f.awaitClosed(1, TimeUnit.SECONDS));
+    assertEquals(1, calls.get());
+    f.whenClosed(calls::incrementAndGet); // late registration runs at once
+    assertEquals(2, calls.get());
+  }
 
-    @Test
-    void lastReleaseClosesARealDescriptor(@TempDir Path dir) throws Exception {
-        Posix posix = new Posix();
-        Path file = dir.resolve("x");
-        int fd = posix.open(file.toString(), OpenOptions.writeNew());
-        FdInner f = new FdInner(1, fd, OWNER, FileType.REGULAR, false, posix::close);
-        f.retain();
-        f.release();
-        assertTrue(FdLeakCheck.isOpen(fd));
-        assertTrue(FdLeakCheck.openFds().get(fd).endsWith("/x"));
-        f.release();
-        assertEquals(FdState.CLOSED, f.state());
-        String now = FdLeakCheck.openFds().get(fd);
-        assertTrue(now == null || !now.endsWith("/x"), "fd " + fd + " still points at the file: " + now);
-    }
+  @Test
+  void lastReleaseClosesARealDescriptor(@TempDir Path dir) throws Exception {
+    Posix posix = new Posix();
+    Path file = dir.resolve("x");
+    int fd = posix.open(file.toString(), OpenOptions.writeNew());
+    FdInner f = new FdInner(1, fd, OWNER, FileType.REGULAR, false, posix::close);
+    f.retain();
+    f.release();
+    assertTrue(FdLeakCheck.isOpen(fd));
+    assertTrue(FdLeakCheck.openFds().get(fd).endsWith("/x"));
+    f.release();
+    assertEquals(FdState.CLOSED, f.state());
+    String now = FdLeakCheck.openFds().get(fd);
+    assertTrue(
+        now == null || !now.endsWith("/x"), "fd " + fd + " still points at the file: " + now);
+  }
 
-    @Test
-    void concurrentRetainReleaseKeepsCountAndClosesOnce() throws Exception {
-        FdInner f = fake(18);
-        int n = 4;
-        CountDownLatch done = new CountDownLatch(n);
-        for (int i = 0; i < n; i++) {
-            new Thread(() -> {
+  @Test
+  void concurrentRetainReleaseKeepsCountAndClosesOnce() throws Exception {
+    FdInner f = fake(18);
+    int n = 4;
+    CountDownLatch done = new CountDownLatch(n);
+    for (int i = 0; i < n; i++) {
+      new Thread(
+              () -> {
                 for (int k = 0; k < 10_000; k++) {
-                    f.retain();
-                    f.release();
+                  f.retain();
+                  f.release();
                 }
                 done.countDown();
-            }).start();
-        }
-        assertTrue(done.await(10, TimeUnit.SECONDS));
-        assertEquals(1, f.refCount());
-        assertEquals(0, closer.count(18));
-        f.release();
-        assertEquals(1, closer.count(18));
+              })
+          .start();
     }
+    assertTrue(done.await(10, TimeUnit.SECONDS));
+    assertEquals(1, f.refCount());
+    assertEquals(0, closer.count(18));
+    f.release();
+    assertEquals(1, closer.count(18));
+  }
 
-    @Test
-    void stateWordPacksFieldsIndependently() {
-        long w = StateWord.REF_UNIT * 5 + StateWord.USE_UNIT * 3 + StateWord.CLOSING;
-        assertEquals(5, StateWord.refs(w));
-        assertEquals(3, StateWord.uses(w));
-        assertEquals(FdState.CLOSING, StateWord.state(w));
-        assertFalse(StateWord.closeDue(w));
-        long max = StateWord.REF_UNIT * StateWord.MAX_REFS + StateWord.USE_UNIT * StateWord.MAX_USES
-                + StateWord.CLOSING + StateWord.CLOSED;
-        assertTrue(max > 0, "word never goes negative");
-        assertEquals(StateWord.MAX_REFS, StateWord.refs(max));
-        assertEquals(StateWord.MAX_USES, StateWord.uses(max));
-    }
+  @Test
+  void stateWordPacksFieldsIndependently() {
+    long w = StateWord.REF_UNIT * 5 + StateWord.USE_UNIT * 3 + StateWord.CLOSING;
+    assertEquals(5, StateWord.refs(w));
+    assertEquals(3, StateWord.uses(w));
+    assertEquals(FdState.CLOSING, StateWord.state(w));
+    assertFalse(StateWord.closeDue(w));
+    long max =
+        StateWord.REF_UNIT * StateWord.MAX_REFS
+            + StateWord.USE_UNIT * StateWord.MAX_USES
+            + StateWord.CLOSING
+            + StateWord.CLOSED;
+    assertTrue(max > 0, "word never goes negative");
+    assertEquals(StateWord.MAX_REFS, StateWord.refs(max));
+    assertEquals(StateWord.MAX_USES, StateWord.uses(max));
+  }
 }

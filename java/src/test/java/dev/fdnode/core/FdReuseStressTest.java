@@ -20,160 +20,171 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Many threads read, write and close the same handles while new descriptors
- * are opened (by the facade and by an unmanaged "intruder") and take over the
- * freed numbers. Each managed file has its own byte value; afterwards no file
- * may contain another's byte and the intruder's file must be untouched.
+ * Many threads read, write and close the same handles while new descriptors are opened (by the
+ * facade and by an unmanaged "intruder") and take over the freed numbers. Each managed file has its
+ * own byte value; afterwards no file may contain another's byte and the intruder's file must be
+ * untouched.
  */
 @ExtendWith(FdLeakCheck.class)
 class FdReuseStressTest {
-    static final Pid OWNER = new Pid("stress@host", 1, 0, 1);
-    static final int SLOTS = 4;
-    static final int WORKERS = 4;
-    static final int OPS_PER_WORKER = 150;
+  static final Pid OWNER = new Pid("stress@host", 1, 0, 1);
+  static final int SLOTS = 4;
+  static final int WORKERS = 4;
+  static final int OPS_PER_WORKER = 150;
 
-    static Posix posix;
+  static Posix posix;
 
-    @TempDir
-    Path dir;
+  @TempDir Path dir;
 
-    record Target(FdInner f, byte pattern, Path path) {}
+  record Target(FdInner f, byte pattern, Path path) {}
 
-    @BeforeAll
-    static void init() {
-        posix = new Posix();
+  @BeforeAll
+  static void init() {
+    posix = new Posix();
+  }
+
+  @RepeatedTest(100)
+  void everyByteLandsInItsOwnFile() throws Exception {
+    AtomicInteger nextPattern = new AtomicInteger(1);
+    ConcurrentLinkedQueue<Target> all = new ConcurrentLinkedQueue<>();
+    ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
+    AtomicReferenceArray<Target> slots = new AtomicReferenceArray<>(SLOTS);
+    Path intruderFile = dir.resolve("intruder");
+    Files.createFile(intruderFile);
+
+    try (Descriptors d = new Descriptors(posix, 512, 64, 2, Duration.ofSeconds(5))) {
+      for (int i = 0; i < SLOTS; i++) {
+        slots.set(i, openTarget(d, nextPattern, all));
+      }
+      AtomicBoolean running = new AtomicBoolean(true);
+      CyclicBarrier start = new CyclicBarrier(WORKERS + 1);
+      List<Thread> threads = new ArrayList<>();
+      for (int w = 0; w < WORKERS; w++) {
+        threads.add(new Thread(() -> work(d, slots, nextPattern, all, violations, start)));
+      }
+      Thread intruder = new Thread(() -> intrude(intruderFile, running, violations));
+      threads.forEach(Thread::start);
+      intruder.start();
+      start.await();
+      for (Thread t : threads) {
+        t.join();
+      }
+      running.set(false);
+      intruder.join();
     }
 
-    @RepeatedTest(100)
-    void everyByteLandsInItsOwnFile() throws Exception {
-        AtomicInteger nextPattern = new AtomicInteger(1);
-        ConcurrentLinkedQueue<Target> all = new ConcurrentLinkedQueue<>();
-        ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
-        AtomicReferenceArray<Target> slots = new AtomicReferenceArray<>(SLOTS);
-        Path intruderFile = dir.resolve("intruder");
-        Files.createFile(intruderFile);
-
-        try (Descriptors d = new Descriptors(posix, 512, 64, 2, Duration.ofSeconds(5))) {
-            for (int i = 0; i < SLOTS; i++) {
-                slots.set(i, openTarget(d, nextPattern, all));
-            }
-            AtomicBoolean running = new AtomicBoolean(true);
-            CyclicBarrier start = new CyclicBarrier(WORKERS + 1);
-            List<Thread> threads = new ArrayList<>();
-            for (int w = 0; w < WORKERS; w++) {
-                threads.add(new Thread(() -> work(d, slots, nextPattern, all, violations, start)));
-            }
-            Thread intruder = new Thread(() -> intrude(intruderFile, running, violations));
-            threads.forEach(Thread::start);
-            intruder.start();
-            start.await();
-            for (Thread t : threads) {
-                t.join();
-            }
-            running.set(false);
-            intruder.join();
+    assertTrue(violations.isEmpty(), () -> "violations: " + violations);
+    assertEquals(0, Files.size(intruderFile), "a stale operation wrote into a reused fd");
+    assertTrue(all.size() > SLOTS, "the run replaced descriptors");
+    for (Target t : all) {
+      assertEquals(FdState.CLOSED, t.f().state());
+      byte[] content = Files.readAllBytes(t.path());
+      for (int i = 0; i < content.length; i++) {
+        if (content[i] != t.pattern()) {
+          fail(
+              t.path().getFileName()
+                  + " (pattern "
+                  + t.pattern()
+                  + ") holds byte "
+                  + content[i]
+                  + " at "
+                  + i);
         }
-
-        assertTrue(violations.isEmpty(), () -> "violations: " + violations);
-        assertEquals(0, Files.size(intruderFile), "a stale operation wrote into a reused fd");
-        assertTrue(all.size() > SLOTS, "the run replaced descriptors");
-        for (Target t : all) {
-            assertEquals(FdState.CLOSED, t.f().state());
-            byte[] content = Files.readAllBytes(t.path());
-            for (int i = 0; i < content.length; i++) {
-                if (content[i] != t.pattern()) {
-                    fail(t.path().getFileName() + " (pattern " + t.pattern() + ") holds byte "
-                            + content[i] + " at " + i);
-                }
-            }
-        }
+      }
     }
+  }
 
-    private Target openTarget(Descriptors d, AtomicInteger nextPattern, ConcurrentLinkedQueue<Target> all)
-            throws FdException {
-        int p = nextPattern.getAndIncrement();
-        assertTrue(p < 128, "patterns must stay distinct");
-        Path path = dir.resolve("f" + p);
-        FdInner f = d.open(path.toString(), OpenOptions.readWrite(), OWNER).inner();
-        Target t = new Target(f, (byte) p, path);
-        all.add(t);
-        d.write(f, fill(t.pattern(), 64)); // pwrites stay inside this: no zero-filled holes
-        return t;
-    }
+  private Target openTarget(
+      Descriptors d, AtomicInteger nextPattern, ConcurrentLinkedQueue<Target> all)
+      throws FdException {
+    int p = nextPattern.getAndIncrement();
+    assertTrue(p < 128, "patterns must stay distinct");
+    Path path = dir.resolve("f" + p);
+    FdInner f = d.open(path.toString(), OpenOptions.readWrite(), OWNER).inner();
+    Target t = new Target(f, (byte) p, path);
+    all.add(t);
+    d.write(f, fill(t.pattern(), 64)); // pwrites stay inside this: no zero-filled holes
+    return t;
+  }
 
-    private void work(Descriptors d, AtomicReferenceArray<Target> slots, AtomicInteger nextPattern,
-                      ConcurrentLinkedQueue<Target> all, ConcurrentLinkedQueue<String> violations,
-                      CyclicBarrier start) {
-        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+  private void work(
+      Descriptors d,
+      AtomicReferenceArray<Target> slots,
+      AtomicInteger nextPattern,
+      ConcurrentLinkedQueue<Target> all,
+      ConcurrentLinkedQueue<String> violations,
+      CyclicBarrier start) {
+    ThreadLocalRandom rnd = ThreadLocalRandom.current();
+    try {
+      start.await();
+      for (int k = 0; k < OPS_PER_WORKER; k++) {
+        int slot = rnd.nextInt(SLOTS);
+        Target t = slots.get(slot);
         try {
-            start.await();
-            for (int k = 0; k < OPS_PER_WORKER; k++) {
-                int slot = rnd.nextInt(SLOTS);
-                Target t = slots.get(slot);
-                try {
-                    int op = rnd.nextInt(12);
-                    if (op < 4) {
-                        d.write(t.f(), fill(t.pattern(), 1 + rnd.nextInt(24)));
-                    } else if (op < 6) {
-                        d.pwrite(t.f(), rnd.nextInt(56), fill(t.pattern(), 1 + rnd.nextInt(8)));
-                    } else if (op < 8) {
-                        check(t, d.pread(t.f(), 0, 32), violations);
-                    } else if (op < 10) {
-                        d.position(t.f(), 0, Posix.SEEK_SET);
-                        check(t, d.read(t.f(), 16), violations);
-                    } else {
-                        if (op == 10) {
-                            d.close(t.f());
-                        } else {
-                            d.closeAsync(t.f(), c -> {});
-                        }
-                        Target fresh = openTarget(d, nextPattern, all);
-                        if (!slots.compareAndSet(slot, t, fresh)) {
-                            d.close(fresh.f());
-                        }
-                    }
-                } catch (FdException e) {
-                    if (!e.reason().equals("closed")) {
-                        violations.add("unexpected " + e.reason() + ": " + e.getMessage());
-                    }
-                }
+          int op = rnd.nextInt(12);
+          if (op < 4) {
+            d.write(t.f(), fill(t.pattern(), 1 + rnd.nextInt(24)));
+          } else if (op < 6) {
+            d.pwrite(t.f(), rnd.nextInt(56), fill(t.pattern(), 1 + rnd.nextInt(8)));
+          } else if (op < 8) {
+            check(t, d.pread(t.f(), 0, 32), violations);
+          } else if (op < 10) {
+            d.position(t.f(), 0, Posix.SEEK_SET);
+            check(t, d.read(t.f(), 16), violations);
+          } else {
+            if (op == 10) {
+              d.close(t.f());
+            } else {
+              d.closeAsync(t.f(), c -> {});
             }
-        } catch (Exception e) {
-            violations.add("worker failed: " + e);
-        }
-    }
-
-    /** Opens and closes an unmanaged file as fast as it can, grabbing freed numbers. */
-    private static void intrude(Path file, AtomicBoolean running, ConcurrentLinkedQueue<String> violations) {
-        OpenOptions rw = new OpenOptions(true, true, false, false, false, false, false, 0644);
-        while (running.get()) {
-            try {
-                int fd = posix.open(file.toString(), rw);
-                Thread.yield();
-                posix.close(fd);
-            } catch (FdException e) {
-                violations.add("intruder: " + e.reason());
-                return;
+            Target fresh = openTarget(d, nextPattern, all);
+            if (!slots.compareAndSet(slot, t, fresh)) {
+              d.close(fresh.f());
             }
+          }
+        } catch (FdException e) {
+          if (!e.reason().equals("closed")) {
+            violations.add("unexpected " + e.reason() + ": " + e.getMessage());
+          }
         }
+      }
+    } catch (Exception e) {
+      violations.add("worker failed: " + e);
     }
+  }
 
-    private static void check(Target t, byte[] data, ConcurrentLinkedQueue<String> violations) {
-        if (data == null) {
-            violations.add("unexpected eof on pattern " + t.pattern());
-            return;
-        }
-        for (byte b : data) {
-            if (b != t.pattern()) {
-                violations.add("read byte " + b + " from the file of pattern " + t.pattern());
-                return;
-            }
-        }
+  /** Opens and closes an unmanaged file as fast as it can, grabbing freed numbers. */
+  private static void intrude(
+      Path file, AtomicBoolean running, ConcurrentLinkedQueue<String> violations) {
+    OpenOptions rw = new OpenOptions(true, true, false, false, false, false, false, 0644);
+    while (running.get()) {
+      try {
+        int fd = posix.open(file.toString(), rw);
+        Thread.yield();
+        posix.close(fd);
+      } catch (FdException e) {
+        violations.add("intruder: " + e.reason());
+        return;
+      }
     }
+  }
 
-    private static byte[] fill(byte value, int n) {
-        byte[] b = new byte[n];
-        Arrays.fill(b, value);
-        return b;
+  private static void check(Target t, byte[] data, ConcurrentLinkedQueue<String> violations) {
+    if (data == null) {
+      violations.add("unexpected eof on pattern " + t.pattern());
+      return;
     }
+    for (byte b : data) {
+      if (b != t.pattern()) {
+        violations.add("read byte " + b + " from the file of pattern " + t.pattern());
+        return;
+      }
+    }
+  }
+
+  private static byte[] fill(byte value, int n) {
+    byte[] b = new byte[n];
+    Arrays.fill(b, value);
+    return b;
+  }
 }

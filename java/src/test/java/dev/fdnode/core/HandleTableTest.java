@@ -10,162 +10,164 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(FdLeakCheck.class)
 class HandleTableTest {
-    static final Pid A = new Pid("a@host", 1, 0, 1);
-    static final Pid B = new Pid("a@host", 2, 0, 1);
-    static final Pid C = new Pid("c@host", 3, 0, 1);
+  static final Pid A = new Pid("a@host", 1, 0, 1);
+  static final Pid B = new Pid("a@host", 2, 0, 1);
+  static final Pid C = new Pid("c@host", 3, 0, 1);
 
-    final HandleTable table = new HandleTable();
-    final FdInnerTest.CountingCloser closer = new FdInnerTest.CountingCloser();
-    int nextFd = 100;
+  final HandleTable table = new HandleTable();
+  final FdInnerTest.CountingCloser closer = new FdInnerTest.CountingCloser();
+  int nextFd = 100;
 
-    FdInner add(Pid owner) {
-        FdInner f = new FdInner(table.reserveId(), nextFd++, owner, FileType.REGULAR, false, closer);
-        table.register(f);
-        return f;
+  FdInner add(Pid owner) {
+    FdInner f = new FdInner(table.reserveId(), nextFd++, owner, FileType.REGULAR, false, closer);
+    table.register(f);
+    return f;
+  }
+
+  Handle addHandle(Pid owner) {
+    FdInner f = new FdInner(table.reserveId(), nextFd++, owner, FileType.REGULAR, false, closer);
+    return table.register(f);
+  }
+
+  static String reason(org.junit.jupiter.api.function.Executable call) {
+    return assertThrows(FdException.class, call).reason();
+  }
+
+  @Test
+  void lookupFindsRegisteredEntry() throws Exception {
+    Handle h = addHandle(A);
+    FdInner f = table.lookup(h.id(), h.token());
+    assertEquals(h.id(), f.id());
+    assertSame(f, table.lookup(h));
+    assertTrue(h.token() >= 0, "token is a non-negative integer on the wire");
+    assertEquals(1, table.size());
+    assertEquals(List.of(f), List.copyOf(table.snapshot()));
+  }
+
+  @Test
+  void tokensDiffer() {
+    Set<Long> tokens =
+        java.util.stream.IntStream.range(0, 50)
+            .mapToObj(i -> addHandle(A).token())
+            .collect(Collectors.toSet());
+    assertEquals(50, tokens.size());
+  }
+
+  @Test
+  void unknownIdIsInvalidHandle() {
+    addHandle(A);
+    assertEquals("invalid_handle", reason(() -> table.lookup(999, 1)));
+    assertEquals("invalid_handle", reason(() -> table.lookup(0, 0)));
+    assertEquals("invalid_handle", reason(() -> table.lookup(-5, 0)));
+  }
+
+  @Test
+  void wrongTokenIsInvalidHandle() {
+    Handle h = addHandle(A);
+    assertEquals("invalid_handle", reason(() -> table.lookup(h.id(), h.token() ^ 1)));
+  }
+
+  @Test
+  void closingEntryIsClosed() throws Exception {
+    Handle h = addHandle(A);
+    FdInner f = table.lookup(h);
+    try (FdInner.Use u = f.use()) {
+      f.close();
+      assertEquals(FdState.CLOSING, f.state());
+      assertEquals(1, table.size(), "still there while Closing");
+      assertEquals("closed", reason(() -> table.lookup(h)));
     }
+    assertEquals(FdState.CLOSED, f.state());
+  }
 
-    Handle addHandle(Pid owner) {
-        FdInner f = new FdInner(table.reserveId(), nextFd++, owner, FileType.REGULAR, false, closer);
-        return table.register(f);
+  @Test
+  void closedEntryIsRemovedAndStaleHandleIsClosed() throws Exception {
+    Handle h = addHandle(A);
+    Handle other = addHandle(A);
+    FdInner f = table.lookup(h);
+    f.close();
+    assertEquals(1, table.size());
+    assertEquals("closed", reason(() -> table.lookup(h)));
+    // Documented choice: an issued-then-closed id answers closed whatever the token.
+    assertEquals("closed", reason(() -> table.lookup(h.id(), h.token() ^ 1)));
+    assertEquals(0, f.refCount(), "the table released its reference");
+    assertNotNull(table.lookup(other));
+  }
+
+  @Test
+  void closeOwnedByClosesOnlyTheOwners() throws Exception {
+    FdInner a1 = add(A);
+    FdInner a2 = add(A);
+    FdInner b1 = add(B);
+    FdInner controlledByA = add(B);
+    controlledByA.setController(A); // A controls it but B owns it
+    FdInner ownedByA = add(A);
+    ownedByA.setController(B); // B controls it but A owns it
+
+    assertEquals(3, table.closeOwnedBy(A));
+    assertEquals(FdState.CLOSED, a1.state());
+    assertEquals(FdState.CLOSED, a2.state());
+    assertEquals(FdState.CLOSED, ownedByA.state());
+    assertEquals(FdState.OPEN, b1.state());
+    assertEquals(FdState.OPEN, controlledByA.state());
+    assertEquals(2, table.size());
+    assertEquals(0, table.closeOwnedBy(A));
+    assertEquals(1, table.ownerCount(), "A's index entry is gone");
+    b1.close();
+    controlledByA.close();
+  }
+
+  @Test
+  void transferMovesOwnershipInTheIndex() throws Exception {
+    FdInner f = add(A);
+    f.transferTo(B);
+    assertEquals(0, table.closeOwnedBy(A));
+    assertEquals(FdState.OPEN, f.state());
+    assertEquals(1, table.closeOwnedBy(B));
+    assertEquals(FdState.CLOSED, f.state());
+    assertEquals(0, table.ownerCount());
+    f.transferTo(C); // after removal a transfer must not resurrect an index entry
+    assertEquals(0, table.ownerCount());
+  }
+
+  @Test
+  void closeAllFromNodeClosesThatNodesOwners() throws Exception {
+    FdInner a = add(A);
+    FdInner b = add(B);
+    FdInner c = add(C);
+    assertEquals(2, table.closeAllFromNode("a@host"));
+    assertEquals(FdState.CLOSED, a.state());
+    assertEquals(FdState.CLOSED, b.state());
+    assertEquals(FdState.OPEN, c.state());
+    assertEquals(0, table.closeAllFromNode("a@host"));
+    assertEquals(0, table.closeAllFromNode("nobody@host"));
+    c.close();
+    assertEquals(0, table.size());
+  }
+
+  @Test
+  void ownerCleanupDefersCloseOfBusyDescriptor() throws Exception {
+    FdInner f = add(A);
+    try (FdInner.Use u = f.use()) {
+      assertEquals(1, table.closeOwnedBy(A));
+      assertEquals(FdState.CLOSING, f.state());
+      assertEquals(0, closer.count(f.rawFd()));
     }
+    assertEquals(1, closer.count(f.rawFd()));
+    assertEquals(0, table.size());
+  }
 
-    static String reason(org.junit.jupiter.api.function.Executable call) {
-        return assertThrows(FdException.class, call).reason();
-    }
-
-    @Test
-    void lookupFindsRegisteredEntry() throws Exception {
-        Handle h = addHandle(A);
-        FdInner f = table.lookup(h.id(), h.token());
-        assertEquals(h.id(), f.id());
-        assertSame(f, table.lookup(h));
-        assertTrue(h.token() >= 0, "token is a non-negative integer on the wire");
-        assertEquals(1, table.size());
-        assertEquals(List.of(f), List.copyOf(table.snapshot()));
-    }
-
-    @Test
-    void tokensDiffer() {
-        Set<Long> tokens = java.util.stream.IntStream.range(0, 50)
-                .mapToObj(i -> addHandle(A).token()).collect(Collectors.toSet());
-        assertEquals(50, tokens.size());
-    }
-
-    @Test
-    void unknownIdIsInvalidHandle() {
-        addHandle(A);
-        assertEquals("invalid_handle", reason(() -> table.lookup(999, 1)));
-        assertEquals("invalid_handle", reason(() -> table.lookup(0, 0)));
-        assertEquals("invalid_handle", reason(() -> table.lookup(-5, 0)));
-    }
-
-    @Test
-    void wrongTokenIsInvalidHandle() {
-        Handle h = addHandle(A);
-        assertEquals("invalid_handle", reason(() -> table.lookup(h.id(), h.token() ^ 1)));
-    }
-
-    @Test
-    void closingEntryIsClosed() throws Exception {
-        Handle h = addHandle(A);
-        FdInner f = table.lookup(h);
-        try (FdInner.Use u = f.use()) {
-            f.close();
-            assertEquals(FdState.CLOSING, f.state());
-            assertEquals(1, table.size(), "still there while Closing");
-            assertEquals("closed", reason(() -> table.lookup(h)));
-        }
-        assertEquals(FdState.CLOSED, f.state());
-    }
-
-    @Test
-    void closedEntryIsRemovedAndStaleHandleIsClosed() throws Exception {
-        Handle h = addHandle(A);
-        Handle other = addHandle(A);
-        FdInner f = table.lookup(h);
-        f.close();
-        assertEquals(1, table.size());
-        assertEquals("closed", reason(() -> table.lookup(h)));
-        // Documented choice: an issued-then-closed id answers closed whatever the token.
-        assertEquals("closed", reason(() -> table.lookup(h.id(), h.token() ^ 1)));
-        assertEquals(0, f.refCount(), "the table released its reference");
-        assertNotNull(table.lookup(other));
-    }
-
-    @Test
-    void closeOwnedByClosesOnlyTheOwners() throws Exception {
-        FdInner a1 = add(A);
-        FdInner a2 = add(A);
-        FdInner b1 = add(B);
-        FdInner controlledByA = add(B);
-        controlledByA.setController(A); // A controls it but B owns it
-        FdInner ownedByA = add(A);
-        ownedByA.setController(B); // B controls it but A owns it
-
-        assertEquals(3, table.closeOwnedBy(A));
-        assertEquals(FdState.CLOSED, a1.state());
-        assertEquals(FdState.CLOSED, a2.state());
-        assertEquals(FdState.CLOSED, ownedByA.state());
-        assertEquals(FdState.OPEN, b1.state());
-        assertEquals(FdState.OPEN, controlledByA.state());
-        assertEquals(2, table.size());
-        assertEquals(0, table.closeOwnedBy(A));
-        assertEquals(1, table.ownerCount(), "A's index entry is gone");
-        b1.close();
-        controlledByA.close();
-    }
-
-    @Test
-    void transferMovesOwnershipInTheIndex() throws Exception {
-        FdInner f = add(A);
-        f.transferTo(B);
-        assertEquals(0, table.closeOwnedBy(A));
-        assertEquals(FdState.OPEN, f.state());
-        assertEquals(1, table.closeOwnedBy(B));
-        assertEquals(FdState.CLOSED, f.state());
-        assertEquals(0, table.ownerCount());
-        f.transferTo(C); // after removal a transfer must not resurrect an index entry
-        assertEquals(0, table.ownerCount());
-    }
-
-    @Test
-    void closeAllFromNodeClosesThatNodesOwners() throws Exception {
-        FdInner a = add(A);
-        FdInner b = add(B);
-        FdInner c = add(C);
-        assertEquals(2, table.closeAllFromNode("a@host"));
-        assertEquals(FdState.CLOSED, a.state());
-        assertEquals(FdState.CLOSED, b.state());
-        assertEquals(FdState.OPEN, c.state());
-        assertEquals(0, table.closeAllFromNode("a@host"));
-        assertEquals(0, table.closeAllFromNode("nobody@host"));
-        c.close();
-        assertEquals(0, table.size());
-    }
-
-    @Test
-    void ownerCleanupDefersCloseOfBusyDescriptor() throws Exception {
-        FdInner f = add(A);
-        try (FdInner.Use u = f.use()) {
-            assertEquals(1, table.closeOwnedBy(A));
-            assertEquals(FdState.CLOSING, f.state());
-            assertEquals(0, closer.count(f.rawFd()));
-        }
-        assertEquals(1, closer.count(f.rawFd()));
-        assertEquals(0, table.size());
-    }
-
-    @Test
-    void registerRejectsForeignIds() {
-        FdInner f = new FdInner(12345, 5, A, FileType.REGULAR, false, closer);
-        assertThrows(IllegalArgumentException.class, () -> table.register(f));
-        f.closeQuietly();
-        long id = table.reserveId();
-        FdInner g = new FdInner(id, 6, A, FileType.REGULAR, false, closer);
-        table.register(g);
-        FdInner dup = new FdInner(id, 7, A, FileType.REGULAR, false, closer);
-        assertThrows(IllegalArgumentException.class, () -> table.register(dup));
-        dup.closeQuietly();
-        g.closeQuietly();
-    }
+  @Test
+  void registerRejectsForeignIds() {
+    FdInner f = new FdInner(12345, 5, A, FileType.REGULAR, false, closer);
+    assertThrows(IllegalArgumentException.class, () -> table.register(f));
+    f.closeQuietly();
+    long id = table.reserveId();
+    FdInner g = new FdInner(id, 6, A, FileType.REGULAR, false, closer);
+    table.register(g);
+    FdInner dup = new FdInner(id, 7, A, FileType.REGULAR, false, closer);
+    assertThrows(IllegalArgumentException.class, () -> table.register(dup));
+    dup.closeQuietly();
+    g.closeQuietly();
+  }
 }

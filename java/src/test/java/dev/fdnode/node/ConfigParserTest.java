@@ -32,7 +32,8 @@ class ConfigParserTest {
   }
 
   ConfigParser parser() {
-    return new ConfigParser(env, home, () -> new ConfigParser.HostNames("myhost", "myhost.example.org"));
+    return new ConfigParser(
+        env, home, () -> new ConfigParser.HostNames("myhost", "myhost.example.org"));
   }
 
   Config run(String... args) throws ConfigException {
@@ -57,9 +58,23 @@ class ConfigParserTest {
 
   @Test
   void everyFlag() throws Exception {
-    Config c = run("--name", "x", "--cookie=k", "--root", rootA.toString(), "--root=" + rootB,
-        "--max-fds", "10", "--log-level", "debug", "--exit-on-stdin-eof", "--workers", "4",
-        "--queue", "8");
+    Config c =
+        run(
+            "--name",
+            "x",
+            "--cookie=k",
+            "--root",
+            rootA.toString(),
+            "--root=" + rootB,
+            "--max-fds",
+            "10",
+            "--log-level",
+            "debug",
+            "--exit-on-stdin-eof",
+            "--workers",
+            "4",
+            "--queue",
+            "8");
     assertEquals("x@myhost", c.nodeName());
     assertEquals("k", c.cookie());
     assertEquals(List.of(rootA, rootB), c.roots());
@@ -85,7 +100,8 @@ class ConfigParserTest {
 
   @Test
   void shortNameCutsDottedHost() throws Exception {
-    ConfigParser p = new ConfigParser(env, home, () -> new ConfigParser.HostNames("h.dom", "h.dom"));
+    ConfigParser p =
+        new ConfigParser(env, home, () -> new ConfigParser.HostNames("h.dom", "h.dom"));
     Config c = ((ConfigParser.Run) p.parse("--cookie", "c", "--root", rootA.toString())).config();
     assertEquals("fdnode@h", c.nodeName());
   }
@@ -157,7 +173,8 @@ class ConfigParserTest {
 
   @Test
   void toStringHidesCookie() throws Exception {
-    assertFalse(run("--cookie", "sekrit", "--root", rootA.toString()).toString().contains("sekrit"));
+    assertFalse(
+        run("--cookie", "sekrit", "--root", rootA.toString()).toString().contains("sekrit"));
   }
 
   @Test

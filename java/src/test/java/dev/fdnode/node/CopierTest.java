@@ -28,11 +28,15 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code {copy, Src, Dst, Chunk}}: the copy loop against the real core, its decoding and dispatch. */
+/**
+ * {@code {copy, Src, Dst, Chunk}}: the copy loop against the real core, its decoding and dispatch.
+ */
 class CopierTest {
   static final Pid OWNER = new Pid("beam@host", 1, 0, 1);
-  static final OpenOptions READ = new OpenOptions(true, false, false, false, false, false, false, 0644);
-  static final OpenOptions CREATE = new OpenOptions(false, true, false, true, false, true, false, 0644);
+  static final OpenOptions READ =
+      new OpenOptions(true, false, false, false, false, false, false, 0644);
+  static final OpenOptions CREATE =
+      new OpenOptions(false, true, false, true, false, true, false, 0644);
 
   @TempDir Path tmp;
   Descriptors descriptors;
@@ -118,28 +122,33 @@ class CopierTest {
     Path src = Files.write(tmp.resolve("src"), "x".getBytes());
     FdInner s = open(src, READ);
     FdInner d = open(tmp.resolve("dst"), CREATE);
-    assertEquals("einval", assertThrows(RequestError.class, () -> copier.copy(s, d, 0, recording)).reason());
+    assertEquals(
+        "einval", assertThrows(RequestError.class, () -> copier.copy(s, d, 0, recording)).reason());
     s.setMode(ReceiveMode.ACTIVE);
-    assertEquals("einval", assertThrows(RequestError.class, () -> copier.copy(s, d, 1, recording)).reason());
+    assertEquals(
+        "einval", assertThrows(RequestError.class, () -> copier.copy(s, d, 1, recording)).reason());
   }
 
   @Test
   void cancelledCopyStopsWithShuttingDown() throws Exception {
     Path src = Files.write(tmp.resolve("src"), randomBytes(10_000));
     Path dst = tmp.resolve("dst");
-    Copier.Progress cancelAfterTwo = new Copier.Progress() {
-      @Override
-      public void report(long done, long total) {
-        reports.add(new long[] {done, total});
-      }
+    Copier.Progress cancelAfterTwo =
+        new Copier.Progress() {
+          @Override
+          public void report(long done, long total) {
+            reports.add(new long[] {done, total});
+          }
 
-      @Override
-      public boolean cancelled() {
-        return reports.size() >= 2;
-      }
-    };
-    RequestError e = assertThrows(RequestError.class,
-        () -> copier.copy(open(src, READ), open(dst, CREATE), 1000, cancelAfterTwo));
+          @Override
+          public boolean cancelled() {
+            return reports.size() >= 2;
+          }
+        };
+    RequestError e =
+        assertThrows(
+            RequestError.class,
+            () -> copier.copy(open(src, READ), open(dst, CREATE), 1000, cancelAfterTwo));
     assertEquals("shutting_down", e.reason());
     assertEquals(2000, Files.size(dst));
   }
@@ -152,21 +161,56 @@ class CopierTest {
     Path src = Files.write(tmp.resolve("src"), "copy me".getBytes());
     Opened s = descriptors.open(src.toString(), READ, OWNER);
     Opened d = descriptors.open(tmp.resolve("dst").toString(), CREATE, OWNER);
-    OtpErlangObject req = Terms.tuple(Terms.atom("copy"), encoder.handle(s.handle()),
-        encoder.handle(d.handle()), Terms.integer(3));
+    OtpErlangObject req =
+        Terms.tuple(
+            Terms.atom("copy"),
+            encoder.handle(s.handle()),
+            encoder.handle(d.handle()),
+            Terms.integer(3));
     Request.Copy copy = assertInstanceOf(Request.Copy.class, decoder.request(req));
     assertEquals(3, copy.chunk());
-    assertEquals("badarg", assertThrows(RequestError.class, () -> decoder.request(Terms.tuple(
-        Terms.atom("copy"), encoder.handle(s.handle()), encoder.handle(d.handle())))).reason());
-    assertEquals("einval", assertThrows(RequestError.class, () -> decoder.request(Terms.tuple(
-        Terms.atom("copy"), encoder.handle(s.handle()), encoder.handle(d.handle()),
-        Terms.integer(0)))).reason());
-    assertEquals(Descriptors.MAX_READ, ((Request.Copy) decoder.request(Terms.tuple(
-        Terms.atom("copy"), encoder.handle(s.handle()), encoder.handle(d.handle()),
-        new OtpErlangLong(Long.MAX_VALUE)))).chunk());
+    assertEquals(
+        "badarg",
+        assertThrows(
+                RequestError.class,
+                () ->
+                    decoder.request(
+                        Terms.tuple(
+                            Terms.atom("copy"),
+                            encoder.handle(s.handle()),
+                            encoder.handle(d.handle()))))
+            .reason());
+    assertEquals(
+        "einval",
+        assertThrows(
+                RequestError.class,
+                () ->
+                    decoder.request(
+                        Terms.tuple(
+                            Terms.atom("copy"),
+                            encoder.handle(s.handle()),
+                            encoder.handle(d.handle()),
+                            Terms.integer(0))))
+            .reason());
+    assertEquals(
+        Descriptors.MAX_READ,
+        ((Request.Copy)
+                decoder.request(
+                    Terms.tuple(
+                        Terms.atom("copy"),
+                        encoder.handle(s.handle()),
+                        encoder.handle(d.handle()),
+                        new OtpErlangLong(Long.MAX_VALUE))))
+            .chunk());
 
-    Dispatcher dispatcher = new Dispatcher(descriptors, new PathPolicy(List.of(tmp.toRealPath())),
-        encoder, ModeControl.recordOnly(), (to, msg) -> { }, new DownOwners(10));
+    Dispatcher dispatcher =
+        new Dispatcher(
+            descriptors,
+            new PathPolicy(List.of(tmp.toRealPath())),
+            encoder,
+            ModeControl.recordOnly(),
+            (to, msg) -> {},
+            new DownOwners(10));
     OtpErlangPid caller = new OtpErlangPid("beam@host", 1, 0, 1);
     OtpErlangObject r = dispatcher.execute(caller, copy, recording);
     assertEquals("{ok,7}", r.toString());
@@ -175,6 +219,7 @@ class CopierTest {
     // closed source
     descriptors.close(s.inner());
     assertEquals("{error,closed}", dispatcher.execute(caller, copy, recording).toString());
-    assertInstanceOf(OtpErlangAtom.class, ((OtpErlangTuple) dispatcher.execute(caller, copy)).elementAt(0));
+    assertInstanceOf(
+        OtpErlangAtom.class, ((OtpErlangTuple) dispatcher.execute(caller, copy)).elementAt(0));
   }
 }

@@ -12,7 +12,10 @@ import com.ericsson.otp.erlang.OtpErlangPid;
 import com.ericsson.otp.erlang.OtpErlangTuple;
 import org.junit.jupiter.api.Test;
 
-/** A hostile, absurdly nested request is refused with badarg (iodata deeper than 100 levels), never a crash. */
+/**
+ * A hostile, absurdly nested request is refused with badarg (iodata deeper than 100 levels), never
+ * a crash.
+ */
 class DeepTermDecoderTest {
   private static final String NODE = "fdnode@h";
   private final RequestDecoder decoder = new RequestDecoder(NODE);
@@ -26,24 +29,45 @@ class DeepTermDecoderTest {
 
   @Test
   void deeplyNestedIodataIsBadarg() {
-    OtpErlangObject handle = new OtpErlangTuple(new OtpErlangObject[] {
-        new OtpErlangAtom("fdnode_fd"), new OtpErlangAtom(NODE), new OtpErlangLong(1), new OtpErlangLong(1)});
-    OtpErlangObject req = new OtpErlangTuple(new OtpErlangObject[] {
-        new OtpErlangAtom("write"), handle, nested(100_000)});
-    Envelope env = decoder.envelope(new OtpErlangTuple(new OtpErlangObject[] {
-        new OtpErlangAtom("$fdnode_call"), me, new OtpErlangAtom("ref"), me, req}));
+    OtpErlangObject handle =
+        new OtpErlangTuple(
+            new OtpErlangObject[] {
+              new OtpErlangAtom("fdnode_fd"),
+              new OtpErlangAtom(NODE),
+              new OtpErlangLong(1),
+              new OtpErlangLong(1)
+            });
+    OtpErlangObject req =
+        new OtpErlangTuple(
+            new OtpErlangObject[] {new OtpErlangAtom("write"), handle, nested(100_000)});
+    Envelope env =
+        decoder.envelope(
+            new OtpErlangTuple(
+                new OtpErlangObject[] {
+                  new OtpErlangAtom("$fdnode_call"), me, new OtpErlangAtom("ref"), me, req
+                }));
     Envelope.Refused r = assertInstanceOf(Envelope.Refused.class, env);
     assertEquals("badarg", r.reason());
   }
 
   @Test
   void shallowIodataStillWorks() {
-    OtpErlangObject handle = new OtpErlangTuple(new OtpErlangObject[] {
-        new OtpErlangAtom("fdnode_fd"), new OtpErlangAtom(NODE), new OtpErlangLong(1), new OtpErlangLong(1)});
-    OtpErlangObject req = new OtpErlangTuple(new OtpErlangObject[] {
-        new OtpErlangAtom("write"), handle, nested(50)});
-    Envelope env = decoder.envelope(new OtpErlangTuple(new OtpErlangObject[] {
-        new OtpErlangAtom("$fdnode_call"), me, new OtpErlangAtom("ref"), me, req}));
+    OtpErlangObject handle =
+        new OtpErlangTuple(
+            new OtpErlangObject[] {
+              new OtpErlangAtom("fdnode_fd"),
+              new OtpErlangAtom(NODE),
+              new OtpErlangLong(1),
+              new OtpErlangLong(1)
+            });
+    OtpErlangObject req =
+        new OtpErlangTuple(new OtpErlangObject[] {new OtpErlangAtom("write"), handle, nested(50)});
+    Envelope env =
+        decoder.envelope(
+            new OtpErlangTuple(
+                new OtpErlangObject[] {
+                  new OtpErlangAtom("$fdnode_call"), me, new OtpErlangAtom("ref"), me, req
+                }));
     assertInstanceOf(Envelope.Call.class, env);
   }
 }

@@ -24,14 +24,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The path check and the directory/metadata operation are two steps. A thread
- * flips {@code root/d} between a real directory inside the root and a symlink
- * to a directory outside, as fast as it can, while {@link PathOps} (the code
- * behind {@code file_info}, {@code list_dir}, {@code make_dir},
- * {@code delete_file}, {@code delete_dir}, {@code rename}) runs on paths under
- * {@code root/d}. Nothing outside may ever be statted, listed, created,
- * deleted or renamed: the sentinels there survive unchanged and no entry
- * appears. Each test is bounded by {@link #ITERATIONS} and {@link #BUDGET_NANOS}.
+ * The path check and the directory/metadata operation are two steps. A thread flips {@code root/d}
+ * between a real directory inside the root and a symlink to a directory outside, as fast as it can,
+ * while {@link PathOps} (the code behind {@code file_info}, {@code list_dir}, {@code make_dir},
+ * {@code delete_file}, {@code delete_dir}, {@code rename}) runs on paths under {@code root/d}.
+ * Nothing outside may ever be statted, listed, created, deleted or renamed: the sentinels there
+ * survive unchanged and no entry appears. Each test is bounded by {@link #ITERATIONS} and {@link
+ * #BUDGET_NANOS}.
  */
 class DirOpsRaceTest {
   private static final int ITERATIONS = 3_000;
@@ -47,7 +46,10 @@ class DirOpsRaceTest {
   private Set<String> outsideBefore;
 
   /** What one iteration did: the operation worked inside, or was refused / found nothing. */
-  enum Outcome { DONE, REFUSED }
+  enum Outcome {
+    DONE,
+    REFUSED
+  }
 
   interface Step {
     Outcome run(int i) throws Exception;
@@ -79,95 +81,114 @@ class DirOpsRaceTest {
 
   @Test
   void deleteFileNeverDeletesOutside() throws Exception {
-    race("delete_file", i -> {
-      ops.deleteFile(dir.resolve("victim").toString());
-      return Outcome.DONE;
-    });
+    race(
+        "delete_file",
+        i -> {
+          ops.deleteFile(dir.resolve("victim").toString());
+          return Outcome.DONE;
+        });
   }
 
   @Test
   void deleteDirNeverDeletesOutside() throws Exception {
-    race("delete_dir", i -> {
-      try {
-        ops.makeDir(dir.resolve("emptydir").toString(), 0755); // (itself race-free) so there is one to delete
-      } catch (RequestError | FdException e) {
-        // exists already, or refused
-      }
-      ops.deleteDir(dir.resolve("emptydir").toString());
-      return Outcome.DONE;
-    });
+    race(
+        "delete_dir",
+        i -> {
+          try {
+            ops.makeDir(
+                dir.resolve("emptydir").toString(),
+                0755); // (itself race-free) so there is one to delete
+          } catch (RequestError | FdException e) {
+            // exists already, or refused
+          }
+          ops.deleteDir(dir.resolve("emptydir").toString());
+          return Outcome.DONE;
+        });
   }
 
   @Test
   void makeDirNeverCreatesOutside() throws Exception {
-    race("make_dir", i -> {
-      ops.makeDir(dir.resolve("new" + i).toString(), 0755);
-      return Outcome.DONE;
-    });
+    race(
+        "make_dir",
+        i -> {
+          ops.makeDir(dir.resolve("new" + i).toString(), 0755);
+          return Outcome.DONE;
+        });
   }
 
   @Test
   void renameNeverMovesOutsideEntries() throws Exception {
     // From the flipped directory into the root, and from the root into it.
-    race("rename", i -> {
-      Path keep = root.resolve("keep");
-      if (!Files.exists(keep)) Files.writeString(keep, "inside");
-      Outcome out = Outcome.REFUSED;
-      try {
-        ops.rename(dir.resolve("src").toString(), root.resolve("moved" + i).toString());
-        out = Outcome.DONE;
-      } catch (RequestError | FdException e) {
-        // refused or not there: fine
-      }
-      ops.rename(keep.toString(), dir.resolve("in" + i).toString());
-      return out;
-    });
+    race(
+        "rename",
+        i -> {
+          Path keep = root.resolve("keep");
+          if (!Files.exists(keep)) Files.writeString(keep, "inside");
+          Outcome out = Outcome.REFUSED;
+          try {
+            ops.rename(dir.resolve("src").toString(), root.resolve("moved" + i).toString());
+            out = Outcome.DONE;
+          } catch (RequestError | FdException e) {
+            // refused or not there: fine
+          }
+          ops.rename(keep.toString(), dir.resolve("in" + i).toString());
+          return out;
+        });
   }
 
   @Test
   void fileInfoNeverStatsOutside() throws Exception {
-    race("file_info", i -> {
-      FileOps.Info info = ops.fileInfo(dir.resolve("f").toString());
-      if (info.size() != "inside".length() || !info.type().equals("regular")) {
-        fail("iteration " + i + " statted something outside the root: " + info);
-      }
-      return Outcome.DONE;
-    });
+    race(
+        "file_info",
+        i -> {
+          FileOps.Info info = ops.fileInfo(dir.resolve("f").toString());
+          if (info.size() != "inside".length() || !info.type().equals("regular")) {
+            fail("iteration " + i + " statted something outside the root: " + info);
+          }
+          return Outcome.DONE;
+        });
   }
 
   @Test
   void listDirNeverListsOutside() throws Exception {
-    race("list_dir", i -> {
-      List<String> names = ops.listDir(dir.toString());
-      if (names.contains("secret-name")) fail("iteration " + i + " listed the outside directory: " + names);
-      return Outcome.DONE;
-    });
+    race(
+        "list_dir",
+        i -> {
+          List<String> names = ops.listDir(dir.toString());
+          if (names.contains("secret-name"))
+            fail("iteration " + i + " listed the outside directory: " + names);
+          return Outcome.DONE;
+        });
   }
 
   private void race(String what, Step step) throws Exception {
     AtomicBoolean stop = new AtomicBoolean();
     AtomicInteger flips = new AtomicInteger();
-    Thread flipper = new Thread(() -> {
-      while (!stop.get()) {
-        try {
-          // d is a real directory (refilled), then a symlink to outside/, and back
-          Files.move(dir, realDir, StandardCopyOption.ATOMIC_MOVE);
-          Files.createSymbolicLink(dir, outside);
-          Files.delete(dir);
-          Files.move(realDir, dir, StandardCopyOption.ATOMIC_MOVE);
-          // Only this thread changes d, so it is the real directory now: refill it
-          // (which also leaves it real for a moment, so operations succeed too).
-          refill(dir);
-          flips.incrementAndGet();
-          LockSupport.parkNanos(50_000);
-        } catch (Exception e) {
-          // a move can fail while an operation holds nothing: keep flipping
-        }
-      }
-    }, "flipper");
+    Thread flipper =
+        new Thread(
+            () -> {
+              while (!stop.get()) {
+                try {
+                  // d is a real directory (refilled), then a symlink to outside/, and back
+                  Files.move(dir, realDir, StandardCopyOption.ATOMIC_MOVE);
+                  Files.createSymbolicLink(dir, outside);
+                  Files.delete(dir);
+                  Files.move(realDir, dir, StandardCopyOption.ATOMIC_MOVE);
+                  // Only this thread changes d, so it is the real directory now: refill it
+                  // (which also leaves it real for a moment, so operations succeed too).
+                  refill(dir);
+                  flips.incrementAndGet();
+                  LockSupport.parkNanos(50_000);
+                } catch (Exception e) {
+                  // a move can fail while an operation holds nothing: keep flipping
+                }
+              }
+            },
+            "flipper");
     flipper.start();
     int done = 0, refused = 0, iterations = 0;
-    Map<String, Integer> why = new TreeMap<>(); // policy: the path check; walk/at: RootedOpen + *at call
+    Map<String, Integer> why =
+        new TreeMap<>(); // policy: the path check; walk/at: RootedOpen + *at call
     long deadline = System.nanoTime() + BUDGET_NANOS;
     try {
       for (int i = 0; i < ITERATIONS && System.nanoTime() < deadline; i++) {
@@ -189,7 +210,8 @@ class DirOpsRaceTest {
       flipper.join();
     }
     assertOutsideUntouched(what, iterations);
-    System.out.printf("%s race under a flipping directory: %d done inside, %d refused/absent %s, %d flips, 0 escaped%n",
+    System.out.printf(
+        "%s race under a flipping directory: %d done inside, %d refused/absent %s, %d flips, 0 escaped%n",
         what, done, refused, why, flips.get());
     assertEquals(iterations, done + refused);
     assertTrue(done > 0, what + " never succeeded inside: the race did not exercise it");
@@ -199,10 +221,18 @@ class DirOpsRaceTest {
   private void assertOutsideUntouched(String what, int i) throws Exception {
     Set<String> now = listing(outside);
     if (!now.equals(outsideBefore)) {
-      fail(what + " iteration " + i + " changed the directory outside the root: " + outsideBefore + " -> " + now);
+      fail(
+          what
+              + " iteration "
+              + i
+              + " changed the directory outside the root: "
+              + outsideBefore
+              + " -> "
+              + now);
     }
     for (String name : List.of("victim", "src", "f", "secret-name")) {
-      assertEquals(OUTSIDE_TEXT, Files.readString(outside.resolve(name)), what + ": outside/" + name);
+      assertEquals(
+          OUTSIDE_TEXT, Files.readString(outside.resolve(name)), what + ": outside/" + name);
     }
     assertTrue(Files.isDirectory(outside.resolve("emptydir")), what + ": outside/emptydir");
   }

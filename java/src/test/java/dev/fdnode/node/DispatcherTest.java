@@ -46,8 +46,14 @@ class DispatcherTest {
   void setUp() throws Exception {
     root = Files.createDirectories(tmp.toRealPath().resolve("root"));
     descriptors = new Descriptors(new Posix(), 16);
-    d = new Dispatcher(descriptors, new PathPolicy(List.of(root)), new ReplyEncoder(NODE),
-        ModeControl.recordOnly(), (to, msg) -> sent.add(new Sent(to, msg)), new DownOwners(100));
+    d =
+        new Dispatcher(
+            descriptors,
+            new PathPolicy(List.of(root)),
+            new ReplyEncoder(NODE),
+            ModeControl.recordOnly(),
+            (to, msg) -> sent.add(new Sent(to, msg)),
+            new DownOwners(100));
   }
 
   @AfterEach
@@ -72,10 +78,13 @@ class DispatcherTest {
   void pingAndOpenWriteReadClose() throws Exception {
     assertEquals("pong", str(d.execute(A, new Request.Ping())));
     Handle h = open(A, "f");
-    assertEquals("ok", str(d.execute(A, new Request.Write(h, "abc".getBytes(StandardCharsets.UTF_8)))));
+    assertEquals(
+        "ok", str(d.execute(A, new Request.Write(h, "abc".getBytes(StandardCharsets.UTF_8)))));
     assertEquals("{ok,0}", str(d.execute(A, new Request.Position(h, 0, Request.SEEK_SET))));
     OtpErlangTuple r = (OtpErlangTuple) d.execute(A, new Request.Read(h, 10));
-    assertEquals("abc", new String(((OtpErlangBinary) r.elementAt(1)).binaryValue(), StandardCharsets.UTF_8));
+    assertEquals(
+        "abc",
+        new String(((OtpErlangBinary) r.elementAt(1)).binaryValue(), StandardCharsets.UTF_8));
     assertEquals("eof", str(d.execute(A, new Request.Read(h, 10))));
     assertEquals("ok", str(d.execute(B, new Request.Close(h)))); // any process may close
     assertEquals("{error,closed}", str(d.execute(A, new Request.Read(h, 10))));
@@ -85,21 +94,31 @@ class DispatcherTest {
   void openOutsideRootsIsEacces() {
     assertEquals("{error,eacces}", str(d.execute(A, new Request.Open("/etc/passwd", RW))));
     assertEquals("{error,einval}", str(d.execute(A, new Request.Open("relative", RW))));
-    assertEquals("{error,enoent}", str(d.execute(A, new Request.Open(root + "/missing",
-        new OpenOptions(true, false, false, false, false, false, false, 0644)))));
+    assertEquals(
+        "{error,enoent}",
+        str(
+            d.execute(
+                A,
+                new Request.Open(
+                    root + "/missing",
+                    new OpenOptions(true, false, false, false, false, false, false, 0644)))));
   }
 
   @Test
   void wrongTokenIsInvalidHandle() throws Exception {
     Handle h = open(A, "f");
-    assertEquals("{error,invalid_handle}", str(d.execute(A, new Request.Read(new Handle(h.id(), h.token() ^ 1), 1))));
-    assertEquals("{error,invalid_handle}", str(d.execute(A, new Request.Read(new Handle(999, 1), 1))));
+    assertEquals(
+        "{error,invalid_handle}",
+        str(d.execute(A, new Request.Read(new Handle(h.id(), h.token() ^ 1), 1))));
+    assertEquals(
+        "{error,invalid_handle}", str(d.execute(A, new Request.Read(new Handle(999, 1), 1))));
   }
 
   @Test
   void onlyTheControllerSetsTheMode() throws Exception {
     Handle h = open(A, "f");
-    assertEquals("{error,not_owner}", str(d.execute(B, new Request.SetMode(h, ReceiveMode.ACTIVE))));
+    assertEquals(
+        "{error,not_owner}", str(d.execute(B, new Request.SetMode(h, ReceiveMode.ACTIVE))));
     assertEquals("ok", str(d.execute(A, new Request.SetMode(h, ReceiveMode.ACTIVE))));
     assertEquals("{error,einval}", str(d.execute(A, new Request.Read(h, 1)))); // not passive
     assertEquals("ok", str(d.execute(A, new Request.SetMode(h, ReceiveMode.PASSIVE))));
@@ -111,10 +130,12 @@ class DispatcherTest {
     Handle h = open(A, "f");
     assertEquals("{error,not_owner}", str(d.execute(B, new Request.ControllingProcess(h, B))));
     assertEquals("ok", str(d.execute(A, new Request.ControllingProcess(h, B))));
-    OtpErlangMap info = (OtpErlangMap) ((OtpErlangTuple) d.execute(A, new Request.Info(h))).elementAt(1);
+    OtpErlangMap info =
+        (OtpErlangMap) ((OtpErlangTuple) d.execute(A, new Request.Info(h))).elementAt(1);
     assertEquals(B, info.get(Terms.atom("owner")));
     assertEquals(B, info.get(Terms.atom("controller")));
-    assertEquals("{error,not_owner}", str(d.execute(A, new Request.SetMode(h, ReceiveMode.ACTIVE))));
+    assertEquals(
+        "{error,not_owner}", str(d.execute(A, new Request.SetMode(h, ReceiveMode.ACTIVE))));
     // the old owner's exit no longer closes it; the new one's does
     assertEquals(0, d.ownerDown(Terms.toPid(A)));
     assertEquals(1, d.ownerDown(Terms.toPid(B)));
@@ -125,7 +146,8 @@ class DispatcherTest {
   void infoMap() throws Exception {
     Handle h = open(A, "f");
     d.execute(A, new Request.Write(h, new byte[3]));
-    OtpErlangMap info = (OtpErlangMap) ((OtpErlangTuple) d.execute(A, new Request.Info(h))).elementAt(1);
+    OtpErlangMap info =
+        (OtpErlangMap) ((OtpErlangTuple) d.execute(A, new Request.Info(h))).elementAt(1);
     assertEquals(6, info.arity());
     assertEquals(A, info.get(Terms.atom("owner")));
     assertEquals(Terms.atom("passive"), info.get(Terms.atom("mode")));
@@ -185,7 +207,8 @@ class DispatcherTest {
     Handle h = open(A, "f");
     open(C, "g");
     d.execute(A, new Request.Write(h, new byte[5]));
-    OtpErlangMap m = (OtpErlangMap) ((OtpErlangTuple) d.execute(A, new Request.Stats())).elementAt(1);
+    OtpErlangMap m =
+        (OtpErlangMap) ((OtpErlangTuple) d.execute(A, new Request.Stats())).elementAt(1);
     assertEquals(new OtpErlangLong(2), m.get(Terms.atom("open_fds")));
     assertEquals(new OtpErlangLong(5), m.get(Terms.atom("bytes_written")));
     assertEquals(new OtpErlangLong(0), m.get(Terms.atom("active_fds")));

@@ -32,8 +32,12 @@ final class Epmd {
     // inherited pipes open, and a hung erl must not hang the test.
     Path log = Files.createTempFile("fdnode-e2e", ".out");
     try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-          .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+      Process p =
+          new ProcessBuilder(cmd)
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .redirectInput(ProcessBuilder.Redirect.PIPE)
+              .start();
       p.getOutputStream().close();
       boolean done = p.waitFor(timeoutSeconds, TimeUnit.SECONDS);
       String out = Files.readString(log, StandardCharsets.UTF_8);

@@ -39,13 +39,15 @@ class ListenAddressTest {
     assertEquals("0.0.0.0", parse(Map.of(), "--listen", "0.0.0.0").listen());
     assertEquals("0.0.0.0", parse(Map.of(), "--listen=0.0.0.0").listen());
     assertEquals("10.1.2.3", parse(Map.of("FDNODE_LISTEN", "10.1.2.3")).listen());
-    assertEquals("127.0.0.1", parse(Map.of("FDNODE_LISTEN", "0.0.0.0"), "--listen", "127.0.0.1").listen());
+    assertEquals(
+        "127.0.0.1", parse(Map.of("FDNODE_LISTEN", "0.0.0.0"), "--listen", "127.0.0.1").listen());
     assertEquals("0:0:0:0:0:0:0:1", parse(Map.of(), "--listen", "::1").listen());
   }
 
   @Test
   void namesAndJunkAreRefused() {
-    for (String bad : new String[] {"localhost", "example.com", "", "1.2.3", "127.0.0.1 x", ":::x"}) {
+    for (String bad :
+        new String[] {"localhost", "example.com", "", "1.2.3", "127.0.0.1 x", ":::x"}) {
       assertThrows(ConfigException.class, () -> parse(Map.of(), "--listen", bad), bad);
     }
     assertThrows(ConfigException.class, () -> parse(Map.of(), "--listen"));
@@ -53,8 +55,8 @@ class ListenAddressTest {
 
   @Test
   void serverSocketIsBoundToTheAddress() throws Exception {
-    OtpServerTransport t = new BoundTransportFactory(InetAddress.getByName("127.0.0.1"))
-        .createServerTransport(0);
+    OtpServerTransport t =
+        new BoundTransportFactory(InetAddress.getByName("127.0.0.1")).createServerTransport(0);
     try {
       int port = t.getLocalPort();
       // /proc/net/tcp{,6}: "sl local_address rem_address st ...", st 0A = LISTEN. Java's
@@ -69,10 +71,14 @@ class ListenAddressTest {
           }
         }
       }
-      assertEquals(true, listening.contains("0100007F")
-          || listening.contains("0000000000000000FFFF00000100007F"), "not on 127.0.0.1: " + listening);
-      assertEquals(false, listening.contains("00000000")
-          || listening.contains("00000000000000000000000000000000"), "on every interface: " + listening);
+      assertEquals(
+          true,
+          listening.contains("0100007F") || listening.contains("0000000000000000FFFF00000100007F"),
+          "not on 127.0.0.1: " + listening);
+      assertEquals(
+          false,
+          listening.contains("00000000") || listening.contains("00000000000000000000000000000000"),
+          "on every interface: " + listening);
     } finally {
       t.close();
     }

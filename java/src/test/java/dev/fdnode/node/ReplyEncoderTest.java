@@ -15,13 +15,19 @@ class ReplyEncoderTest {
 
   @Test
   void handleTerm() {
-    assertEquals(Terms.tuple(Terms.atom("fdnode_fd"), Terms.atom("fdnode@host"), new OtpErlangLong(3),
-        new OtpErlangLong(42)), enc.handle(new Handle(3, 42)));
+    assertEquals(
+        Terms.tuple(
+            Terms.atom("fdnode_fd"),
+            Terms.atom("fdnode@host"),
+            new OtpErlangLong(3),
+            new OtpErlangLong(42)),
+        enc.handle(new Handle(3, 42)));
   }
 
   @Test
   void tokenIsUnsigned() {
-    assertEquals(new OtpErlangLong(BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE)),
+    assertEquals(
+        new OtpErlangLong(BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE)),
         enc.handle(new Handle(1, -1L)).elementAt(3));
   }
 
@@ -36,7 +42,8 @@ class ReplyEncoderTest {
   @Test
   void replyAndErrors() {
     OtpErlangRef ref = new OtpErlangRef("a@h", new int[] {1, 2, 3}, 0);
-    assertEquals("{'$fdnode_reply'," + ref + ",{error,enoent}}",
+    assertEquals(
+        "{'$fdnode_reply'," + ref + ",{error,enoent}}",
         enc.reply(ref, Terms.error("enoent")).toString());
     assertEquals("{error,errno_131}", Terms.error("errno_131").toString());
     assertEquals("{error,shutting_down}", Terms.error("shutting_down").toString());
@@ -55,8 +62,9 @@ class ReplyEncoderTest {
 
   @Test
   void unsigned64() {
-    assertEquals(Long.valueOf(-1L), Terms.unsigned64(new OtpErlangLong(
-        BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE))));
+    assertEquals(
+        Long.valueOf(-1L),
+        Terms.unsigned64(new OtpErlangLong(BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE))));
     assertNull(Terms.unsigned64(new OtpErlangLong(-1)));
     assertNull(Terms.unsigned64(new OtpErlangLong(BigInteger.ONE.shiftLeft(64))));
   }

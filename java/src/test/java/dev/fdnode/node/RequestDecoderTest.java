@@ -83,7 +83,8 @@ class RequestDecoderTest {
 
   @Test
   void callWithoutReplyPidIsGarbage() throws Exception {
-    assertInstanceOf(Envelope.Garbage.class,
+    assertInstanceOf(
+        Envelope.Garbage.class,
         dec.envelope(tuple(atom("$fdnode_call"), atom("x"), REF, PID, atom("ping"))));
     assertInstanceOf(Envelope.Garbage.class, dec.envelope(tuple(atom("$fdnode_call"), PID)));
   }
@@ -95,14 +96,15 @@ class RequestDecoderTest {
     assertInstanceOf(Envelope.Garbage.class, dec.envelope(bin("x")));
     assertInstanceOf(Envelope.Garbage.class, dec.envelope(list(atom("$fdnode_call"))));
     assertInstanceOf(Envelope.Garbage.class, dec.envelope(tuple(atom("$fdnode_owner_down"), PID)));
-    assertInstanceOf(Envelope.Garbage.class,
-        dec.envelope(tuple(atom("$fdnode_owner_down"), PID, atom("x"))));
+    assertInstanceOf(
+        Envelope.Garbage.class, dec.envelope(tuple(atom("$fdnode_owner_down"), PID, atom("x"))));
   }
 
   @Test
   void ownerDown() throws Exception {
-    Envelope.OwnerDown d = assertInstanceOf(Envelope.OwnerDown.class,
-        dec.envelope(tuple(atom("$fdnode_owner_down"), PID, PID2)));
+    Envelope.OwnerDown d =
+        assertInstanceOf(
+            Envelope.OwnerDown.class, dec.envelope(tuple(atom("$fdnode_owner_down"), PID, PID2)));
     assertEquals(PID, d.watcher());
     assertEquals(PID2, d.owner());
   }
@@ -127,24 +129,39 @@ class RequestDecoderTest {
 
   @Test
   void openDefaultsToRead() throws Exception {
-    Request.Open o = assertInstanceOf(Request.Open.class,
-        dec.request(tuple(atom("open"), bin("/tmp/x"), list())));
+    Request.Open o =
+        assertInstanceOf(
+            Request.Open.class, dec.request(tuple(atom("open"), bin("/tmp/x"), list())));
     assertEquals("/tmp/x", o.path());
-    assertEquals(new OpenOptions(true, false, false, false, false, false, false, 0644), o.options());
+    assertEquals(
+        new OpenOptions(true, false, false, false, false, false, false, 0644), o.options());
   }
 
   @Test
   void openAllOptions() throws Exception {
-    Request.Open o = (Request.Open) dec.request(tuple(atom("open"), bin("/tmp/ü"),
-        list(atom("read"), atom("write"), atom("append"), atom("create"), atom("exclusive"),
-            atom("truncate"), atom("nonblock"), tuple(atom("mode"), i(0600)))));
+    Request.Open o =
+        (Request.Open)
+            dec.request(
+                tuple(
+                    atom("open"),
+                    bin("/tmp/ü"),
+                    list(
+                        atom("read"),
+                        atom("write"),
+                        atom("append"),
+                        atom("create"),
+                        atom("exclusive"),
+                        atom("truncate"),
+                        atom("nonblock"),
+                        tuple(atom("mode"), i(0600)))));
     assertEquals("/tmp/ü", o.path());
     assertEquals(new OpenOptions(true, true, true, true, true, true, true, 0600), o.options());
   }
 
   @Test
   void openWriteOnly() throws Exception {
-    Request.Open o = (Request.Open) dec.request(tuple(atom("open"), bin("/a"), list(atom("write"))));
+    Request.Open o =
+        (Request.Open) dec.request(tuple(atom("open"), bin("/a"), list(atom("write"))));
     assertEquals(false, o.options().read());
     assertEquals(true, o.options().write());
   }
@@ -157,18 +174,31 @@ class RequestDecoderTest {
     assertEquals("badarg", reason(tuple(atom("open"), atom("a"), list())));
     assertEquals("badarg", reason(tuple(atom("open"), bin("/a"), atom("read"))));
     assertEquals("badarg", reason(tuple(atom("open"), bin("/a"), list(atom("bogus")))));
-    assertEquals("badarg", reason(tuple(atom("open"), bin("/a"), list(tuple(atom("mode"), atom("x"))))));
-    assertEquals("badarg", reason(tuple(atom("open"), bin("/a"),
-        new OtpErlangList(new OtpErlangObject[] {atom("read")}, atom("tail")))));
-    assertEquals("einval", reason(tuple(atom("open"), bin("/a"), list(tuple(atom("mode"), i(-1))))));
-    assertEquals("einval", reason(tuple(atom("open"), bin("/a"), list(tuple(atom("mode"), i(010000))))));
+    assertEquals(
+        "badarg", reason(tuple(atom("open"), bin("/a"), list(tuple(atom("mode"), atom("x"))))));
+    assertEquals(
+        "badarg",
+        reason(
+            tuple(
+                atom("open"),
+                bin("/a"),
+                new OtpErlangList(new OtpErlangObject[] {atom("read")}, atom("tail")))));
+    assertEquals(
+        "einval", reason(tuple(atom("open"), bin("/a"), list(tuple(atom("mode"), i(-1))))));
+    assertEquals(
+        "einval", reason(tuple(atom("open"), bin("/a"), list(tuple(atom("mode"), i(010000))))));
   }
 
   @Test
   void openPathWithNulOrBadUtf8IsEinval() throws Exception {
     assertEquals("einval", reason(tuple(atom("open"), bin("/tmp/a\0b"), list())));
-    assertEquals("einval", reason(tuple(atom("open"),
-        new OtpErlangBinary(new byte[] {'/', (byte) 0xff, (byte) 0xfe}), list())));
+    assertEquals(
+        "einval",
+        reason(
+            tuple(
+                atom("open"),
+                new OtpErlangBinary(new byte[] {'/', (byte) 0xff, (byte) 0xfe}),
+                list())));
   }
 
   // ---- handles ----
@@ -183,12 +213,14 @@ class RequestDecoderTest {
   void handleTokenIsUnsigned64() throws Exception {
     BigInteger big = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE); // 2^64-1
     OtpErlangObject hd = tuple(atom("fdnode_fd"), atom(NODE), i(1), new OtpErlangLong(big));
-    assertEquals(new Handle(1, -1L), ((Request.Info) dec.request(tuple(atom("info"), hd))).handle());
-    OtpErlangObject tooBig = tuple(atom("fdnode_fd"), atom(NODE), i(1),
-        new OtpErlangLong(BigInteger.ONE.shiftLeft(64)));
+    assertEquals(
+        new Handle(1, -1L), ((Request.Info) dec.request(tuple(atom("info"), hd))).handle());
+    OtpErlangObject tooBig =
+        tuple(atom("fdnode_fd"), atom(NODE), i(1), new OtpErlangLong(BigInteger.ONE.shiftLeft(64)));
     assertEquals("invalid_handle", reason(tuple(atom("info"), tooBig)));
-    assertEquals("invalid_handle", reason(tuple(atom("info"),
-        tuple(atom("fdnode_fd"), atom(NODE), i(1), i(-1)))));
+    assertEquals(
+        "invalid_handle",
+        reason(tuple(atom("info"), tuple(atom("fdnode_fd"), atom(NODE), i(1), i(-1)))));
   }
 
   @Test
@@ -199,19 +231,32 @@ class RequestDecoderTest {
 
   @Test
   void handleIdOutOfRangeIsInvalid() throws Exception {
-    assertEquals("invalid_handle", reason(tuple(atom("close"),
-        tuple(atom("fdnode_fd"), atom(NODE), i(0), i(2)))));
-    assertEquals("invalid_handle", reason(tuple(atom("close"),
-        tuple(atom("fdnode_fd"), atom(NODE), new OtpErlangLong(BigInteger.TEN.pow(30)), i(2)))));
+    assertEquals(
+        "invalid_handle",
+        reason(tuple(atom("close"), tuple(atom("fdnode_fd"), atom(NODE), i(0), i(2)))));
+    assertEquals(
+        "invalid_handle",
+        reason(
+            tuple(
+                atom("close"),
+                tuple(
+                    atom("fdnode_fd"),
+                    atom(NODE),
+                    new OtpErlangLong(BigInteger.TEN.pow(30)),
+                    i(2)))));
   }
 
   @Test
   void malformedHandlesAreBadarg() throws Exception {
     assertEquals("badarg", reason(tuple(atom("close"), atom("fd"))));
-    assertEquals("badarg", reason(tuple(atom("close"), tuple(atom("fdnode_fd"), atom(NODE), i(1)))));
+    assertEquals(
+        "badarg", reason(tuple(atom("close"), tuple(atom("fdnode_fd"), atom(NODE), i(1)))));
     assertEquals("badarg", reason(tuple(atom("close"), tuple(atom("fd"), atom(NODE), i(1), i(2)))));
-    assertEquals("badarg", reason(tuple(atom("close"), tuple(atom("fdnode_fd"), bin(NODE), i(1), i(2)))));
-    assertEquals("badarg", reason(tuple(atom("close"), tuple(atom("fdnode_fd"), atom(NODE), atom("x"), i(2)))));
+    assertEquals(
+        "badarg", reason(tuple(atom("close"), tuple(atom("fdnode_fd"), bin(NODE), i(1), i(2)))));
+    assertEquals(
+        "badarg",
+        reason(tuple(atom("close"), tuple(atom("fdnode_fd"), atom(NODE), atom("x"), i(2)))));
     assertEquals("badarg", reason(tuple(atom("close"), h(1, 2), h(1, 2))));
     assertEquals("badarg", reason(tuple(atom("close"))));
   }
@@ -230,13 +275,19 @@ class RequestDecoderTest {
   void readSizes() throws Exception {
     assertEquals(100, ((Request.Read) dec.request(tuple(atom("read"), h(1, 2), i(100)))).size());
     assertEquals(0, ((Request.Read) dec.request(tuple(atom("read"), h(1, 2), i(0)))).size());
-    assertEquals(RequestDecoder.MAX_READ,
+    assertEquals(
+        RequestDecoder.MAX_READ,
         ((Request.Read) dec.request(tuple(atom("read"), h(1, 2), i(Long.MAX_VALUE)))).size());
-    assertEquals(RequestDecoder.MAX_READ, ((Request.Read) dec.request(tuple(atom("read"), h(1, 2),
-        new OtpErlangLong(BigInteger.TEN.pow(40))))).size());
+    assertEquals(
+        RequestDecoder.MAX_READ,
+        ((Request.Read)
+                dec.request(
+                    tuple(atom("read"), h(1, 2), new OtpErlangLong(BigInteger.TEN.pow(40)))))
+            .size());
     assertEquals("einval", reason(tuple(atom("read"), h(1, 2), i(-1))));
-    assertEquals("einval", reason(tuple(atom("read"), h(1, 2),
-        new OtpErlangLong(BigInteger.TEN.pow(40).negate()))));
+    assertEquals(
+        "einval",
+        reason(tuple(atom("read"), h(1, 2), new OtpErlangLong(BigInteger.TEN.pow(40).negate()))));
     assertEquals("badarg", reason(tuple(atom("read"), h(1, 2), atom("all"))));
     assertEquals("badarg", reason(tuple(atom("read"), h(1, 2))));
   }
@@ -248,8 +299,9 @@ class RequestDecoderTest {
     assertEquals(20, p.size());
     assertEquals("einval", reason(tuple(atom("pread"), h(1, 2), i(-1), i(20))));
     assertEquals("einval", reason(tuple(atom("pread"), h(1, 2), i(0), i(-20))));
-    assertEquals("einval", reason(tuple(atom("pread"), h(1, 2),
-        new OtpErlangLong(BigInteger.TEN.pow(30)), i(1))));
+    assertEquals(
+        "einval",
+        reason(tuple(atom("pread"), h(1, 2), new OtpErlangLong(BigInteger.TEN.pow(30)), i(1))));
     assertEquals("badarg", reason(tuple(atom("pread"), h(1, 2), i(0))));
     assertEquals("badarg", reason(tuple(atom("pread"), h(1, 2), bin("0"), i(1))));
   }
@@ -260,11 +312,14 @@ class RequestDecoderTest {
   void writeBinaryAndIolist() throws Exception {
     Request.Write w = (Request.Write) dec.request(tuple(atom("write"), h(1, 2), bin("abc")));
     assertArrayEquals("abc".getBytes(StandardCharsets.UTF_8), w.data());
-    OtpErlangObject io = new OtpErlangList(new OtpErlangObject[] {
-        i('a'), list(bin("bc"), new OtpErlangString("de")), list()}, bin("f"));
+    OtpErlangObject io =
+        new OtpErlangList(
+            new OtpErlangObject[] {i('a'), list(bin("bc"), new OtpErlangString("de")), list()},
+            bin("f"));
     Request.Write w2 = (Request.Write) dec.request(tuple(atom("write"), h(1, 2), io));
     assertArrayEquals("abcdef".getBytes(StandardCharsets.UTF_8), w2.data());
-    assertEquals(0, ((Request.Write) dec.request(tuple(atom("write"), h(1, 2), list()))).data().length);
+    assertEquals(
+        0, ((Request.Write) dec.request(tuple(atom("write"), h(1, 2), list()))).data().length);
   }
 
   @Test
@@ -290,19 +345,26 @@ class RequestDecoderTest {
 
   @Test
   void positionForms() throws Exception {
-    assertEquals(new Request.Position(new Handle(1, 2), 7, Request.SEEK_SET),
+    assertEquals(
+        new Request.Position(new Handle(1, 2), 7, Request.SEEK_SET),
         dec.request(tuple(atom("position"), h(1, 2), i(7))));
-    assertEquals(new Request.Position(new Handle(1, 2), 7, Request.SEEK_SET),
+    assertEquals(
+        new Request.Position(new Handle(1, 2), 7, Request.SEEK_SET),
         dec.request(tuple(atom("position"), h(1, 2), tuple(atom("bof"), i(7)))));
-    assertEquals(new Request.Position(new Handle(1, 2), -3, Request.SEEK_CUR),
+    assertEquals(
+        new Request.Position(new Handle(1, 2), -3, Request.SEEK_CUR),
         dec.request(tuple(atom("position"), h(1, 2), tuple(atom("cur"), i(-3)))));
-    assertEquals(new Request.Position(new Handle(1, 2), -1, Request.SEEK_END),
+    assertEquals(
+        new Request.Position(new Handle(1, 2), -1, Request.SEEK_END),
         dec.request(tuple(atom("position"), h(1, 2), tuple(atom("eof"), i(-1)))));
-    assertEquals(new Request.Position(new Handle(1, 2), 0, Request.SEEK_END),
+    assertEquals(
+        new Request.Position(new Handle(1, 2), 0, Request.SEEK_END),
         dec.request(tuple(atom("position"), h(1, 2), atom("eof"))));
-    assertEquals(new Request.Position(new Handle(1, 2), 0, Request.SEEK_CUR),
+    assertEquals(
+        new Request.Position(new Handle(1, 2), 0, Request.SEEK_CUR),
         dec.request(tuple(atom("position"), h(1, 2), atom("cur"))));
-    assertEquals(new Request.Position(new Handle(1, 2), 0, Request.SEEK_SET),
+    assertEquals(
+        new Request.Position(new Handle(1, 2), 0, Request.SEEK_SET),
         dec.request(tuple(atom("position"), h(1, 2), atom("bof"))));
   }
 
@@ -312,28 +374,33 @@ class RequestDecoderTest {
     assertEquals("badarg", reason(tuple(atom("position"), h(1, 2), tuple(atom("cur")))));
     assertEquals("badarg", reason(tuple(atom("position"), h(1, 2), tuple(atom("cur"), atom("x")))));
     assertEquals("badarg", reason(tuple(atom("position"), h(1, 2), bin("1"))));
-    assertEquals("einval", reason(tuple(atom("position"), h(1, 2),
-        new OtpErlangLong(BigInteger.TEN.pow(30)))));
+    assertEquals(
+        "einval",
+        reason(tuple(atom("position"), h(1, 2), new OtpErlangLong(BigInteger.TEN.pow(30)))));
   }
 
   // ---- modes and control ----
 
   @Test
   void setMode() throws Exception {
-    assertEquals(ReceiveMode.PASSIVE,
+    assertEquals(
+        ReceiveMode.PASSIVE,
         ((Request.SetMode) dec.request(tuple(atom("set_mode"), h(1, 2), atom("passive")))).mode());
-    assertEquals(ReceiveMode.ACTIVE,
+    assertEquals(
+        ReceiveMode.ACTIVE,
         ((Request.SetMode) dec.request(tuple(atom("set_mode"), h(1, 2), atom("active")))).mode());
-    assertEquals(ReceiveMode.ACTIVE_ONCE,
-        ((Request.SetMode) dec.request(tuple(atom("set_mode"), h(1, 2), atom("active_once")))).mode());
+    assertEquals(
+        ReceiveMode.ACTIVE_ONCE,
+        ((Request.SetMode) dec.request(tuple(atom("set_mode"), h(1, 2), atom("active_once"))))
+            .mode());
     assertEquals("badarg", reason(tuple(atom("set_mode"), h(1, 2), atom("once"))));
     assertEquals("badarg", reason(tuple(atom("set_mode"), h(1, 2), i(1))));
   }
 
   @Test
   void controllingProcess() throws Exception {
-    Request.ControllingProcess cp = (Request.ControllingProcess)
-        dec.request(tuple(atom("controlling_process"), h(1, 2), PID2));
+    Request.ControllingProcess cp =
+        (Request.ControllingProcess) dec.request(tuple(atom("controlling_process"), h(1, 2), PID2));
     assertEquals(PID2, cp.newController());
     assertEquals("badarg", reason(tuple(atom("controlling_process"), h(1, 2), atom("me"))));
   }

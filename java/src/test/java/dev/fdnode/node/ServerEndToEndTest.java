@@ -3,7 +3,6 @@ package dev.fdnode.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,9 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Java node in-process, a real {@code erl} talking to it over Erlang
- * distribution. Needs erl and epmd on PATH (scripts/deps.sh installs them);
- * starts epmd itself. Fails, never skips, when they are missing.
+ * The Java node in-process, a real {@code erl} talking to it over Erlang distribution. Needs erl
+ * and epmd on PATH (scripts/deps.sh installs them); starts epmd itself. Fails, never skips, when
+ * they are missing.
  */
 class ServerEndToEndTest {
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -45,8 +44,8 @@ class ServerEndToEndTest {
     cookie = "c" + Long.toHexString(RANDOM.nextLong());
     host = ConfigParser.localHostNames().shortName();
     String name = "fdnodetest" + Long.toHexString(RANDOM.nextLong() >>> 16) + "@" + host;
-    server = Server.start(new Config(name, false, cookie, List.of(root), 100, Level.INFO,
-        false, 4, 16));
+    server =
+        Server.start(new Config(name, false, cookie, List.of(root), 100, Level.INFO, false, 4, 16));
   }
 
   @AfterEach
@@ -58,42 +57,44 @@ class ServerEndToEndTest {
   void erlangNodeOpensWritesReadsAndCloses() throws Exception {
     String file = root.resolve("e2e.txt").toString();
     String leaked = root.resolve("leaked.txt").toString();
-    String script = String.join("\n",
-        "J = '" + server.nodeName() + "',",
-        "Call = fun(Req) ->",
-        "  Ref = make_ref(),",
-        "  {fdnode, J} ! {'$fdnode_call', self(), Ref, self(), Req},",
-        "  receive {'$fdnode_reply', Ref, R} -> R after 10000 -> timeout end",
-        "end,",
-        "Out = fun(Label, T) -> io:format(\"~s ~w~n\", [Label, T]) end,",
-        "Out(\"ping\", Call(ping)),",
-        "{ok, H} = Call({open, <<\"" + file + "\">>, [read, write, create, truncate]}),",
-        "Out(\"handle\", element(1, H)),",
-        "Out(\"handle_node\", element(2, H) =:= J),",
-        "Out(\"write\", Call({write, H, [<<\"hello \">>, \"world\"]})),",
-        "Out(\"position\", Call({position, H, bof})),",
-        "Out(\"read\", Call({read, H, 5})),",
-        "Out(\"read_rest\", Call({read, H, 100})),",
-        "Out(\"read_eof\", Call({read, H, 100})),",
-        "Out(\"pread\", Call({pread, H, 6, 5})),",
-        "#{owner := Owner, mode := Mode} = element(2, Call({info, H})),",
-        "Out(\"info\", {Owner =:= self(), Mode}),",
-        "Out(\"escape\", Call({open, <<\"" + root + "/../outside\">>, []})),",
-        "Out(\"badarg\", Call({open, \"not a binary\", []})),",
-        "Out(\"nul\", Call({open, <<\"" + root + "/a\\0b\">>, []})),",
-        "Out(\"close\", Call({close, H})),",
-        "Out(\"after_close\", Call({read, H, 1})),",
-        "Out(\"close_again\", Call({close, H})),",
-        "Other = spawn(fun() -> receive stop -> ok end end),",
-        "{ok, L} = Call({open, <<\"" + leaked + "\">>, [write, create]}),",
-        "Out(\"cp\", Call({controlling_process, L, Other})),",
-        "Out(\"cp_not_owner\", Call({set_mode, L, active})),",
-        "{fdnode, J} ! not_a_call,",
-        "BadRef = make_ref(),",
-        "{fdnode, J} ! {'$fdnode_call', self(), BadRef, self()},",
-        "receive {'$fdnode_reply', BadRef, BR} -> Out(\"short_call\", BR) after 10000 -> Out(\"short_call\", timeout) end,",
-        "Out(\"still_alive\", Call(ping)),",
-        "halt().");
+    String script =
+        String.join(
+            "\n",
+            "J = '" + server.nodeName() + "',",
+            "Call = fun(Req) ->",
+            "  Ref = make_ref(),",
+            "  {fdnode, J} ! {'$fdnode_call', self(), Ref, self(), Req},",
+            "  receive {'$fdnode_reply', Ref, R} -> R after 10000 -> timeout end",
+            "end,",
+            "Out = fun(Label, T) -> io:format(\"~s ~w~n\", [Label, T]) end,",
+            "Out(\"ping\", Call(ping)),",
+            "{ok, H} = Call({open, <<\"" + file + "\">>, [read, write, create, truncate]}),",
+            "Out(\"handle\", element(1, H)),",
+            "Out(\"handle_node\", element(2, H) =:= J),",
+            "Out(\"write\", Call({write, H, [<<\"hello \">>, \"world\"]})),",
+            "Out(\"position\", Call({position, H, bof})),",
+            "Out(\"read\", Call({read, H, 5})),",
+            "Out(\"read_rest\", Call({read, H, 100})),",
+            "Out(\"read_eof\", Call({read, H, 100})),",
+            "Out(\"pread\", Call({pread, H, 6, 5})),",
+            "#{owner := Owner, mode := Mode} = element(2, Call({info, H})),",
+            "Out(\"info\", {Owner =:= self(), Mode}),",
+            "Out(\"escape\", Call({open, <<\"" + root + "/../outside\">>, []})),",
+            "Out(\"badarg\", Call({open, \"not a binary\", []})),",
+            "Out(\"nul\", Call({open, <<\"" + root + "/a\\0b\">>, []})),",
+            "Out(\"close\", Call({close, H})),",
+            "Out(\"after_close\", Call({read, H, 1})),",
+            "Out(\"close_again\", Call({close, H})),",
+            "Other = spawn(fun() -> receive stop -> ok end end),",
+            "{ok, L} = Call({open, <<\"" + leaked + "\">>, [write, create]}),",
+            "Out(\"cp\", Call({controlling_process, L, Other})),",
+            "Out(\"cp_not_owner\", Call({set_mode, L, active})),",
+            "{fdnode, J} ! not_a_call,",
+            "BadRef = make_ref(),",
+            "{fdnode, J} ! {'$fdnode_call', self(), BadRef, self()},",
+            "receive {'$fdnode_reply', BadRef, BR} -> Out(\"short_call\", BR) after 10000 -> Out(\"short_call\", timeout) end,",
+            "Out(\"still_alive\", Call(ping)),",
+            "halt().");
     Result r = erl("e2e", script);
     assertEquals(0, r.exitCode, r.output);
     Map<String, String> got = lines(r.output);
@@ -127,14 +128,17 @@ class ServerEndToEndTest {
 
   @Test
   void shutdownRequestRepliesOkThenStops() throws Exception {
-    String script = String.join("\n",
-        "J = '" + server.nodeName() + "',",
-        "Ref = make_ref(),",
-        "{fdnode, J} ! {'$fdnode_call', self(), make_ref(), self(), {open, <<\"" + root
-            + "/s\">>, [write, create]}},",
-        "{fdnode, J} ! {'$fdnode_call', self(), Ref, self(), {shutdown}},",
-        "receive {'$fdnode_reply', Ref, R} -> io:format(\"shutdown ~w~n\", [R]) after 10000 -> io:format(\"shutdown timeout~n\") end,",
-        "halt().");
+    String script =
+        String.join(
+            "\n",
+            "J = '" + server.nodeName() + "',",
+            "Ref = make_ref(),",
+            "{fdnode, J} ! {'$fdnode_call', self(), make_ref(), self(), {open, <<\""
+                + root
+                + "/s\">>, [write, create]}},",
+            "{fdnode, J} ! {'$fdnode_call', self(), Ref, self(), {shutdown}},",
+            "receive {'$fdnode_reply', Ref, R} -> io:format(\"shutdown ~w~n\", [R]) after 10000 -> io:format(\"shutdown timeout~n\") end,",
+            "halt().");
     Result r = erl("sd", script);
     assertEquals(0, r.exitCode, r.output);
     assertEquals("ok", lines(r.output).get("shutdown"), r.output);
@@ -145,7 +149,8 @@ class ServerEndToEndTest {
 
   /** Erlang source for Call/1 (a synchronous call to {@code j}) and Out/2 (one result line). */
   private static String prelude(Server j) {
-    return String.join("\n",
+    return String.join(
+        "\n",
         "J = '" + j.nodeName() + "',",
         "Call = fun(Req) ->",
         "  Ref = make_ref(),",
@@ -160,17 +165,20 @@ class ServerEndToEndTest {
   void blockingFifoReadDoesNotHoldUpOtherCallers() throws Exception {
     Path fifo = root.resolve("fifo");
     new dev.fdnode.core.Posix().mkfifo(fifo.toString(), 0600);
-    String script = prelude(server) + String.join("\n",
-        "{ok, F} = Call({open, <<\"" + fifo + "\">>, [read, write]}),",
-        "Self = self(),",
-        "spawn(fun() -> Self ! {blocked_read, Call({read, F, 10})} end),",
-        "timer:sleep(300),",
-        "T0 = erlang:monotonic_time(millisecond),",
-        "Out(\"ping\", Call(ping)),",
-        "Out(\"fast\", erlang:monotonic_time(millisecond) - T0 < 1000),",
-        "os:cmd(\"printf xy > " + fifo + "\"),",
-        "receive {blocked_read, R} -> Out(\"fifo_read\", R) after 10000 -> Out(\"fifo_read\", timeout) end,",
-        "halt().");
+    String script =
+        prelude(server)
+            + String.join(
+                "\n",
+                "{ok, F} = Call({open, <<\"" + fifo + "\">>, [read, write]}),",
+                "Self = self(),",
+                "spawn(fun() -> Self ! {blocked_read, Call({read, F, 10})} end),",
+                "timer:sleep(300),",
+                "T0 = erlang:monotonic_time(millisecond),",
+                "Out(\"ping\", Call(ping)),",
+                "Out(\"fast\", erlang:monotonic_time(millisecond) - T0 < 1000),",
+                "os:cmd(\"printf xy > " + fifo + "\"),",
+                "receive {blocked_read, R} -> Out(\"fifo_read\", R) after 10000 -> Out(\"fifo_read\", timeout) end,",
+                "halt().");
     Result r = erl("fifo", script);
     Map<String, String> got = lines(r.output);
     assertEquals("pong", got.get("ping"), r.output);
@@ -183,23 +191,28 @@ class ServerEndToEndTest {
     Path fifo = root.resolve("fifo1");
     new dev.fdnode.core.Posix().mkfifo(fifo.toString(), 0600);
     String name = "fdnodetest" + Long.toHexString(RANDOM.nextLong() >>> 16) + "@" + host;
-    try (Server small = Server.start(new Config(name, false, cookie, List.of(root), 100,
-        Level.INFO, false, 1, 1))) {
-      String script = prelude(small) + String.join("\n",
-          "{ok, F} = Call({open, <<\"" + fifo + "\">>, [read, write]}),",
-          "Self = self(),",
-          "spawn(fun() -> Self ! {r1, Call({read, F, 2})} end),", // takes the one worker
-          "timer:sleep(300),",
-          "spawn(fun() -> Self ! {r2, Call({read, F, 2})} end),", // waits in the queue of one
-          "timer:sleep(300),",
-          "Out(\"full\", Call({sync, F})),", // needs a worker: none is free
-          "Out(\"cheap\", Call(ping)),", // runs on the receiving thread: still served
-          "os:cmd(\"printf ab > " + fifo + "\"),",
-          "receive {r1, R1} -> Out(\"r1\", R1) after 10000 -> Out(\"r1\", timeout) end,",
-          "os:cmd(\"printf cd > " + fifo + "\"),",
-          "receive {r2, R2} -> Out(\"r2\", R2) after 10000 -> Out(\"r2\", timeout) end,",
-          "Out(\"ping\", Call(ping)),",
-          "halt().");
+    try (Server small =
+        Server.start(
+            new Config(name, false, cookie, List.of(root), 100, Level.INFO, false, 1, 1))) {
+      String script =
+          prelude(small)
+              + String.join(
+                  "\n",
+                  "{ok, F} = Call({open, <<\"" + fifo + "\">>, [read, write]}),",
+                  "Self = self(),",
+                  "spawn(fun() -> Self ! {r1, Call({read, F, 2})} end),", // takes the one worker
+                  "timer:sleep(300),",
+                  "spawn(fun() -> Self ! {r2, Call({read, F, 2})} end),", // waits in the queue of
+                  // one
+                  "timer:sleep(300),",
+                  "Out(\"full\", Call({sync, F})),", // needs a worker: none is free
+                  "Out(\"cheap\", Call(ping)),", // runs on the receiving thread: still served
+                  "os:cmd(\"printf ab > " + fifo + "\"),",
+                  "receive {r1, R1} -> Out(\"r1\", R1) after 10000 -> Out(\"r1\", timeout) end,",
+                  "os:cmd(\"printf cd > " + fifo + "\"),",
+                  "receive {r2, R2} -> Out(\"r2\", R2) after 10000 -> Out(\"r2\", timeout) end,",
+                  "Out(\"ping\", Call(ping)),",
+                  "halt().");
       Result r = erl("pool", script);
       Map<String, String> got = lines(r.output);
       assertEquals("{error,eagain}", got.get("full"), r.output);
@@ -212,7 +225,8 @@ class ServerEndToEndTest {
 
   private Result erl(String prefix, String script) throws Exception {
     String sname = prefix + Long.toHexString(RANDOM.nextLong() >>> 16);
-    return run(List.of("erl", "-sname", sname, "-setcookie", cookie, "-noshell", "-eval", script), 60);
+    return run(
+        List.of("erl", "-sname", sname, "-setcookie", cookie, "-noshell", "-eval", script), 60);
   }
 
   private static Map<String, String> lines(String output) {

@@ -41,8 +41,18 @@ class ServerRobustnessTest {
     Path root = Files.createDirectories(tmp.toRealPath().resolve("root"));
     String cookie = "c" + Long.toHexString(RANDOM.nextLong());
     String host = ConfigParser.localHostNames().shortName();
-    server = Server.start(new Config("fdnoderob" + Long.toHexString(RANDOM.nextLong() >>> 16) + "@" + host,
-        false, cookie, List.of(root), 100, Level.INFO, false, 2, 4));
+    server =
+        Server.start(
+            new Config(
+                "fdnoderob" + Long.toHexString(RANDOM.nextLong() >>> 16) + "@" + host,
+                false,
+                cookie,
+                List.of(root),
+                100,
+                Level.INFO,
+                false,
+                2,
+                4));
     peer = new OtpNode("peer" + Long.toHexString(RANDOM.nextLong() >>> 16) + "@" + host, cookie);
     me = peer.createMbox();
   }
@@ -55,7 +65,9 @@ class ServerRobustnessTest {
 
   private OtpErlangObject call(OtpErlangObject request) throws Exception {
     OtpErlangRef ref = peer.createRef();
-    me.send(Server.MAILBOX, server.nodeName(),
+    me.send(
+        Server.MAILBOX,
+        server.nodeName(),
         Terms.tuple(Terms.atom("$fdnode_call"), me.self(), ref, me.self(), request));
     OtpErlangObject msg = me.receive(10_000);
     assertNotNull(msg, "no reply");
@@ -67,10 +79,14 @@ class ServerRobustnessTest {
 
   @Test
   void garbageIsDroppedAndServingGoesOn() throws Exception {
-    for (OtpErlangObject junk : new OtpErlangObject[] {
-        Terms.atom("hello"), Terms.tuple(), Terms.integer(42),
-        Terms.tuple(Terms.atom("$fdnode_call")),
-        Terms.tuple(Terms.atom("$fdnode_owner_down"), Terms.atom("x"), Terms.atom("y"))}) {
+    for (OtpErlangObject junk :
+        new OtpErlangObject[] {
+          Terms.atom("hello"),
+          Terms.tuple(),
+          Terms.integer(42),
+          Terms.tuple(Terms.atom("$fdnode_call")),
+          Terms.tuple(Terms.atom("$fdnode_owner_down"), Terms.atom("x"), Terms.atom("y"))
+        }) {
       me.send(Server.MAILBOX, server.nodeName(), junk);
     }
     assertNull(me.receive(300), "garbage must not be answered");
@@ -84,7 +100,8 @@ class ServerRobustnessTest {
     linker.link(fdnode);
     // The server drops links at least once a second.
     long deadline = System.currentTimeMillis() + 5000;
-    while (linker.linked() != null && linker.linked().length > 0
+    while (linker.linked() != null
+        && linker.linked().length > 0
         && System.currentTimeMillis() < deadline) {
       Thread.sleep(50);
     }
@@ -103,7 +120,15 @@ class ServerRobustnessTest {
   void malformedCallsWithAReplyAddressGetBadarg() throws Exception {
     assertEquals(Terms.error("badarg"), call(Terms.tuple(Terms.atom("read"))));
     assertEquals(Terms.error("badarg"), call(Terms.atom("nonsense")));
-    assertEquals(Terms.error("invalid_handle"), call(Terms.tuple(Terms.atom("close"),
-        Terms.tuple(Terms.atom("fdnode_fd"), Terms.atom("elsewhere@h"), Terms.integer(1), Terms.integer(1)))));
+    assertEquals(
+        Terms.error("invalid_handle"),
+        call(
+            Terms.tuple(
+                Terms.atom("close"),
+                Terms.tuple(
+                    Terms.atom("fdnode_fd"),
+                    Terms.atom("elsewhere@h"),
+                    Terms.integer(1),
+                    Terms.integer(1)))));
   }
 }

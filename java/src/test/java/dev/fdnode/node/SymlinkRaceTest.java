@@ -18,10 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The path check and the open are two steps; a thread flips a path between a
- * file inside the root and a symlink to a file outside, as fast as it can,
- * while the open path (PathPolicy.resolve, then RootedOpen) runs thousands of
- * times. No open may ever yield a descriptor of the outside file.
+ * The path check and the open are two steps; a thread flips a path between a file inside the root
+ * and a symlink to a file outside, as fast as it can, while the open path (PathPolicy.resolve, then
+ * RootedOpen) runs thousands of times. No open may ever yield a descriptor of the outside file.
  */
 class SymlinkRaceTest {
   private static final int ITERATIONS = 5_000;
@@ -38,15 +37,20 @@ class SymlinkRaceTest {
     Files.writeString(outside.resolve("secret"), "SECRET");
     Path target = root.resolve("f");
     Files.writeString(target, "inside");
-    race(root, target.toString(), () -> {
-      Path file = root.resolve(".f.file");
-      Files.writeString(file, "inside");
-      Files.move(file, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      Path link = root.resolve(".f.link");
-      Files.deleteIfExists(link);
-      Files.createSymbolicLink(link, outside.resolve("secret"));
-      Files.move(link, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    });
+    race(
+        root,
+        target.toString(),
+        () -> {
+          Path file = root.resolve(".f.file");
+          Files.writeString(file, "inside");
+          Files.move(
+              file, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+          Path link = root.resolve(".f.link");
+          Files.deleteIfExists(link);
+          Files.createSymbolicLink(link, outside.resolve("secret"));
+          Files.move(
+              link, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        });
   }
 
   @Test
@@ -59,13 +63,16 @@ class SymlinkRaceTest {
     Files.createDirectories(dir);
     Files.writeString(dir.resolve("f"), "inside");
     Path realDir = root.resolve(".d.real");
-    race(root, dir.resolve("f").toString(), () -> {
-      // d is a real directory, then a symlink to outside/, and back
-      Files.move(dir, realDir, StandardCopyOption.ATOMIC_MOVE);
-      Files.createSymbolicLink(dir, outside);
-      Files.delete(dir);
-      Files.move(realDir, dir, StandardCopyOption.ATOMIC_MOVE);
-    });
+    race(
+        root,
+        dir.resolve("f").toString(),
+        () -> {
+          // d is a real directory, then a symlink to outside/, and back
+          Files.move(dir, realDir, StandardCopyOption.ATOMIC_MOVE);
+          Files.createSymbolicLink(dir, outside);
+          Files.delete(dir);
+          Files.move(realDir, dir, StandardCopyOption.ATOMIC_MOVE);
+        });
   }
 
   interface Flip {
@@ -75,15 +82,18 @@ class SymlinkRaceTest {
   private void race(Path root, String path, Flip flip) throws Exception {
     PathPolicy policy = new PathPolicy(List.of(root));
     AtomicBoolean stop = new AtomicBoolean();
-    Thread flipper = new Thread(() -> {
-      while (!stop.get()) {
-        try {
-          flip.run();
-        } catch (Exception e) {
-          // a concurrent open holding nothing can make a move fail: keep flipping
-        }
-      }
-    }, "flipper");
+    Thread flipper =
+        new Thread(
+            () -> {
+              while (!stop.get()) {
+                try {
+                  flip.run();
+                } catch (Exception e) {
+                  // a concurrent open holding nothing can make a move fail: keep flipping
+                }
+              }
+            },
+            "flipper");
     flipper.start();
     int opened = 0, refused = 0;
     try {
@@ -101,7 +111,8 @@ class SymlinkRaceTest {
           byte[] buf = new byte[16];
           int n = posix.read(fd, buf, 0, buf.length);
           String got = new String(buf, 0, Math.max(n, 0), StandardCharsets.UTF_8);
-          if (!got.equals("inside")) fail("iteration " + i + " opened a file outside the root: " + got);
+          if (!got.equals("inside"))
+            fail("iteration " + i + " opened a file outside the root: " + got);
           opened++;
         } finally {
           posix.close(fd);
@@ -111,7 +122,8 @@ class SymlinkRaceTest {
       stop.set(true);
       flipper.join();
     }
-    System.out.printf("symlink race on %s: %d opened inside, %d refused, 0 escaped%n", path, opened, refused);
+    System.out.printf(
+        "symlink race on %s: %d opened inside, %d refused, 0 escaped%n", path, opened, refused);
     assertEquals(ITERATIONS, opened + refused);
     assertTrue(opened > 0, "the inside file was never opened");
   }

@@ -31,7 +31,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code {tcp_connect, Host, Port, TimeoutMs}} and {@code {stats, [gc]}}: decoding and dispatch. */
+/**
+ * {@code {tcp_connect, Host, Port, TimeoutMs}} and {@code {stats, [gc]}}: decoding and dispatch.
+ */
 class TcpConnectAndHeapStatsTest {
   static final String NODE = "fdnode@host";
   static final OtpErlangPid A = new OtpErlangPid("beam@host", 1, 0, 1);
@@ -45,8 +47,14 @@ class TcpConnectAndHeapStatsTest {
   @BeforeEach
   void setUp() throws Exception {
     descriptors = new Descriptors(new Posix(), 2);
-    d = new Dispatcher(descriptors, new PathPolicy(List.of(tmp.toRealPath())), new ReplyEncoder(NODE),
-        ModeControl.recordOnly(), (to, msg) -> sent.add(msg), new DownOwners(100));
+    d =
+        new Dispatcher(
+            descriptors,
+            new PathPolicy(List.of(tmp.toRealPath())),
+            new ReplyEncoder(NODE),
+            ModeControl.recordOnly(),
+            (to, msg) -> sent.add(msg),
+            new DownOwners(100));
   }
 
   @AfterEach
@@ -68,8 +76,10 @@ class TcpConnectAndHeapStatsTest {
 
   @Test
   void decodesTcpConnect() throws Exception {
-    Request.TcpConnect t = assertInstanceOf(Request.TcpConnect.class,
-        dec.request(tuple(atom("tcp_connect"), bin("127.0.0.1"), i(8080), i(1500))));
+    Request.TcpConnect t =
+        assertInstanceOf(
+            Request.TcpConnect.class,
+            dec.request(tuple(atom("tcp_connect"), bin("127.0.0.1"), i(8080), i(1500))));
     assertEquals(new Request.TcpConnect("127.0.0.1", 8080, 1500), t);
     assertEquals("badarg", reason(tuple(atom("tcp_connect"), atom("localhost"), i(80), i(1))));
     assertEquals("badarg", reason(tuple(atom("tcp_connect"), bin("h"), atom("http"), i(1))));
@@ -87,7 +97,8 @@ class TcpConnectAndHeapStatsTest {
     assertEquals(new Request.Stats(false), dec.request(atom("stats")));
     assertEquals(new Request.Stats(false), dec.request(tuple(atom("stats"))));
     assertEquals(new Request.Stats(false), dec.request(tuple(atom("stats"), new OtpErlangList())));
-    assertEquals(new Request.Stats(true), dec.request(tuple(atom("stats"), new OtpErlangList(atom("gc")))));
+    assertEquals(
+        new Request.Stats(true), dec.request(tuple(atom("stats"), new OtpErlangList(atom("gc")))));
     assertEquals("badarg", reason(tuple(atom("stats"), new OtpErlangList(atom("nope")))));
     assertEquals("badarg", reason(tuple(atom("stats"), atom("gc"))));
   }
@@ -95,7 +106,8 @@ class TcpConnectAndHeapStatsTest {
   @Test
   void connectsAndRegistersASocketOwnedByTheCaller() throws Exception {
     try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      OtpErlangObject r = d.execute(A, new Request.TcpConnect("127.0.0.1", server.getLocalPort(), 5000));
+      OtpErlangObject r =
+          d.execute(A, new Request.TcpConnect("127.0.0.1", server.getLocalPort(), 5000));
       OtpErlangTuple ok = assertInstanceOf(OtpErlangTuple.class, r, r.toString());
       assertEquals("ok", Terms.atomName(ok.elementAt(0)), r.toString());
       Handle h = dec.handle(ok.elementAt(1));
@@ -105,7 +117,10 @@ class TcpConnectAndHeapStatsTest {
       try (Socket peer = server.accept()) {
         peer.getOutputStream().write("hi".getBytes(StandardCharsets.UTF_8));
         OtpErlangTuple data = (OtpErlangTuple) d.execute(A, new Request.Read(h, 10));
-        assertEquals("hi", new String(((OtpErlangBinary) data.elementAt(1)).binaryValue(), StandardCharsets.UTF_8));
+        assertEquals(
+            "hi",
+            new String(
+                ((OtpErlangBinary) data.elementAt(1)).binaryValue(), StandardCharsets.UTF_8));
       }
       assertEquals("ok", d.execute(A, new Request.Close(h)).toString());
     }
@@ -117,25 +132,36 @@ class TcpConnectAndHeapStatsTest {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
     }
-    assertEquals("{error,econnrefused}", d.execute(A, new Request.TcpConnect("127.0.0.1", port, 2000)).toString());
+    assertEquals(
+        "{error,econnrefused}",
+        d.execute(A, new Request.TcpConnect("127.0.0.1", port, 2000)).toString());
     assertEquals(0, descriptors.stats().openFds()); // the failed connect gave its slot back
     d.execute(A, new Request.Pipe()); // both slots taken
-    assertEquals("{error,emfile}", d.execute(A, new Request.TcpConnect("127.0.0.1", port, 2000)).toString());
+    assertEquals(
+        "{error,emfile}", d.execute(A, new Request.TcpConnect("127.0.0.1", port, 2000)).toString());
   }
 
   @Test
   void socketTrafficCountsInStats() throws Exception {
     try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      OtpErlangTuple ok = (OtpErlangTuple) d.execute(A, new Request.TcpConnect("127.0.0.1", server.getLocalPort(), 5000));
+      OtpErlangTuple ok =
+          (OtpErlangTuple)
+              d.execute(A, new Request.TcpConnect("127.0.0.1", server.getLocalPort(), 5000));
       Handle h = dec.handle(ok.elementAt(1));
       try (Socket peer = server.accept()) {
         long readBefore = descriptors.stats().bytesRead();
         long writtenBefore = descriptors.stats().bytesWritten();
-        assertEquals("ok", d.execute(A, new Request.Send(h, "hello".getBytes(StandardCharsets.UTF_8))).toString());
-        assertEquals("hello", new String(peer.getInputStream().readNBytes(5), StandardCharsets.UTF_8));
+        assertEquals(
+            "ok",
+            d.execute(A, new Request.Send(h, "hello".getBytes(StandardCharsets.UTF_8))).toString());
+        assertEquals(
+            "hello", new String(peer.getInputStream().readNBytes(5), StandardCharsets.UTF_8));
         peer.getOutputStream().write("abc".getBytes(StandardCharsets.UTF_8));
         OtpErlangTuple data = (OtpErlangTuple) d.execute(A, new Request.Recv(h, 65_536, 5000));
-        assertEquals("abc", new String(((OtpErlangBinary) data.elementAt(1)).binaryValue(), StandardCharsets.UTF_8));
+        assertEquals(
+            "abc",
+            new String(
+                ((OtpErlangBinary) data.elementAt(1)).binaryValue(), StandardCharsets.UTF_8));
         assertEquals(writtenBefore + 5, descriptors.stats().bytesWritten());
         assertEquals(readBefore + 3, descriptors.stats().bytesRead());
       }
@@ -146,7 +172,8 @@ class TcpConnectAndHeapStatsTest {
   @Test
   void statsReportHeapUsed() {
     for (boolean gc : new boolean[] {false, true}) {
-      OtpErlangMap m = (OtpErlangMap) ((OtpErlangTuple) d.execute(A, new Request.Stats(gc))).elementAt(1);
+      OtpErlangMap m =
+          (OtpErlangMap) ((OtpErlangTuple) d.execute(A, new Request.Stats(gc))).elementAt(1);
       OtpErlangLong heap = assertInstanceOf(OtpErlangLong.class, m.get(atom("heap_used")));
       assertTrue(heap.longValue() > 0, "heap_used " + heap);
     }
