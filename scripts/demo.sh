@@ -17,7 +17,7 @@ export FDNODE_JAR="$PWD/target/fdnode.jar"
 run_id="demo_$$_$RANDOM"
 export FDNODE_DEMO_RUN="$run_id"     # inherited by the JVM: lets us find it afterwards
 FDNODE_ROOT="$(mktemp -d "${TMPDIR:-/tmp}/fdnode_demo.XXXXXX")"
-export FDNODE_ROOT
+export FDNODE_ROOTS="$FDNODE_ROOT"
 mkfifo "$FDNODE_ROOT/demo.fifo"
 # Letters and digits only: the cookie goes on a command line.
 cookie="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"

@@ -24,7 +24,7 @@ export FDNODE_TEST_RUN="$run_id"
 export FDNODE_JAR="$PWD/target/fdnode.jar"
 export FDNODE_FIXTURES="$PWD/test_fixtures"
 FDNODE_ROOT="$(mktemp -d "${TMPDIR:-/tmp}/fdnode_test_${run_id}.XXXXXX")"
-export FDNODE_ROOT
+export FDNODE_ROOTS="$FDNODE_ROOT"
 [ -f "$FDNODE_JAR" ] || say "note: $FDNODE_JAR does not exist yet (integration tests will fail)"
 
 # Letters and digits only: the cookie goes on a command line.

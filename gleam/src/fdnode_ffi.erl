@@ -15,29 +15,11 @@
 %%     dropped during the call.</li>
 %% </ul>
 %%
-%% == How a call works ==
-%% Each call spawns a short-lived proxy (spawn_monitor). The proxy monitors
-%% `{fdnode, Node}' (JInterface makes that fire only when the connection
-%% drops, with `noconnection', which is what we want), sends
-%% `{'$fdnode_call', Proxy, Ref, Caller, Request}' and passes the reply back.
-%% On timeout the caller abandons the proxy and waits for its acknowledgement
-%% or death, so a late reply never reaches the caller's mailbox. An abandoned
-%% proxy that still receives a successful `open'/`pipe'/`tcp_connect'/
-%% `tcp_listen'/`accept'/`udp_open' closes the new descriptors again, so a
-%% timed-out open or accept leaks nothing.
-%%
-%% == Owners ==
-%% The process that opens a descriptor owns it. One watcher per BEAM node
-%% (registered `fdnode_watcher', started on demand, linked to nobody)
-%% monitors owners and, when one dies, sends
-%% `{'$fdnode_owner_down', Watcher, Owner}' to every Java node that owner got
-%% a descriptor from. The proxy registers the owner with the watcher before it
-%% hands back a successful `open'/`pipe'/`controlling_process' result; a
-%% monitor on an already-dead process fires at once, so an owner that dies
-%% during the call still gets its descriptors closed.
-%%
-%% No process is ever linked to the Java node: a JVM crash cannot kill a user
-%% process.
+%% Every call goes through {@link fdnode_call:call/4} (timeout, node-down
+%% and abandon rules); the process that opens a descriptor owns it and
+%% {@link fdnode_watcher} reports its death to the Java node; the Java node
+%% is launched by {@link fdnode_launcher}. No process is ever linked to the
+%% Java node: a JVM crash cannot kill a user process.
 -module(fdnode_ffi).
 
 %% Lifecycle
@@ -57,13 +39,11 @@
          udp_open/3, udp_open/4, send_to/4, send_to/5, recv_from/2, setopts/2, getopts/2,
          peername/1, sockname/1, port/1, file_info/1, file_info/2, list_dir/2, make_dir/2,
          delete_file/2, delete_dir/2, rename/3]).
+%% The same with their own timeout
+-export([setopts/3, getopts/3, peername/2, sockname/2, port/2, file_info/3, list_dir/3,
+         make_dir/3, delete_file/3, delete_dir/3, rename/4]).
 %% Building blocks
--export([call/2, call/3, is_handle/1, handle_node/1, default_timeout/0,
-         ensure_watcher/0, watch/2]).
-%% Internal
--export([proxy_init/4, watcher_init/1]).
-
--define(WATCHER, fdnode_watcher).
+-export([call/2, call/3, is_handle/1, handle_node/1, default_timeout/0]).
 
 -type handle() :: {fdnode_fd, node(), pos_integer(), non_neg_integer()}.
 -type reason() :: atom().
@@ -77,18 +57,22 @@ start() ->
     start(#{}).
 
 %% @doc Starts a Java node as a port of a local launcher process and waits for
-%% its `fdnode ready <node>' line, then connects to it.
+%% its `fdnode ready <node>' line, then connects to it. A BEAM that is not
+%% distributed (started without `-sname'/`-name', as by `gleam run') first
+%% becomes a short-named node itself.
 %%
 %% Options (map or proplist), all optional:
 %% <ul>
 %% <li>`jar': path of fdnode.jar (default env `FDNODE_JAR').</li>
 %% <li>`java': the java executable (default `java' from PATH).</li>
+%% <li>`jvm_args': JVM flags, replacing {@link fdnode_launcher:default_jvm_args/1}.</li>
 %% <li>`name': node name, `"x"' or `"x@host"' (default a unique
 %%     `fdnode_<ospid>_<n>').</li>
-%% <li>`cookie': default this node's cookie.</li>
+%% <li>`cookie': default this node's cookie. Handed to the JVM in its
+%%     environment (`FDNODE_COOKIE'), never on its command line.</li>
 %% <li>`roots' (list) or `root': directories the Java node may open files
-%%     under (default env `FDNODE_ROOT'; made absolute).</li>
-%% <li>`args': extra command line arguments (for example `["--max-fds", "64"]').</li>
+%%     under (default env `FDNODE_ROOTS', colon-separated; made absolute).</li>
+%% <li>`args': extra node arguments (for example `["--max-fds", "64"]').</li>
 %% <li>`ready_timeout': ms to wait for the ready line (default 30000).</li>
 %% <li>`link': tie the node's life to the caller (default true): the launcher
 %%     is linked to the caller and stops the node when the caller exits, for
@@ -96,28 +80,30 @@ start() ->
 %%     so the caller survives. With `false' the node runs until
 %%     {@link stop/1} or until this BEAM node stops.</li>
 %% <li>`log': echo the JVM's output to standard_error (default false).</li>
+%% <li>`distribute': make this BEAM distributed if it is not (default true;
+%%     with `false' such a start is `{error, not_distributed}').</li>
+%% <li>`local_name': this BEAM's short name when `start' distributes it
+%%     (default a unique `fdnode_client_<ospid>_<n>').</li>
 %% </ul>
 %% Returns `{ok, Node}' or `{error, Reason}' with `Reason' one of
-%% `not_distributed', `no_jar', `{jar_not_found, Jar}', `java_not_found',
-%% `{java_exited, Status, Output}', `{ready_timeout, Output}',
-%% `{already_started, Node}', `{cannot_spawn, Java, Why}', `nodedown'.
--spec start(map() | proplists:proplist()) -> {ok, node()} | {error, term()}.
+%% `not_distributed', `epmd_unreachable', `{cannot_distribute, Why}',
+%% `no_jar', `{jar_not_found, Jar}', `java_not_found', `no_root',
+%% `{root_not_found, Dir}', `{name_taken, Node}', `{java_exited, Status,
+%% Output}', `{ready_timeout, Output}', `{cannot_spawn, Java, Why}',
+%% `nodedown', `timeout'.
+-spec start(map() | proplists:proplist()) ->
+          {ok, node()} | {error, fdnode_launcher:start_error()}.
 start(Opts) when is_list(Opts) ->
     start(maps:from_list(proplists:unfold(Opts)));
 start(Opts) when is_map(Opts) ->
-    case launch_options(Opts) of
-        {ok, LOpts} ->
-            case fdnode_launcher:start(LOpts) of
-                {ok, Node, Pid} ->
-                    case connect(Node, maps:get(ready_timeout, LOpts)) of
-                        ok ->
-                            maps:get(link, Opts, true) andalso link(Pid),
-                            {ok, Node};
-                        {error, _} = E ->
-                            fdnode_launcher:stop(Node, 5000),
-                            E
-                    end;
+    case fdnode_launcher:start(Opts) of
+        {ok, Node, Pid} ->
+            case connect(Node, maps:get(ready_timeout, Opts, 30000)) of
+                ok ->
+                    maps:get(link, Opts, true) andalso link(Pid),
+                    {ok, Node};
                 {error, _} = E ->
+                    fdnode_launcher:stop(Node, 5000),
                     E
             end;
         {error, _} = E ->
@@ -168,58 +154,6 @@ shutdown(_, _) -> {error, badarg}.
           {ok, integer(), [binary()]} | {error, timeout | not_started | no_status}.
 await_exit(Node, Timeout) ->
     fdnode_launcher:await_exit(Node, Timeout).
-
-launch_options(Opts) ->
-    Get = fun(K, Env) ->
-              case maps:find(K, Opts) of
-                  {ok, V} -> to_list(V);
-                  error -> os:getenv(Env)
-              end
-          end,
-    Java = case maps:find(java, Opts) of
-               {ok, J} -> os:find_executable(to_list(J));
-               error -> os:find_executable("java")
-           end,
-    Jar = Get(jar, "FDNODE_JAR"),
-    Roots = case {maps:find(roots, Opts), maps:find(root, Opts), os:getenv("FDNODE_ROOT")} of
-                {{ok, Rs}, _, _} -> [to_list(R) || R <- Rs];
-                {error, {ok, R}, _} -> [to_list(R)];
-                {error, error, false} -> [];
-                {error, error, R} -> [R]
-            end,
-    Name = case maps:find(name, Opts) of
-               {ok, N} -> to_list(N);
-               error -> "fdnode_" ++ os:getpid() ++ "_"
-                            ++ integer_to_list(erlang:unique_integer([positive]))
-           end,
-    Cookie = to_list(maps:get(cookie, Opts, erlang:get_cookie())),
-    if
-        node() =:= nonode@nohost -> {error, not_distributed};
-        Jar =:= false -> {error, no_jar};
-        Java =:= false -> {error, java_not_found};
-        true ->
-            case filelib:is_regular(Jar) of
-                false ->
-                    {error, {jar_not_found, Jar}};
-                true ->
-                    LongNames = case string:split(atom_to_list(node()), "@") of
-                                    [_, Host] -> lists:member($., Host);
-                                    _ -> false
-                                end,
-                    Args = ["-jar", filename:absname(Jar), "--name", Name, "--cookie", Cookie]
-                        ++ lists:append([["--root", filename:absname(R)] || R <- Roots])
-                        ++ [A || LongNames, A <- ["--longnames"]]
-                        ++ [to_list(A) || A <- maps:get(args, Opts, [])]
-                        ++ ["--exit-on-stdin-eof"],
-                    {ok, #{java => Java, args => Args,
-                           ready_timeout => maps:get(ready_timeout, Opts, 30000),
-                           log => maps:get(log, Opts, false)}}
-            end
-    end.
-
-to_list(A) when is_atom(A) -> atom_to_list(A);
-to_list(B) when is_binary(B) -> unicode:characters_to_list(B);
-to_list(L) when is_list(L) -> L.
 
 %% @equiv stop(Node, 10000)
 stop(Node) ->
@@ -456,54 +390,12 @@ copy(Src, Dst, Opts, Timeout) when is_map(Opts) ->
     OnProgress = maps:get(on_progress, Opts, fun(_, _) -> ok end),
     case {is_handle(Src), is_handle(Dst), is_integer(Chunk), is_function(OnProgress, 2)} of
         {true, true, true, true} ->
-            call_with_progress(element(2, Src), {copy, Src, Dst, Chunk}, Timeout, OnProgress);
+            fdnode_call:call(element(2, Src), {copy, Src, Dst, Chunk}, Timeout, OnProgress);
         _ ->
             {error, badarg}
     end;
 copy(_, _, _, _) ->
     {error, badarg}.
-
-%% A call whose Java side sends `{fdnode_progress, Ref, Done, Total}' to the
-%% proxy, which forwards them while attached. `Timeout' restarts on each.
-call_with_progress(Node, Request, Timeout, OnProgress) ->
-    Caller = self(),
-    Ref = make_ref(),
-    {Proxy, MRef} = spawn_monitor(?MODULE, proxy_init, [Node, Ref, Caller, Request]),
-    progress_wait(Proxy, MRef, Ref, Timeout, OnProgress).
-
-progress_wait(Proxy, MRef, Ref, Timeout, OnProgress) ->
-    receive
-        {fdnode_progress, Ref, Done, Total} ->
-            OnProgress(Done, Total),
-            progress_wait(Proxy, MRef, Ref, Timeout, OnProgress);
-        {Ref, Result} ->
-            erlang:demonitor(MRef, [flush]),
-            Result;
-        {'DOWN', MRef, process, Proxy, _} ->
-            {error, nodedown}
-    after Timeout ->
-        Proxy ! {abandon, Ref},
-        receive
-            {Ref, Result} ->
-                erlang:demonitor(MRef, [flush]),
-                flush_progress(Ref),
-                Result;
-            {abandoned, Ref} ->
-                erlang:demonitor(MRef, [flush]),
-                flush_progress(Ref),
-                {error, timeout};
-            {'DOWN', MRef, process, Proxy, _} ->
-                flush_progress(Ref),
-                {error, timeout}
-        end
-    end.
-
-flush_progress(Ref) ->
-    receive
-        {fdnode_progress, Ref, _, _} -> flush_progress(Ref)
-    after 0 ->
-        ok
-    end.
 
 %% ================================================================ sockets
 
@@ -597,27 +489,49 @@ recv_from(Fd, Timeout) when is_integer(Timeout), Timeout >= 0 ->
     fd_call(Fd, fun(H) -> {recv_from, H, Timeout} end, Timeout + ?GRACE);
 recv_from(_, _) -> {error, badarg}.
 
+%% @equiv setopts(Fd, Options, default_timeout())
+setopts(Fd, Options) -> setopts(Fd, Options, default_timeout()).
+
 %% @doc Sets socket options: `{nodelay, Bool}', `{keepalive, Bool}',
 %% `{reuseaddr, Bool}', `{sndbuf, N}', `{recbuf, N}', `{active, true | false | once}'
 %% (as {@link set_mode/2}: controlling process only).
--spec setopts(handle(), list()) -> ok | {error, reason()}.
-setopts(Fd, Options) when is_list(Options) -> fd_call(Fd, fun(H) -> {setopts, H, Options} end, default_timeout());
-setopts(_, _) -> {error, badarg}.
+-spec setopts(handle(), list(), timeout()) -> ok | {error, reason()}.
+setopts(Fd, Options, Timeout) when is_list(Options) ->
+    fd_call(Fd, fun(H) -> {setopts, H, Options} end, Timeout);
+setopts(_, _, _) -> {error, badarg}.
 
-%% @doc `{ok, [{Name, Value}]}' for the names of {@link setopts/2}.
--spec getopts(handle(), [atom()]) -> {ok, list()} | {error, reason()}.
-getopts(Fd, Names) when is_list(Names) -> fd_call(Fd, fun(H) -> {getopts, H, Names} end, default_timeout());
-getopts(_, _) -> {error, badarg}.
+%% @equiv getopts(Fd, Names, default_timeout())
+getopts(Fd, Names) -> getopts(Fd, Names, default_timeout()).
+
+%% @doc `{ok, [{Name, Value}]}' for the names of {@link setopts/3}.
+-spec getopts(handle(), [atom()], timeout()) -> {ok, list()} | {error, reason()}.
+getopts(Fd, Names, Timeout) when is_list(Names) ->
+    fd_call(Fd, fun(H) -> {getopts, H, Names} end, Timeout);
+getopts(_, _, _) -> {error, badarg}.
+
+%% @equiv peername(Fd, default_timeout())
+peername(Fd) -> peername(Fd, default_timeout()).
 
 %% @doc `{ok, {Ip, Port}}' of the connected peer.
-peername(Fd) -> fd_call(Fd, fun(H) -> {peername, H} end, default_timeout()).
+-spec peername(handle(), timeout()) ->
+          {ok, {inet:ip_address(), inet:port_number()}} | {error, reason()}.
+peername(Fd, Timeout) -> fd_call(Fd, fun(H) -> {peername, H} end, Timeout).
+
+%% @equiv sockname(Fd, default_timeout())
+sockname(Fd) -> sockname(Fd, default_timeout()).
 
 %% @doc `{ok, {Ip, Port}}' the socket is bound to.
-sockname(Fd) -> fd_call(Fd, fun(H) -> {sockname, H} end, default_timeout()).
+-spec sockname(handle(), timeout()) ->
+          {ok, {inet:ip_address(), inet:port_number()}} | {error, reason()}.
+sockname(Fd, Timeout) -> fd_call(Fd, fun(H) -> {sockname, H} end, Timeout).
+
+%% @equiv port(Fd, default_timeout())
+port(Fd) -> port(Fd, default_timeout()).
 
 %% @doc `{ok, LocalPort}'.
-port(Fd) ->
-    case sockname(Fd) of
+-spec port(handle(), timeout()) -> {ok, inet:port_number()} | {error, reason()}.
+port(Fd, Timeout) ->
+    case sockname(Fd, Timeout) of
         {ok, {_, Port}} -> {ok, Port};
         Other -> Other
     end.
@@ -639,43 +553,69 @@ address(A) -> case to_binary_path(A) of
 
 %% ================================================================ files
 
+-type file_info() :: #{size := non_neg_integer(),
+                       type := regular | directory | symlink | device | other,
+                       mode := non_neg_integer(), mtime := integer()}.
+
 %% @doc `{ok, #{size, type, mode, mtime}}' of an open descriptor (fstat).
--spec file_info(handle()) -> {ok, map()} | {error, reason()}.
-file_info(Fd) -> fd_call(Fd, fun(H) -> {file_info, H} end, default_timeout()).
+-spec file_info(handle()) -> {ok, file_info()} | {error, reason()}.
+file_info(Fd) -> file_info(Fd, default_timeout()).
+
+%% @doc `file_info(Fd, Timeout)': fstat of a descriptor, or
+%% `file_info(Node, Path)': {@link file_info/3} with the default timeout.
+-spec file_info(handle(), timeout()) -> {ok, file_info()} | {error, reason()};
+               (node(), unicode:chardata()) -> {ok, file_info()} | {error, reason()}.
+file_info(Node, Path) when is_atom(Node) -> file_info(Node, Path, default_timeout());
+file_info(Fd, Timeout) -> fd_call(Fd, fun(H) -> {file_info, H} end, Timeout).
 
 %% @doc `{ok, #{size, type, mode, mtime}}' of `Path' under the node's roots
 %% (lstat: a symlink is `symlink'). `type' is `regular', `directory',
 %% `symlink', `device' or `other'; `mode' the permission bits; `mtime' POSIX
 %% seconds.
--spec file_info(node(), unicode:chardata()) -> {ok, map()} | {error, reason()}.
-file_info(Node, Path) -> path_call(Node, file_info, Path).
+-spec file_info(node(), unicode:chardata(), timeout()) -> {ok, file_info()} | {error, reason()}.
+file_info(Node, Path, Timeout) -> path_call(Node, file_info, Path, Timeout).
+
+list_dir(Node, Path) -> list_dir(Node, Path, default_timeout()).
 
 %% @doc `{ok, [Name :: binary()]}', sorted, without `.' and `..'.
-list_dir(Node, Path) -> path_call(Node, list_dir, Path).
+-spec list_dir(node(), unicode:chardata(), timeout()) -> {ok, [binary()]} | {error, reason()}.
+list_dir(Node, Path, Timeout) -> path_call(Node, list_dir, Path, Timeout).
+
+make_dir(Node, Path) -> make_dir(Node, Path, default_timeout()).
 
 %% @doc mkdir with mode 8#755 (less the umask).
-make_dir(Node, Path) -> path_call(Node, make_dir, Path).
+-spec make_dir(node(), unicode:chardata(), timeout()) -> ok | {error, reason()}.
+make_dir(Node, Path, Timeout) -> path_call(Node, make_dir, Path, Timeout).
+
+delete_file(Node, Path) -> delete_file(Node, Path, default_timeout()).
 
 %% @doc unlink: a directory is `eisdir'; a symlink is removed, not its target.
-delete_file(Node, Path) -> path_call(Node, delete_file, Path).
+-spec delete_file(node(), unicode:chardata(), timeout()) -> ok | {error, reason()}.
+delete_file(Node, Path, Timeout) -> path_call(Node, delete_file, Path, Timeout).
+
+delete_dir(Node, Path) -> delete_dir(Node, Path, default_timeout()).
 
 %% @doc rmdir: the directory must be empty.
-delete_dir(Node, Path) -> path_call(Node, delete_dir, Path).
+-spec delete_dir(node(), unicode:chardata(), timeout()) -> ok | {error, reason()}.
+delete_dir(Node, Path, Timeout) -> path_call(Node, delete_dir, Path, Timeout).
+
+rename(Node, From, To) -> rename(Node, From, To, default_timeout()).
 
 %% @doc rename(2), both paths under the node's roots.
-rename(Node, From, To) when is_atom(Node) ->
+-spec rename(node(), unicode:chardata(), unicode:chardata(), timeout()) -> ok | {error, reason()}.
+rename(Node, From, To, Timeout) when is_atom(Node) ->
     case {to_binary_path(From), to_binary_path(To)} of
-        {{ok, F}, {ok, T}} -> call(Node, {rename, F, T}, default_timeout());
+        {{ok, F}, {ok, T}} -> call(Node, {rename, F, T}, Timeout);
         _ -> {error, badarg}
     end;
-rename(_, _, _) -> {error, badarg}.
+rename(_, _, _, _) -> {error, badarg}.
 
-path_call(Node, Op, Path) when is_atom(Node) ->
+path_call(Node, Op, Path, Timeout) when is_atom(Node) ->
     case to_binary_path(Path) of
-        {ok, Bin} -> call(Node, {Op, Bin}, default_timeout());
+        {ok, Bin} -> call(Node, {Op, Bin}, Timeout);
         error -> {error, badarg}
     end;
-path_call(_, _, _) -> {error, badarg}.
+path_call(_, _, _, _) -> {error, badarg}.
 
 %% ================================================================ building blocks
 
@@ -727,187 +667,8 @@ to_binary_path(Path) ->
 %% @equiv call(Node, Request, default_timeout())
 call(Node, Request) -> call(Node, Request, default_timeout()).
 
-%% @doc Sends one raw protocol request to `{fdnode, Node}' for the calling
-%% process and returns the raw result, `{error, timeout}' or
-%% `{error, nodedown}'. No validation: everything else is the Java node's
-%% answer.
+%% @doc Sends one raw protocol request (docs/protocol.md) for the calling
+%% process: the Java node's raw answer, `{error, timeout}' or
+%% `{error, nodedown}'. See {@link fdnode_call:call/4}.
 -spec call(node(), tuple() | atom(), timeout()) -> term().
-call(Node, Request, Timeout) when is_atom(Node) ->
-    Caller = self(),
-    Ref = make_ref(),
-    {Proxy, MRef} = spawn_monitor(?MODULE, proxy_init, [Node, Ref, Caller, Request]),
-    receive
-        {Ref, Result} ->
-            erlang:demonitor(MRef, [flush]),
-            %% A raw `copy' call: its progress messages arrived before the
-            %% result (same proxy, in order); nobody asked for them.
-            is_tuple(Request) andalso element(1, Request) =:= copy andalso flush_progress(Ref),
-            Result;
-        {'DOWN', MRef, process, Proxy, _} ->
-            %% The proxy only dies like this if killed from outside.
-            {error, nodedown}
-    after Timeout ->
-        Proxy ! {abandon, Ref},
-        receive
-            {Ref, Result} ->
-                %% It answered just before it saw the abandon: a real result.
-                erlang:demonitor(MRef, [flush]),
-                Result;
-            {abandoned, Ref} ->
-                erlang:demonitor(MRef, [flush]),
-                {error, timeout};
-            {'DOWN', MRef, process, Proxy, _} ->
-                {error, timeout}
-        end
-    end;
-call(_, _, _) ->
-    {error, badarg}.
-
-%% @private The proxy: monitors the caller (a non-owning call is dropped when
-%% the caller dies) and the `fdnode' mailbox (nodedown).
-proxy_init(Node, Ref, Caller, Request) ->
-    CMon = erlang:monitor(process, Caller),
-    Dest = {fdnode, Node},
-    NMon = watch_node(Node),
-    try
-        erlang:send(Dest, {'$fdnode_call', self(), Ref, Caller, Request})
-    catch
-        error:_ -> ok   % not distributed: the monitor reports noconnection/noproc
-    end,
-    proxy_wait(Node, Ref, Caller, Request, CMon, NMon, attached).
-
-proxy_wait(Node, Ref, Caller, Request, CMon, NMon, Attached) ->
-    receive
-        {'$fdnode_reply', Ref, Result} ->
-            register_owner(Node, Caller, Request, Result),
-            case Attached of
-                attached ->
-                    Caller ! {Ref, Result};
-                detached ->
-                    undo(Node, Caller, Request, Result)
-            end;
-        {fdnode_progress, Ref, _, _} = Progress ->
-            Attached =:= attached andalso (Caller ! Progress),
-            proxy_wait(Node, Ref, Caller, Request, CMon, NMon, Attached);
-        {'DOWN', NMon, process, _, _} ->
-            Attached =:= attached andalso (Caller ! {Ref, {error, nodedown}}),
-            ok;
-        {nodedown, Node} ->
-            Attached =:= attached andalso (Caller ! {Ref, {error, nodedown}}),
-            ok;
-        {abandon, Ref} ->
-            Caller ! {abandoned, Ref},
-            case owning(Request) of
-                true -> proxy_wait(Node, Ref, Caller, Request, CMon, NMon, detached);
-                false -> ok
-            end;
-        {'DOWN', CMon, process, _, _} ->
-            %% The caller died. An owning request still has to register its
-            %% result with the watcher (which then reports the dead owner).
-            case owning(Request) of
-                true -> proxy_wait(Node, Ref, Caller, Request, CMon, NMon, detached);
-                false -> ok
-            end
-    end.
-
-%% How the proxy learns that the Java node is gone. A process monitor on a
-%% remote name costs two more distribution messages per call (monitor and
-%% demonitor), and the Java node ignores them anyway; a node monitor is local
-%% and fires when the connection drops or cannot be made. The local node (the
-%% fake mailbox of the tests) keeps the process monitor: no connection to lose.
-watch_node(Node) when Node =:= node() ->
-    erlang:monitor(process, {fdnode, Node});
-watch_node(Node) ->
-    case is_alive() of
-        true -> erlang:monitor_node(Node, true);
-        false -> self() ! {nodedown, Node}
-    end,
-    {nodedown, Node}.
-
-%% Requests whose `{ok, Handle}' is a new descriptor owned by the caller.
-opens(Request) ->
-    is_tuple(Request) andalso tuple_size(Request) > 0
-        andalso lists:member(element(1, Request), [open, tcp_connect, tcp_listen, accept, udp_open]).
-
-owning({pipe}) -> true;
-owning({controlling_process, _, _}) -> true;
-owning(Request) -> opens(Request).
-
-register_owner(Node, Caller, {pipe}, {ok, _}) -> watch(Caller, Node);
-register_owner(Node, _Caller, {controlling_process, _, Pid}, ok) -> watch(Pid, Node);
-register_owner(Node, Caller, Request, {ok, _}) ->
-    opens(Request) andalso watch(Caller, Node),
-    ok;
-register_owner(_, _, _, _) -> ok.
-
-%% A result nobody will see: close what it opened (fire and forget).
-undo(Node, Caller, {pipe}, {ok, {R, W}}) -> send_close(Node, Caller, R), send_close(Node, Caller, W);
-undo(Node, Caller, Request, {ok, H}) ->
-    opens(Request) andalso send_close(Node, Caller, H),
-    ok;
-undo(_, _, _, _) -> ok.
-
-send_close(Node, Caller, H) ->
-    catch erlang:send({fdnode, Node}, {'$fdnode_call', self(), make_ref(), Caller, {close, H}},
-                      [noconnect]),
-    ok.
-
-%% ================================================================ owner watcher
-
-%% @doc Registers `Owner' as owning descriptors on `Node': when `Owner' dies
-%% the watcher tells `Node'. Starts the watcher if needed.
--spec watch(pid(), node()) -> ok.
-watch(Owner, Node) when is_pid(Owner), is_atom(Node) ->
-    ensure_watcher() ! {watch, Owner, Node},
-    ok.
-
-%% @doc The watcher's pid, started (unlinked) if not running.
--spec ensure_watcher() -> pid().
-ensure_watcher() ->
-    case whereis(?WATCHER) of
-        undefined ->
-            case proc_lib:start(?MODULE, watcher_init, [self()]) of
-                {ok, Pid} -> Pid;
-                already_started -> ensure_watcher()
-            end;
-        Pid ->
-            Pid
-    end.
-
-%% @private
-watcher_init(Parent) ->
-    try register(?WATCHER, self()) of
-        true ->
-            proc_lib:init_ack(Parent, {ok, self()}),
-            watcher_loop(#{})
-    catch
-        error:badarg -> proc_lib:init_ack(Parent, already_started)
-    end.
-
-%% Owners: #{Owner => {MonitorRef, #{Node => true}}}
-watcher_loop(Owners) ->
-    receive
-        {watch, Owner, Node} ->
-            case Owners of
-                #{Owner := {MRef, Nodes}} ->
-                    watcher_loop(Owners#{Owner := {MRef, Nodes#{Node => true}}});
-                _ ->
-                    MRef = erlang:monitor(process, Owner),
-                    watcher_loop(Owners#{Owner => {MRef, #{Node => true}}})
-            end;
-        {'DOWN', MRef, process, Owner, _} ->
-            case maps:take(Owner, Owners) of
-                {{MRef, Nodes}, Rest} ->
-                    [catch erlang:send({fdnode, N}, {'$fdnode_owner_down', self(), Owner},
-                                       [noconnect])
-                     || N <- maps:keys(Nodes)],
-                    watcher_loop(Rest);
-                _ ->
-                    watcher_loop(Owners)
-            end;
-        {which_owners, From, Ref} ->
-            From ! {Ref, maps:map(fun(_, {_, Nodes}) -> maps:keys(Nodes) end, Owners)},
-            watcher_loop(Owners);
-        _ ->
-            watcher_loop(Owners)
-    end.
+call(Node, Request, Timeout) -> fdnode_call:call(Node, Request, Timeout).

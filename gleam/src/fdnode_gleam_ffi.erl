@@ -44,7 +44,7 @@ start({start_options, Jar, Java, Name, Roots, ReadyTimeout, Args, Link, Log}) ->
         {error, java_not_found} -> {error, java_not_found};
         {error, {java_exited, S, Out}} -> {error, {java_exited, S, text(Out)}};
         {error, {ready_timeout, Out}} -> {error, {ready_timeout, text(Out)}};
-        {error, {already_started, N}} -> {error, {already_started, N}};
+        {error, {name_taken, N}} when is_atom(N) -> {error, {already_started, N}};
         {error, nodedown} -> {error, unreachable};
         {error, timeout} -> {error, unreachable};
         {error, Other} -> {error, {cannot_spawn, text(Other)}}

@@ -1,8 +1,12 @@
-%% @doc Owns one Java fdnode process, started as an Erlang port.
+%% @doc Owns one Java fdnode process, started as an Erlang port, and knows
+%% how to launch it: the options of {@link fdnode_ffi:start/1} become a java
+%% command line here, and nowhere else.
 %%
 %% The JVM is started with `--exit-on-stdin-eof', so it exits when the port
 %% closes: when this process stops, when the process it is linked to dies, or
 %% when the whole BEAM dies (even on `kill -9'). There is never an orphan JVM.
+%% The cookie goes to the JVM in its environment (`FDNODE_COOKIE'), never on
+%% its command line, which every local user can read.
 %%
 %% Not used directly: see {@link fdnode_ffi:start/1} and
 %% {@link fdnode_ffi:stop/1}. One launcher per Java node, registered locally
@@ -10,10 +14,30 @@
 -module(fdnode_launcher).
 -behaviour(gen_server).
 
--export([start/1, stop/2, whereis_node/1, os_pid/1, output/1, await_exit/2]).
+-export([start/1, stop/2, whereis_node/1, os_pid/1, output/1, await_exit/2,
+         default_jvm_args/1]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
 
 -define(KEEP_LINES, 200).
+
+%% The JVM flags every launch uses unless the `jvm_args' option replaces them:
+%% a small, quickly started JVM (the node does little computing of its own).
+%% Tune them here and only here. Not -XX:+UseSerialGC: with it the node
+%% retained 24-45 MB during a 64 MiB active-mode stream (G1: under 16 MiB),
+%% which fdnode_active_test's heap bound rejects.
+-define(JVM_ARGS, ["-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=16m"]).
+%% A class-data archive next to the jar, used when present (`make build'
+%% may produce one): the JVM starts faster with it.
+-define(CDS_ARCHIVE, "fdnode.jsa").
+
+-type start_error() ::
+        not_distributed | {cannot_distribute, term()} | epmd_unreachable
+      | no_jar | {jar_not_found, string()} | java_not_found
+      | no_root | {root_not_found, string()}
+      | {name_taken, node() | string()}
+      | {java_exited, integer(), binary()} | {ready_timeout, binary()}
+      | {cannot_spawn, string(), term()} | nodedown | timeout.
+-export_type([start_error/0]).
 
 -record(st, {
     port :: port() | undefined,
@@ -26,12 +50,24 @@
     exit_waiters = [] :: [gen_server:from()]
 }).
 
-%% @doc Starts a launcher (not linked) and waits for `fdnode ready <node>'.
-%% Returns `{ok, Node, LauncherPid}' or `{error, Reason}'.
--spec start(map()) -> {ok, node(), pid()} | {error, term()}.
+%% @doc Makes this BEAM distributed if needed, checks the options, starts a
+%% launcher (not linked) and waits for `fdnode ready <node>'. `Opts' are
+%% those of {@link fdnode_ffi:start/1}. Returns `{ok, Node, LauncherPid}'.
+-spec start(map()) -> {ok, node(), pid()} | {error, start_error()}.
 start(Opts) ->
+    case ensure_distributed(Opts) of
+        ok ->
+            case launch_options(Opts) of
+                {ok, LOpts} -> start_launcher(LOpts);
+                {error, _} = E -> E
+            end;
+        {error, _} = E ->
+            E
+    end.
+
+start_launcher(LOpts) ->
     Ref = make_ref(),
-    case gen_server:start(?MODULE, Opts#{starter => {self(), Ref}}, []) of
+    case gen_server:start(?MODULE, LOpts#{starter => {self(), Ref}}, []) of
         {ok, Pid} ->
             {ok, Node} = gen_server:call(Pid, node, infinity),
             {ok, Node, Pid};
@@ -42,6 +78,116 @@ start(Opts) ->
         {error, _} = E ->
             E
     end.
+
+%% @doc The JVM flags used when `jvm_args' is not given, for the jar `Jar'.
+-spec default_jvm_args(file:filename()) -> [string()].
+default_jvm_args(Jar) ->
+    Archive = filename:join(filename:dirname(filename:absname(Jar)), ?CDS_ARCHIVE),
+    ?JVM_ARGS ++ ["-XX:SharedArchiveFile=" ++ Archive || filelib:is_regular(Archive)].
+
+%% A BEAM started without -sname/-name (a plain `gleam run') becomes a
+%% short-named node here, unless `distribute' is false. epmd is started if it
+%% is not running, as `erl -sname' would.
+ensure_distributed(Opts) ->
+    case {node(), maps:get(distribute, Opts, true)} of
+        {nonode@nohost, false} ->
+            {error, not_distributed};
+        {nonode@nohost, true} ->
+            Name = case maps:find(local_name, Opts) of
+                       {ok, N} -> list_to_atom(to_list(N));
+                       error -> list_to_atom("fdnode_client_" ++ os:getpid() ++ "_"
+                                             ++ integer_to_list(erlang:unique_integer([positive])))
+                   end,
+            case net_kernel:start([Name, shortnames]) of
+                {ok, _} ->
+                    ok;
+                {error, {already_started, _}} ->
+                    ok;
+                {error, _} ->
+                    start_epmd(),
+                    case net_kernel:start([Name, shortnames]) of
+                        {ok, _} -> ok;
+                        {error, {already_started, _}} -> ok;
+                        {error, Why} -> distribution_error(Name, Why)
+                    end
+            end;
+        _ ->
+            ok
+    end.
+
+start_epmd() ->
+    case os:find_executable("epmd") of
+        false -> ok;
+        Epmd -> os:cmd(Epmd ++ " -daemon")
+    end.
+
+distribution_error(Name, Why) ->
+    case erl_epmd:names() of
+        {error, _} ->
+            {error, epmd_unreachable};
+        {ok, Names} ->
+            Short = hd(string:split(atom_to_list(Name), "@")),
+            case lists:keymember(Short, 1, Names) of
+                true -> {error, {name_taken, Name}};
+                false -> {error, {cannot_distribute, Why}}
+            end
+    end.
+
+launch_options(Opts) ->
+    Java = case maps:find(java, Opts) of
+               {ok, J} -> os:find_executable(to_list(J));
+               error -> os:find_executable("java")
+           end,
+    Jar = case maps:find(jar, Opts) of
+              {ok, Path} -> to_list(Path);
+              error -> os:getenv("FDNODE_JAR")
+          end,
+    Roots = case {maps:find(roots, Opts), maps:find(root, Opts), os:getenv("FDNODE_ROOTS")} of
+                {{ok, Rs}, _, _} -> [to_list(R) || R <- Rs];
+                {error, {ok, R}, _} -> [to_list(R)];
+                {error, error, false} -> [];
+                {error, error, Env} -> string:lexemes(Env, ":")
+            end,
+    Name = case maps:find(name, Opts) of
+               {ok, N} -> to_list(N);
+               error -> "fdnode_" ++ os:getpid() ++ "_"
+                            ++ integer_to_list(erlang:unique_integer([positive]))
+           end,
+    Cookie = to_list(maps:get(cookie, Opts, erlang:get_cookie())),
+    Missing = [R || R <- Roots, not filelib:is_dir(R)],
+    if
+        Jar =:= false -> {error, no_jar};
+        Java =:= false -> {error, java_not_found};
+        Roots =:= [] -> {error, no_root};
+        Missing =/= [] -> {error, {root_not_found, hd(Missing)}};
+        true ->
+            case filelib:is_regular(Jar) of
+                false ->
+                    {error, {jar_not_found, Jar}};
+                true ->
+                    LongNames = case string:split(atom_to_list(node()), "@") of
+                                    [_, Host] -> lists:member($., Host);
+                                    _ -> false
+                                end,
+                    JvmArgs = case maps:find(jvm_args, Opts) of
+                                  {ok, As} -> [to_list(A) || A <- As];
+                                  error -> default_jvm_args(Jar)
+                              end,
+                    Args = JvmArgs ++ ["-jar", filename:absname(Jar), "--name", Name]
+                        ++ lists:append([["--root", filename:absname(R)] || R <- Roots])
+                        ++ [A || LongNames, A <- ["--longnames"]]
+                        ++ [to_list(A) || A <- maps:get(args, Opts, [])]
+                        ++ ["--exit-on-stdin-eof"],
+                    {ok, #{java => Java, args => Args, name => Name,
+                           env => [{"FDNODE_COOKIE", Cookie}],
+                           ready_timeout => maps:get(ready_timeout, Opts, 30000),
+                           log => maps:get(log, Opts, false)}}
+            end
+    end.
+
+to_list(A) when is_atom(A) -> atom_to_list(A);
+to_list(B) when is_binary(B) -> unicode:characters_to_list(B);
+to_list(L) when is_list(L) -> L.
 
 %% @doc Stops the Java node owned by the launcher for `Node' and waits (at most
 %% `Timeout' ms, then kills the JVM) until the JVM has exited.
@@ -126,7 +272,8 @@ init_port(Opts) ->
     Deadline = erlang:monotonic_time(millisecond) + maps:get(ready_timeout, Opts),
     try
         open_port({spawn_executable, Java},
-                  [{args, Args}, exit_status, use_stdio, stderr_to_stdout,
+                  [{args, Args}, {env, maps:get(env, Opts)}, exit_status, use_stdio,
+                   stderr_to_stdout,
                    binary, {line, 4096}, hide])
     of
         Port ->
@@ -154,18 +301,34 @@ wait_ready(#st{port = Port} = St, Deadline) ->
                     catch
                         error:badarg ->
                             kill_jvm(St1),
-                            {stop, {already_started, Node}}
+                            {stop, {name_taken, Node}}
                     end;
                 none ->
                     wait_ready(St1, Deadline)
             end;
         {Port, {exit_status, Status}} ->
             St1 = drain(St),
-            {stop, {java_exited, Status, output_text(St1)}}
+            {stop, exit_reason(Status, output_text(St1), St1)}
     after Left ->
         St1 = drain(St),
         kill_jvm(St1),
         {stop, {ready_timeout, output_text(St1)}}
+    end.
+
+%% The Java node's own start failures (docs: README, "Running the node
+%% standalone") as typed reasons; anything else keeps its output.
+exit_reason(Status, Output, #st{}) ->
+    case {binary:match(Output, <<" is already in use">>),
+          binary:match(Output, [<<"epmd not reachable">>, <<"is epmd running">>])} of
+        {nomatch, nomatch} -> {java_exited, Status, Output};
+        {nomatch, _} -> epmd_unreachable;
+        {_, _} -> {name_taken, taken_name(Output)}
+    end.
+
+taken_name(Output) ->
+    case re:run(Output, "node name (\\S+) is already in use", [{capture, [1], list}]) of
+        {match, [Name]} -> list_to_atom(Name);
+        nomatch -> undefined
     end.
 
 ready_node(#st{lines = [Last | _]}) ->

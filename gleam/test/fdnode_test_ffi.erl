@@ -3,7 +3,7 @@
 %% The shared Java node is started lazily by the first test that needs it
 %% (unlinked, so it outlives that test's process) and kept in persistent_term;
 %% a test that finds it dead starts a new one. It exits with the BEAM (its
-%% stdin closes). Files live in FDNODE_ROOT, into which test_fixtures/ is
+%% stdin closes). Files live in FDNODE_ROOTS (one directory here), into which test_fixtures/ is
 %% copied once.
 -module(fdnode_test_ffi).
 
@@ -47,7 +47,7 @@ start_node(Link) ->
     end.
 
 root_dir() ->
-    Root = case os:getenv("FDNODE_ROOT") of
+    Root = case os:getenv("FDNODE_ROOTS") of
                false ->
                    D = filename:join("/tmp", "fdnode_test_" ++ os:getpid()),
                    ok = filelib:ensure_dir(filename:join(D, "x")),

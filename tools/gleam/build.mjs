@@ -129,13 +129,14 @@ function emit(name, text, from, compileFrom) {
   if (name.endsWith(".erl")) toCompile.push(compileFrom);
 }
 
+let wasm = null;
 if (gleamFiles.length > 0) {
   const sourceFiles = {};
   for (const f of gleamFiles) {
     sourceFiles["/" + path.relative(pkg, f).split(path.sep).join("/")] =
       toGleam030(f, fs.readFileSync(f, "utf8"));
   }
-  const wasm = await loadCompiler();
+  wasm = await loadCompiler();
   let result;
   try {
     // Dev mode so /test is compiled too; no dependencies (not even stdlib).
@@ -162,6 +163,84 @@ if (gleamFiles.length > 0) {
       emit(name, text, file, path.relative(root, path.join(finalErl, name)));
     }
   }
+}
+
+// Gleam 1.x check: when the team's Gleam 1.3.0 compiler (WASM) is present
+// at ../shared/tools/gleam-wasm-1.3.0, the package must also compile with it,
+// unchanged (BitArray as written), with no error and no warning. A fresh
+// machine without it builds with 0.30.5 alone.
+const gleam13Dir = path.resolve(root, "..", "shared", "tools", "gleam-wasm-1.3.0");
+let gleam13 = null;
+if (fs.existsSync(path.join(gleam13Dir, "gleam_wasm_bg.wasm"))) {
+  gleam13 = await import(path.join(gleam13Dir, "gleam_wasm.js"));
+  gleam13.initSync(fs.readFileSync(path.join(gleam13Dir, "gleam_wasm_bg.wasm")));
+  gleam13.initialise_panic_hook(false);
+}
+
+// Compiles one package with 1.3.0: files maps virtual paths (/src/..,
+// /test/..) to sources. Returns { error, warnings }.
+function compile13(files) {
+  const P = 1;
+  gleam13.reset_filesystem(P);
+  for (const [file, text] of Object.entries(files)) gleam13.write_file(P, file, text);
+  let error = null;
+  try {
+    gleam13.compile_package(P, "erlang");
+  } catch (e) {
+    error = String(e && e.message ? e.message : e);
+  }
+  const warnings = [];
+  for (let w; (w = gleam13.pop_warning(P)) !== undefined; ) warnings.push(String(w));
+  gleam13.delete_project(P);
+  return { error, warnings };
+}
+
+const packageSources = {}; // virtual path -> source as written (Gleam 1.x)
+for (const f of [...gleamFiles, ...ffiFiles]) {
+  packageSources["/" + path.relative(pkg, f).split(path.sep).join("/")] = fs.readFileSync(f, "utf8");
+}
+const userPaths = (m) => m.replaceAll("/src/", "gleam/src/").replaceAll("/test/", "gleam/test/");
+if (gleam13) {
+  const { error, warnings } = compile13(packageSources);
+  if (error) {
+    process.stderr.write(userPaths(error) + "\n");
+    fail("Gleam 1.3.0 compilation failed");
+  }
+  if (warnings.length > 0) {
+    process.stderr.write(warnings.map(userPaths).join("\n") + "\n");
+    fail(`Gleam 1.3.0 reported ${warnings.length} warning(s); the build allows none`);
+  }
+}
+
+// Compile-fail checks: each gleam/compile_fail/NAME.gleam is added to the
+// package as src/NAME.gleam and must NOT compile; its first line says what
+// the compiler must report: `// expect: TEXT` (a substring of the error).
+// They run with 0.30.5 (every machine) and with 1.3.0 when present.
+const compileFail = walk(path.join(pkg, "compile_fail"), ".gleam");
+let compileFailChecked = 0;
+for (const f of compileFail) {
+  const src = fs.readFileSync(f, "utf8");
+  const m = /^\/\/ expect: (.+)$/m.exec(src);
+  if (!m) fail(`${path.relative(root, f)}: first line must be "// expect: TEXT"`);
+  const expected = m[1].trim();
+  const vpath = "/src/" + path.basename(f);
+  const rel = path.relative(root, f);
+  const mustFail = (compiler, error) => {
+    if (!error) fail(`${rel} compiled with ${compiler}, but it must not`);
+    if (!error.includes(expected)) {
+      process.stderr.write(error + "\n");
+      fail(`${rel}: ${compiler} failed, but not with "${expected}"`);
+    }
+  };
+  const files030 = {};
+  for (const [p, text] of Object.entries(packageSources)) {
+    if (p.endsWith(".gleam")) files030[p] = toGleam030(path.join(pkg, p), text);
+  }
+  files030[vpath] = toGleam030(f, src);
+  const r030 = wasm.compile({ target: "erlang", sourceFiles: files030, dependencies: [], mode: "Dev" });
+  mustFail("Gleam 0.30.5", r030.Err);
+  if (gleam13) mustFail("Gleam 1.3.0", compile13({ ...packageSources, [vpath]: src }).error);
+  compileFailChecked++;
 }
 
 // The package's hand-written Erlang (FFI) goes beside the generated code, as
@@ -191,4 +270,6 @@ if (erlc.status !== 0) fail("erlc failed");
 fs.rmSync(finalEbin, { recursive: true, force: true });
 fs.renameSync(ebinDir, finalEbin);
 fs.rmSync(stage, { recursive: true, force: true });
-process.stdout.write(`gleam build: ${gleamFiles.length} Gleam + ${ffiFiles.length} Erlang source files -> ${path.relative(root, finalEbin)}\n`);
+process.stdout.write(`gleam build: ${gleamFiles.length} Gleam + ${ffiFiles.length} Erlang source files -> ${path.relative(root, finalEbin)}` +
+  `; Gleam 1.3.0 check: ${gleam13 ? "0 errors, 0 warnings" : "skipped (no ../shared/tools/gleam-wasm-1.3.0)"}` +
+  `; ${compileFailChecked} compile-fail check(s) passed\n`);

@@ -1,0 +1,169 @@
+%% @doc One request to a Java node, with its timeout, its node-down path and
+%% its abandon rule. Every fdnode call goes through {@link call/4}; nothing
+%% else sends `'$fdnode_call''.
+%%
+%% == How a call works ==
+%% Each call spawns a short-lived proxy (spawn_monitor). The proxy watches
+%% the Java node (a node monitor: JInterface has no process monitors), sends
+%% `{'$fdnode_call', Proxy, Ref, Caller, Request}' to `{fdnode, Node}' and
+%% passes the reply back. Progress messages (`{fdnode_progress, Ref, Done,
+%% Total}', sent by a `copy') restart the caller's timeout and go to its
+%% `on_progress' function. On timeout the caller abandons the proxy and waits
+%% for its acknowledgement or death, so a late reply never reaches the
+%% caller's mailbox. An abandoned proxy that still receives a successful
+%% `open'/`pipe'/`tcp_connect'/`tcp_listen'/`accept'/`udp_open' closes the
+%% new descriptors again, so a timed-out open or accept leaks nothing.
+%%
+%% The proxy registers the owner with {@link fdnode_watcher} before it hands
+%% back a successful `open'/`pipe'/`controlling_process' result; a monitor on
+%% an already-dead process fires at once, so an owner that dies during the
+%% call still gets its descriptors closed.
+-module(fdnode_call).
+
+-export([call/3, call/4]).
+%% Internal
+-export([proxy_init/4]).
+
+-type progress() :: fun((non_neg_integer(), non_neg_integer() | undefined) -> term())
+                  | undefined.
+-export_type([progress/0]).
+
+%% @equiv call(Node, Request, Timeout, undefined)
+-spec call(node(), tuple() | atom(), timeout()) -> term().
+call(Node, Request, Timeout) ->
+    call(Node, Request, Timeout, undefined).
+
+%% @doc Sends one raw protocol request to `{fdnode, Node}' for the calling
+%% process and returns the raw result, `{error, timeout}' or
+%% `{error, nodedown}'. `Timeout' bounds the wait for the answer, or for the
+%% next progress message when there are any. No validation: everything else
+%% is the Java node's answer.
+-spec call(node(), tuple() | atom(), timeout(), progress()) -> term().
+call(Node, Request, Timeout, OnProgress) when is_atom(Node) ->
+    Ref = make_ref(),
+    {Proxy, MRef} = spawn_monitor(?MODULE, proxy_init, [Node, Ref, self(), Request]),
+    wait(Proxy, MRef, Ref, Timeout, OnProgress);
+call(_, _, _, _) ->
+    {error, badarg}.
+
+wait(Proxy, MRef, Ref, Timeout, OnProgress) ->
+    receive
+        {fdnode_progress, Ref, Done, Total} ->
+            is_function(OnProgress, 2) andalso OnProgress(Done, Total),
+            wait(Proxy, MRef, Ref, Timeout, OnProgress);
+        {Ref, Result} ->
+            erlang:demonitor(MRef, [flush]),
+            Result;
+        {'DOWN', MRef, process, Proxy, _} ->
+            %% The proxy only dies like this if killed from outside.
+            {error, nodedown}
+    after Timeout ->
+        Proxy ! {abandon, Ref},
+        receive
+            {Ref, Result} ->
+                %% It answered just before it saw the abandon: a real result.
+                erlang:demonitor(MRef, [flush]),
+                flush_progress(Ref),
+                Result;
+            {abandoned, Ref} ->
+                erlang:demonitor(MRef, [flush]),
+                flush_progress(Ref),
+                {error, timeout};
+            {'DOWN', MRef, process, Proxy, _} ->
+                flush_progress(Ref),
+                {error, timeout}
+        end
+    end.
+
+flush_progress(Ref) ->
+    receive
+        {fdnode_progress, Ref, _, _} -> flush_progress(Ref)
+    after 0 ->
+        ok
+    end.
+
+%% @private The proxy: monitors the caller (a non-owning call is dropped when
+%% the caller dies) and the Java node.
+proxy_init(Node, Ref, Caller, Request) ->
+    CMon = erlang:monitor(process, Caller),
+    NMon = watch_node(Node),
+    try
+        erlang:send({fdnode, Node}, {'$fdnode_call', self(), Ref, Caller, Request})
+    catch
+        error:_ -> ok   % not distributed: the monitor reports noconnection/noproc
+    end,
+    proxy_wait(Node, Ref, Caller, Request, CMon, NMon, attached).
+
+proxy_wait(Node, Ref, Caller, Request, CMon, NMon, Attached) ->
+    receive
+        {'$fdnode_reply', Ref, Result} ->
+            register_owner(Node, Caller, Request, Result),
+            case Attached of
+                attached -> Caller ! {Ref, Result};
+                detached -> undo(Node, Caller, Request, Result)
+            end;
+        {fdnode_progress, Ref, _, _} = Progress ->
+            Attached =:= attached andalso (Caller ! Progress),
+            proxy_wait(Node, Ref, Caller, Request, CMon, NMon, Attached);
+        {'DOWN', NMon, process, _, _} ->
+            Attached =:= attached andalso (Caller ! {Ref, {error, nodedown}}),
+            ok;
+        {nodedown, Node} ->
+            Attached =:= attached andalso (Caller ! {Ref, {error, nodedown}}),
+            ok;
+        {abandon, Ref} ->
+            Caller ! {abandoned, Ref},
+            case owning(Request) of
+                true -> proxy_wait(Node, Ref, Caller, Request, CMon, NMon, detached);
+                false -> ok
+            end;
+        {'DOWN', CMon, process, _, _} ->
+            %% The caller died. An owning request still has to register its
+            %% result with the watcher (which then reports the dead owner).
+            case owning(Request) of
+                true -> proxy_wait(Node, Ref, Caller, Request, CMon, NMon, detached);
+                false -> ok
+            end
+    end.
+
+%% How the proxy learns that the Java node is gone. A process monitor on a
+%% remote name costs two more distribution messages per call (monitor and
+%% demonitor), and the Java node ignores them anyway; a node monitor is local
+%% and fires when the connection drops or cannot be made. The local node (the
+%% fake mailbox of the tests) keeps the process monitor: no connection to lose.
+watch_node(Node) when Node =:= node() ->
+    erlang:monitor(process, {fdnode, Node});
+watch_node(Node) ->
+    case is_alive() of
+        true -> erlang:monitor_node(Node, true);
+        false -> self() ! {nodedown, Node}
+    end,
+    {nodedown, Node}.
+
+%% Requests whose `{ok, Handle}' is a new descriptor owned by the caller.
+opens(Request) ->
+    is_tuple(Request) andalso tuple_size(Request) > 0
+        andalso lists:member(element(1, Request), [open, tcp_connect, tcp_listen, accept, udp_open]).
+
+owning({pipe}) -> true;
+owning({controlling_process, _, _}) -> true;
+owning(Request) -> opens(Request).
+
+register_owner(Node, Caller, {pipe}, {ok, _}) -> fdnode_watcher:watch(Caller, Node);
+register_owner(Node, _Caller, {controlling_process, _, Pid}, ok) -> fdnode_watcher:watch(Pid, Node);
+register_owner(Node, Caller, Request, {ok, _}) ->
+    opens(Request) andalso fdnode_watcher:watch(Caller, Node),
+    ok;
+register_owner(_, _, _, _) -> ok.
+
+%% A result nobody will see: close what it opened (fire and forget).
+undo(Node, Caller, {pipe}, {ok, {R, W}}) -> send_close(Node, Caller, R), send_close(Node, Caller, W);
+undo(Node, Caller, Request, {ok, H}) ->
+    opens(Request) andalso send_close(Node, Caller, H),
+    ok;
+undo(_, _, _, _) -> ok.
+
+send_close(Node, Caller, H) ->
+    catch erlang:send({fdnode, Node}, {'$fdnode_call', self(), make_ref(), Caller, {close, H}},
+                      [noconnect]),
+    ok.

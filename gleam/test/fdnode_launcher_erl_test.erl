@@ -1,0 +1,88 @@
+%% @doc The launcher with a real JVM: what reaches the JVM's command line and
+%% environment (cookie, JVM flags), typed start errors, and a start from a
+%% BEAM that is not distributed (as under `gleam run').
+-module(fdnode_launcher_erl_test).
+-include_lib("eunit/include/eunit.hrl").
+
+%% /proc/<pid>/<file> as a list of NUL-separated strings.
+proc_strings(OsPid, File) ->
+    {ok, Bin} = file:read_file("/proc/" ++ integer_to_list(OsPid) ++ "/" ++ File),
+    [S || S <- binary:split(Bin, <<0>>, [global]), S =/= <<>>].
+
+cookie_goes_in_the_environment_not_the_command_line_test() ->
+    Node = fdnode_test_ffi:shared_node(),
+    {ok, OsPid} = fdnode_ffi:os_pid(Node),
+    Cookie = atom_to_binary(erlang:get_cookie(), utf8),
+    Cmdline = proc_strings(OsPid, "cmdline"),
+    ?assertEqual(nomatch, binary:match(iolist_to_binary(Cmdline), Cookie)),
+    ?assertNot(lists:member(<<"--cookie">>, Cmdline)),
+    ?assert(lists:member(<<"FDNODE_COOKIE=", Cookie/binary>>, proc_strings(OsPid, "environ"))),
+    %% and the node really runs with that cookie: it answers us
+    ?assertEqual(ok, fdnode_ffi:ping(Node)),
+    %% the default JVM flags are on the command line, before -jar
+    Jar = list_to_binary(filename:absname(os:getenv("FDNODE_JAR"))),
+    Defaults = [list_to_binary(A) || A <- fdnode_launcher:default_jvm_args(Jar)],
+    ?assertEqual(Defaults, lists:sublist(tl(Cmdline), length(Defaults))),
+    ?assert(lists:member(<<"-XX:TieredStopAtLevel=1">>, Defaults)).
+
+jvm_args_replace_the_defaults_test() ->
+    {ok, Node} = fdnode_ffi:start(#{roots => [fdnode_test_ffi:root()], ready_timeout => 60000,
+                                    jvm_args => ["-Xmx48m", "-Xss512k"]}),
+    {ok, OsPid} = fdnode_ffi:os_pid(Node),
+    [_Java | Args] = proc_strings(OsPid, "cmdline"),
+    ?assertMatch([<<"-Xmx48m">>, <<"-Xss512k">>, <<"-jar">> | _], Args),
+    ?assertNot(lists:member(<<"-XX:TieredStopAtLevel=1">>, Args)),
+    ?assertEqual(ok, fdnode_ffi:stop(Node)).
+
+typed_start_errors_test() ->
+    Missing = filename:join(binary_to_list(fdnode_test_ffi:root()), "no_such_dir"),
+    ?assertEqual({error, no_root}, fdnode_ffi:start(#{roots => []})),
+    ?assertEqual({error, {root_not_found, Missing}}, fdnode_ffi:start(#{roots => [Missing]})),
+    Jar = os:getenv("FDNODE_JAR"),
+    ?assertEqual({error, no_jar},
+                 with_env("FDNODE_JAR", false, fun() -> fdnode_ffi:start(#{}) end)),
+    ?assertEqual({error, no_root},
+                 with_env("FDNODE_ROOTS", false, fun() -> fdnode_ffi:start(#{jar => Jar}) end)),
+    %% a name another node already holds: the Java node says so, typed here
+    Taken = atom_to_list(node()),
+    ?assertMatch({error, {name_taken, _}},
+                 fdnode_ffi:start(#{name => hd(string:split(Taken, "@")),
+                                    ready_timeout => 60000})).
+
+with_env(Name, Value, Fun) ->
+    Old = os:getenv(Name),
+    case Value of
+        false -> os:unsetenv(Name);
+        _ -> os:putenv(Name, Value)
+    end,
+    try Fun()
+    after
+        case Old of
+            false -> os:unsetenv(Name);
+            _ -> os:putenv(Name, Old)
+        end
+    end.
+
+%% A BEAM started without -sname (what `gleam run' does) starts a Java node:
+%% `start' makes it distributed first. The child prints what it saw.
+start_from_a_non_distributed_beam_test() ->
+    Erl = os:find_executable("erl"),
+    Ebin = filename:dirname(code:which(fdnode_ffi)),
+    Code = "nonode@nohost = node(), "
+           "{ok, N} = fdnode_ffi:start(#{ready_timeout => 60000}), "
+           "ok = fdnode_ffi:ping(N), "
+           "io:format(\"started ~s ~s~n\", [node(), N]), "
+           "ok = fdnode_ffi:stop(N), halt(0).",
+    Port = open_port({spawn_executable, Erl},
+                     [{args, ["-noshell", "-pa", Ebin, "-eval", Code]},
+                      exit_status, use_stdio, stderr_to_stdout, binary, {line, 4096}, hide]),
+    {Status, Lines} = collect(Port, []),
+    ?assertEqual({0, true}, {Status, lists:any(fun(L) -> binary:match(L, <<"started fdnode_client_">>) =/= nomatch end, Lines)}).
+
+collect(Port, Acc) ->
+    receive
+        {Port, {data, {_, Line}}} -> collect(Port, [Line | Acc]);
+        {Port, {exit_status, S}} -> {S, lists:reverse(Acc)}
+    after 90000 ->
+        erlang:error({child_beam_hung, lists:reverse(Acc)})
+    end.
