@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make run`: the fdnode demo (gleam/src/fdnode/demo.gleam) on a real BEAM.
+# `make run`: the fdnode demo (gleam/dev/fdnode_demo.gleam) on a real BEAM.
 # It starts its own Java node, tours the API, shuts the node down, and this
 # script then checks that no JVM or BEAM it started is left running.
 # `make run` builds first; run directly, it expects target/fdnode.jar and
@@ -12,7 +12,7 @@ say() { printf 'demo: %s\n' "$*" >&2; }
 ebin=gleam/build/ebin
 export FDNODE_JAR="$PWD/target/fdnode.jar"
 [ -f "$FDNODE_JAR" ] || { say "no $FDNODE_JAR: run 'make build' first"; exit 1; }
-[ -f "$ebin/fdnode@demo.beam" ] || { say "no $ebin/fdnode@demo.beam: run 'make build' first"; exit 1; }
+[ -f "$ebin/fdnode_demo.beam" ] || { say "no $ebin/fdnode_demo.beam: run 'make build' first"; exit 1; }
 
 run_id="demo_$$_$RANDOM"
 export FDNODE_DEMO_RUN="$run_id"     # inherited by the JVM: lets us find it afterwards
@@ -53,7 +53,7 @@ say "root $FDNODE_ROOT, node demo_$$"
 set +e
 timeout --kill-after=5s 60s \
   erl -noshell -sname "demo_$$" -setcookie "$cookie" -pa "$ebin" \
-      -eval 'fdnode@demo:main(), halt().'
+      -eval 'fdnode_demo:main(), halt().'
 rc=$?
 set -e
 if [ "$rc" -ne 0 ]; then

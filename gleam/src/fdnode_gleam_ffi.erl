@@ -1,5 +1,6 @@
-%% @doc Adapters between `fdnode_ffi' (Erlang terms of docs/protocol.md) and
-%% the typed values of the Gleam module `fdnode'. No logic beyond converting.
+%% @doc Adapter of the Gleam module `fdnode': typed Gleam values to and from
+%% the terms of {@link fdnode_ffi}. It also holds the conversions the other
+%% adapters share (results, errors, text). No logic beyond converting.
 %%
 %% Gleam values as Erlang terms: `Ok(x)' = `{ok, X}', `Error(e)' = `{error, E}',
 %% `Nil' = `nil', a constructor without fields is a snake_case atom
@@ -7,11 +8,11 @@
 %% (`Unknown(s)' = `{unknown, S}'), `String' = binary.
 -module(fdnode_gleam_ffi).
 
--export([shutdown/1, await_exit/2, copy/5]).
--export([start/1, stop/1, connect/1, os_pid/1, node_from_string/1, node_to_string/1,
-         open/4, pipe/1, close/2, close_async/1, read/3, write/3, pread/4, pwrite/4,
-         position/2, sync/2, set_mode/2, controlling_process/2, info/1, stats/1,
-         fd_node/1, set_default_timeout/1, receive_message/1, to_error/1, coerce/1]).
+-export([open/4, pipe/2, close/2, close_async/2, read/3, write/3, pread/4, pwrite/4,
+         position/3, sync/2, set_mode/3, controlling_process/3, info/2, fd_node/1,
+         copy/5, pid_from/1, identity/1]).
+%% Shared by the other adapters
+-export([value/1, unit/1, data/1, to_error/1, text/1]).
 
 -define(POSIX, [eacces, eagain, ebadf, ebusy, edquot, eexist, efault, efbig, eintr,
                 einval, eio, eisdir, eloop, emfile, emlink, enametoolong, enfile,
@@ -20,67 +21,19 @@
                 econnrefused, econnreset, etimedout, ehostunreach, enetunreach, nxdomain,
                 enotempty, eaddrinuse, eaddrnotavail, enotconn]).
 
-%% ---------------------------------------------------------------- lifecycle
-
-%% {start_options, Jar, Java, Name, Roots, ReadyTimeout, Args, Link, Log}
-start({start_options, Jar, Java, Name, Roots, ReadyTimeout, Args, Link, Log}) ->
-    Opts0 = #{roots => [R || R <- Roots], args => Args, link => Link, log => Log},
-    Opts1 = maps:merge(Opts0, maps:from_list([{K, V} || {K, V} <- [{jar, Jar}, {java, Java},
-                                                                   {name, Name}],
-                                                        V =/= <<>>])),
-    Opts2 = case Roots of
-                [] -> maps:remove(roots, Opts1);
-                _ -> Opts1
-            end,
-    Opts = case ReadyTimeout of
-               T when is_integer(T), T > 0 -> Opts2#{ready_timeout => T};
-               _ -> Opts2
-           end,
-    case fdnode_ffi:start(Opts) of
-        {ok, Node} -> {ok, Node};
-        {error, not_distributed} -> {error, not_distributed};
-        {error, no_jar} -> {error, no_jar};
-        {error, {jar_not_found, J}} -> {error, {jar_not_found, text(J)}};
-        {error, java_not_found} -> {error, java_not_found};
-        {error, {java_exited, S, Out}} -> {error, {java_exited, S, text(Out)}};
-        {error, {ready_timeout, Out}} -> {error, {ready_timeout, text(Out)}};
-        {error, {name_taken, N}} when is_atom(N) -> {error, {already_started, N}};
-        {error, nodedown} -> {error, unreachable};
-        {error, timeout} -> {error, unreachable};
-        {error, Other} -> {error, {cannot_spawn, text(Other)}}
-    end.
-
-stop(Node) ->
-    case fdnode_ffi:stop(Node) of
-        ok -> {ok, nil};
-        {error, _} -> {error, nil}
-    end.
-
-connect(Node) -> unit(fdnode_ffi:connect(Node)).
-
-os_pid(Node) ->
-    case fdnode_ffi:os_pid(Node) of
-        {ok, P} when is_integer(P) -> {ok, P};
-        _ -> {error, nil}
-    end.
-
-node_from_string(S) -> binary_to_atom(S, utf8).
-node_to_string(N) -> atom_to_binary(N, utf8).
-
-set_default_timeout(Ms) ->
-    application:set_env(fdnode, default_timeout, Ms),
-    nil.
-
-%% ---------------------------------------------------------------- descriptors
-
+%% OpenOption: `Permissions(n)' is the protocol's `{mode, N}'.
 open(Node, Path, Options, Timeout) ->
-    value(fdnode_ffi:open(Node, Path, Options, Timeout)).
+    Opts = [case O of
+                {permissions, N} -> {mode, N};
+                _ -> O
+            end || O <- Options],
+    value(fdnode_ffi:open(Node, Path, Opts, Timeout)).
 
-pipe(Node) -> value(fdnode_ffi:pipe(Node)).
+pipe(Node, Timeout) -> value(fdnode_ffi:pipe(Node, Timeout)).
 
 close(Fd, Timeout) -> unit(fdnode_ffi:close(Fd, Timeout)).
 
-close_async(Fd) -> value(fdnode_ffi:close_async(Fd)).
+close_async(Fd, Timeout) -> value(fdnode_ffi:close_async(Fd, Timeout)).
 
 read(Fd, Size, Timeout) -> data(fdnode_ffi:read(Fd, Size, Timeout)).
 
@@ -90,19 +43,19 @@ pread(Fd, Offset, Size, Timeout) -> data(fdnode_ffi:pread(Fd, Offset, Size, Time
 
 pwrite(Fd, Offset, Data, Timeout) -> unit(fdnode_ffi:pwrite(Fd, Offset, Data, Timeout)).
 
-position(Fd, {absolute, N}) -> value(fdnode_ffi:position(Fd, {bof, N}));
-position(Fd, {relative, N}) -> value(fdnode_ffi:position(Fd, {cur, N}));
-position(Fd, {from_end, N}) -> value(fdnode_ffi:position(Fd, {eof, N})).
+position(Fd, {absolute, N}, Timeout) -> value(fdnode_ffi:position(Fd, {bof, N}, Timeout));
+position(Fd, {relative, N}, Timeout) -> value(fdnode_ffi:position(Fd, {cur, N}, Timeout));
+position(Fd, {from_end, N}, Timeout) -> value(fdnode_ffi:position(Fd, {eof, N}, Timeout)).
 
 sync(Fd, Timeout) -> unit(fdnode_ffi:sync(Fd, Timeout)).
 
-set_mode(Fd, Mode) -> unit(fdnode_ffi:set_mode(Fd, Mode)).
+set_mode(Fd, Mode, Timeout) -> unit(fdnode_ffi:set_mode(Fd, Mode, Timeout)).
 
-controlling_process(Fd, Pid) -> unit(fdnode_ffi:controlling_process(Fd, Pid)).
+controlling_process(Fd, Pid, Timeout) -> unit(fdnode_ffi:controlling_process(Fd, Pid, Timeout)).
 
 %% FdInfo(fd, owner, controller, mode, state, offset)
-info(Fd) ->
-    case fdnode_ffi:info(Fd) of
+info(Fd, Timeout) ->
+    case fdnode_ffi:info(Fd, Timeout) of
         {ok, #{} = M} ->
             {ok, {fd_info, maps:get(fd, M, -1), maps:get(owner, M, undefined),
                   maps:get(controller, M, undefined), mode(maps:get(mode, M, passive)),
@@ -111,28 +64,9 @@ info(Fd) ->
             value(Other)
     end.
 
-%% Stats(open_fds, fds_by_node, pending_ring_ops, bytes_read, bytes_written,
-%%       active_fds, uptime_ms, heap_used)
-stats(Node) ->
-    case fdnode_ffi:stats(Node) of
-        {ok, #{} = M} ->
-            ByNode = [{atom_to_binary(N, utf8), C}
-                      || {N, C} <- lists:sort(maps:to_list(maps:get(fds_by_node, M, #{})))],
-            {ok, {stats, maps:get(open_fds, M, 0), ByNode, maps:get(pending_ring_ops, M, 0),
-                  maps:get(bytes_read, M, 0), maps:get(bytes_written, M, 0),
-                  maps:get(active_fds, M, 0), maps:get(uptime_ms, M, 0),
-                  maps:get(heap_used, M, 0)}};
-        Other -> value(Other)
-    end.
-
-shutdown(Node) -> unit(fdnode_ffi:shutdown(Node)).
-
-%% Exit(status, output)
-await_exit(Node, Timeout) ->
-    case fdnode_ffi:await_exit(Node, Timeout) of
-        {ok, Status, Lines} -> {ok, {exit, Status, Lines}};
-        {error, _} -> {error, nil}
-    end.
+fd_node(Fd) ->
+    {ok, Node} = fdnode_ffi:handle_node(Fd),
+    Node.
 
 %% on_progress gets -1 for an unknown total.
 copy(Src, Dst, Chunk, OnProgress, Timeout) ->
@@ -141,24 +75,10 @@ copy(Src, Dst, Chunk, OnProgress, Timeout) ->
              end,
     value(fdnode_ffi:copy(Src, Dst, #{chunk => Chunk, on_progress => Report}, Timeout)).
 
-fd_node(Fd) ->
-    {ok, Node} = fdnode_ffi:handle_node(Fd),
-    Node.
+pid_from(Term) when is_pid(Term) -> {ok, Term};
+pid_from(_) -> {error, nil}.
 
-%% Waits for one active-delivery or completion message; `{error, nil}' when
-%% none arrives within `Timeout' ms.
-receive_message(Timeout) ->
-    receive
-        {fdnode, Fd, Data} when is_binary(Data) -> {ok, {received, Fd, Data}};
-        {fdnode_closed, Fd} -> {ok, {input_closed, Fd}};
-        {fdnode_error, Fd, Reason} -> {ok, {read_failed, Fd, to_error(Reason)}};
-        {fdnode_passive, Fd} -> {ok, {went_passive, Fd}};
-        {fdnode_completion, OpId, Result} -> {ok, {completed, OpId, unit(Result)}}
-    after Timeout ->
-        {error, nil}
-    end.
-
-coerce(X) -> X.
+identity(X) -> X.
 
 %% ---------------------------------------------------------------- converters
 
@@ -172,6 +92,7 @@ value(ok) -> {ok, nil};
 value({error, R}) -> {error, to_error(R)};
 value(Other) -> {error, {unknown, text(Other)}}.
 
+%% Input: Data(Bin) = {data, Bin}, Eof = eof.
 data({ok, Bin}) when is_binary(Bin) -> {ok, {data, Bin}};
 data(eof) -> {ok, eof};
 data(Other) -> value(Other).
@@ -189,6 +110,7 @@ to_error(R) when is_atom(R) ->
                 timeout -> timeout;
                 nodedown -> node_down;
                 shutting_down -> shutting_down;
+                not_started -> not_started;
                 _ -> {unknown, atom_to_binary(R, utf8)}
             end
     end;
@@ -202,11 +124,12 @@ mode(M) ->
         _ -> passive
     end.
 
+%% Lifecycle: Usable | Closing | Released
 state(S) ->
     case lower(S) of
-        <<"closing">> -> closing_state;
-        <<"closed">> -> closed_state;
-        _ -> open_state
+        <<"closing">> -> closing;
+        <<"closed">> -> released;
+        _ -> usable
     end.
 
 lower(A) when is_atom(A) -> lower(atom_to_binary(A, utf8));

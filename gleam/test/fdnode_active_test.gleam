@@ -3,9 +3,11 @@
 //// not receive), on a real BEAM against a real Java node.
 
 import fdnode.{
-  Active, ActiveOnce, Chunk, Data, Econnrefused, Econnreset, EndOfInput,
-  NowPassive, Passive, Read, ReadError, Timeout,
+  Active, ActiveOnce, Data, Econnrefused, Econnreset, Passive, Read, Timeout,
 }
+import fdnode/active.{InputClosed, ReadFailed, Received, WentPassive}
+import fdnode/node as fdnode_node
+import fdnode/tcp
 
 // ---------------------------------------------------------------- helpers
 
@@ -57,16 +59,16 @@ fn writer_os_pid(port: Port) -> Int
 fn wait_writer_blocked(os_pid: Int, timeout_ms: Int) -> Bool
 
 @external(erlang, "fdnode_active_test_ffi", "await_closed")
-fn await_closed(fd: fdnode.Fd, timeout_ms: Int) -> Bool
+fn await_closed(fd: fdnode.Fd(k), timeout_ms: Int) -> Bool
 
 @external(erlang, "fdnode_active_test_ffi", "poll_closed")
-fn poll_closed(fd: fdnode.Fd) -> Bool
+fn poll_closed(fd: fdnode.Fd(k)) -> Bool
 
 @external(erlang, "fdnode_active_test_ffi", "mailbox_len")
 fn mailbox_len() -> Int
 
 @external(erlang, "fdnode_active_test_ffi", "drain_crc")
-fn drain_crc(fd: fdnode.Fd, crc: Int) -> #(Int, Int)
+fn drain_crc(fd: fdnode.Fd(k), crc: Int) -> #(Int, Int)
 
 type Peer
 
@@ -115,7 +117,7 @@ fn max(a: Int, b: Int) -> Int {
 // A FIFO in the root holding `size` random bytes' worth of source file,
 // a real `dd` writing them into it, and the read end opened on `node`.
 type Stream {
-  Stream(fd: fdnode.Fd, writer: Port, crc: Int, size: Int)
+  Stream(fd: fdnode.Fd(fdnode.File), writer: Port, crc: Int, size: Int)
 }
 
 fn fifo_stream(node: fdnode.Node, size: Int) -> Stream {
@@ -126,18 +128,18 @@ fn fifo_stream(node: fdnode.Node, size: Int) -> Stream {
   // dd's open of the FIFO and ours meet: each waits for the other.
   let writer = start_writer(src, fifo)
   let assert Ok(fd) =
-    fdnode.open_within(on: node, path: fifo, options: [Read], within: 10_000)
+    fdnode.open(on: node, path: fifo, options: [Read], within: 10_000)
   Stream(fd, writer, crc, size)
 }
 
 // Receives `fd`'s active messages to end of input: #(crc, bytes, chunks).
-fn collect(fd: fdnode.Fd, crc: Int, bytes: Int, chunks: Int) -> #(Int, Int, Int) {
-  case fdnode.receive(fd, within: 10_000) {
-    Ok(Chunk(data)) ->
+fn collect(fd: fdnode.Fd(k), crc: Int, bytes: Int, chunks: Int) -> #(Int, Int, Int) {
+  case active.receive_from(fd, within: 10_000) {
+    Ok(Received(_, data)) ->
       collect(fd, crc32_update(crc, data), bytes + byte_size(data), chunks + 1)
-    Ok(EndOfInput) -> #(crc, bytes, chunks)
+    Ok(InputClosed(_)) -> #(crc, bytes, chunks)
     other -> {
-      assert_equal(other, Ok(EndOfInput))
+      assert_equal(other, Ok(InputClosed(fd)))
       #(crc, bytes, chunks)
     }
   }
@@ -148,7 +150,7 @@ fn collect(fd: fdnode.Fd, crc: Int, bytes: Int, chunks: Int) -> #(Int, Int, Int)
 pub fn active_delivers_8mib_fifo_in_order_test() {
   let node = shared_node()
   let s = fifo_stream(node, 8 * mib)
-  assert_equal(fdnode.set_mode(s.fd, to: Active), Ok(Nil))
+  assert_equal(fdnode.set_mode(s.fd, to: Active, within: 5000), Ok(Nil))
   let #(crc, bytes, chunks) = collect(s.fd, 0, 0, 0)
   assert_equal(bytes, s.size)
   assert_equal(crc, s.crc)
@@ -157,15 +159,15 @@ pub fn active_delivers_8mib_fifo_in_order_test() {
   assert_true(chunks >= 32)
   assert_equal(await_writer(s.writer, 10_000), Ok(0))
   // nothing after end of input
-  assert_equal(fdnode.receive(s.fd, within: 100), Error(Timeout))
-  assert_equal(fdnode.close(s.fd), Ok(Nil))
+  assert_equal(active.receive_from(s.fd, within: 100), Error(Timeout))
+  assert_equal(fdnode.close(s.fd, within: 5000), Ok(Nil))
 }
 
 pub fn active_once_fold_delivers_8mib_fifo_in_order_test() {
   let node = shared_node()
   let s = fifo_stream(node, 8 * mib)
   let result =
-    fdnode.fold_active(
+    active.fold(
       s.fd,
       from: #(0, 0),
       with: fn(acc, data) {
@@ -177,45 +179,45 @@ pub fn active_once_fold_delivers_8mib_fifo_in_order_test() {
   assert_equal(result, Ok(#(s.crc, s.size)))
   assert_equal(await_writer(s.writer, 10_000), Ok(0))
   // every ActiveOnce message came with its passive notice: none left over
-  assert_equal(fdnode.receive(s.fd, within: 100), Error(Timeout))
-  assert_equal(fdnode.close(s.fd), Ok(Nil))
+  assert_equal(active.receive_from(s.fd, within: 100), Error(Timeout))
+  assert_equal(fdnode.close(s.fd, within: 5000), Ok(Nil))
 }
 
 pub fn read_all_reads_a_fifo_to_the_end_test() {
   let node = shared_node()
   let s = fifo_stream(node, 3 * mib + 17)
-  let assert Ok(all) = fdnode.read_all(s.fd, chunk: 65_536)
+  let assert Ok(all) = fdnode.read_all(s.fd, chunk: 65_536, within: 5000)
   assert_equal(byte_size(all), s.size)
   assert_equal(crc32(all), s.crc)
   assert_equal(await_writer(s.writer, 10_000), Ok(0))
-  assert_equal(fdnode.close(s.fd), Ok(Nil))
+  assert_equal(fdnode.close(s.fd, within: 5000), Ok(Nil))
 }
 
 // ---------------------------------------------------------------- modes
 
 pub fn active_once_flips_to_passive_test() {
   let node = shared_node()
-  let assert Ok(#(r, w)) = fdnode.pipe(on: node)
-  assert_equal(fdnode.set_mode(r, to: ActiveOnce), Ok(Nil))
-  assert_equal(fdnode.write(w, data: <<"one":utf8>>), Ok(Nil))
-  assert_equal(fdnode.receive(r, within: 5000), Ok(Chunk(<<"one":utf8>>)))
-  assert_equal(fdnode.receive(r, within: 5000), Ok(NowPassive))
-  let assert Ok(info) = fdnode.info(r)
+  let assert Ok(#(r, w)) = fdnode.pipe(on: node, within: 5000)
+  assert_equal(fdnode.set_mode(r, to: ActiveOnce, within: 5000), Ok(Nil))
+  assert_equal(fdnode.write(w, data: <<"one":utf8>>, within: 5000), Ok(Nil))
+  assert_equal(active.receive_from(r, within: 5000), Ok(Received(r, <<"one":utf8>>)))
+  assert_equal(active.receive_from(r, within: 5000), Ok(WentPassive(r)))
+  let assert Ok(info) = fdnode.info(r, within: 5000)
   assert_equal(info.mode, Passive)
   // passive now: more input is not pushed, it waits for a read
-  assert_equal(fdnode.write(w, data: <<"two":utf8>>), Ok(Nil))
-  assert_equal(fdnode.receive(r, within: 300), Error(Timeout))
-  assert_equal(fdnode.read(r, bytes: 100), Ok(Data(<<"two":utf8>>)))
+  assert_equal(fdnode.write(w, data: <<"two":utf8>>, within: 5000), Ok(Nil))
+  assert_equal(active.receive_from(r, within: 300), Error(Timeout))
+  assert_equal(fdnode.read(r, bytes: 100, within: 5000), Ok(Data(<<"two":utf8>>)))
   // and ActiveOnce again gives exactly one more message
-  assert_equal(fdnode.write(w, data: <<"three":utf8>>), Ok(Nil))
-  assert_equal(fdnode.set_mode(r, to: ActiveOnce), Ok(Nil))
-  assert_equal(fdnode.receive(r, within: 5000), Ok(Chunk(<<"three":utf8>>)))
-  assert_equal(fdnode.receive(r, within: 5000), Ok(NowPassive))
+  assert_equal(fdnode.write(w, data: <<"three":utf8>>, within: 5000), Ok(Nil))
+  assert_equal(fdnode.set_mode(r, to: ActiveOnce, within: 5000), Ok(Nil))
+  assert_equal(active.receive_from(r, within: 5000), Ok(Received(r, <<"three":utf8>>)))
+  assert_equal(active.receive_from(r, within: 5000), Ok(WentPassive(r)))
   // end of input in an active mode
-  assert_equal(fdnode.set_mode(r, to: Active), Ok(Nil))
-  assert_equal(fdnode.close(w), Ok(Nil))
-  assert_equal(fdnode.receive(r, within: 5000), Ok(EndOfInput))
-  assert_equal(fdnode.close(r), Ok(Nil))
+  assert_equal(fdnode.set_mode(r, to: Active, within: 5000), Ok(Nil))
+  assert_equal(fdnode.close(w, within: 5000), Ok(Nil))
+  assert_equal(active.receive_from(r, within: 5000), Ok(InputClosed(r)))
+  assert_equal(fdnode.close(r, within: 5000), Ok(Nil))
 }
 
 // Control moves from this process to another while a real writer is
@@ -231,19 +233,19 @@ pub fn control_transfer_mid_stream_loses_and_duplicates_nothing_test() {
   // 1 MiB first, then the rest once the gate opens
   let writer = start_gated_writer(src, fifo, 16)
   let assert Ok(fd) =
-    fdnode.open_within(on: node, path: fifo, options: [Read], within: 10_000)
+    fdnode.open(on: node, path: fifo, options: [Read], within: 10_000)
   let b =
     async(fn() {
       // B waits for its first message, then reads to the end
       collect(fd, 0, 0, 0)
     })
-  assert_equal(fdnode.set_mode(fd, to: Active), Ok(Nil))
+  assert_equal(fdnode.set_mode(fd, to: Active, within: 5000), Ok(Nil))
   let #(crc_a, bytes_a) = receive_at_least(fd, mib, 0, 0)
   // let the other 7 MiB flow; once their first chunk is here, hand over
   // while the rest is being read and sent
   open_gate(writer)
   let #(crc_a, bytes_a) = receive_at_least(fd, mib + 1, crc_a, bytes_a)
-  assert_equal(fdnode.controlling_process(fd, to: b), Ok(Nil))
+  assert_equal(fdnode.controlling_process(fd, to: b, within: 5000), Ok(Nil))
   // what was sent to A before the hand-over is already in A's mailbox
   let #(crc_a, bytes_a_rest) = drain_crc(fd, crc_a)
   let bytes_a = bytes_a + bytes_a_rest
@@ -260,11 +262,11 @@ pub fn control_transfer_mid_stream_loses_and_duplicates_nothing_test() {
 @external(erlang, "erlang", "crc32_combine")
 fn crc32_combine(first: Int, second: Int, second_size: Int) -> Int
 
-fn receive_at_least(fd: fdnode.Fd, want: Int, crc: Int, n: Int) -> #(Int, Int) {
+fn receive_at_least(fd: fdnode.Fd(k), want: Int, crc: Int, n: Int) -> #(Int, Int) {
   case n >= want {
     True -> #(crc, n)
     False -> {
-      let assert Ok(Chunk(data)) = fdnode.receive(fd, within: 10_000)
+      let assert Ok(Received(_, data)) = active.receive_from(fd, within: 10_000)
       receive_at_least(fd, want, crc32_update(crc, data), n + byte_size(data))
     }
   }
@@ -277,52 +279,52 @@ pub fn tcp_connect_receives_bytes_actively_test() {
   let payload = random_bytes(mib + 3)
   let peer = tcp_peer(payload)
   let assert Ok(sock) =
-    fdnode.tcp_connect(
+    tcp.connect(
       on: node,
       host: "127.0.0.1",
       port: peer_port(peer),
-      within: 5000,
+      options: [], within: 5000,
     )
-  assert_equal(fdnode.set_mode(sock, to: Active), Ok(Nil))
+  assert_equal(fdnode.set_mode(sock, to: Active, within: 5000), Ok(Nil))
   let #(got_crc, got_bytes) = receive_at_least(sock, mib + 3, 0, 0)
   assert_equal(got_bytes, mib + 3)
   assert_equal(got_crc, crc32(payload))
   peer_close(peer)
-  assert_equal(fdnode.receive(sock, within: 5000), Ok(EndOfInput))
-  assert_equal(fdnode.close(sock), Ok(Nil))
+  assert_equal(active.receive_from(sock, within: 5000), Ok(InputClosed(sock)))
+  assert_equal(fdnode.close(sock, within: 5000), Ok(Nil))
 }
 
 pub fn tcp_reset_by_peer_is_a_read_error_test() {
   let node = shared_node()
   let peer = tcp_peer(<<"hello":utf8>>)
   let assert Ok(sock) =
-    fdnode.tcp_connect(
+    tcp.connect(
       on: node,
       host: "127.0.0.1",
       port: peer_port(peer),
-      within: 5000,
+      options: [], within: 5000,
     )
-  assert_equal(fdnode.write(sock, data: <<"hi":utf8>>), Ok(Nil))
-  assert_equal(fdnode.set_mode(sock, to: Active), Ok(Nil))
-  assert_equal(fdnode.receive(sock, within: 5000), Ok(Chunk(<<"hello":utf8>>)))
+  assert_equal(fdnode.write(sock, data: <<"hi":utf8>>, within: 5000), Ok(Nil))
+  assert_equal(fdnode.set_mode(sock, to: Active, within: 5000), Ok(Nil))
+  assert_equal(active.receive_from(sock, within: 5000), Ok(Received(sock, <<"hello":utf8>>)))
   peer_reset(peer)
-  assert_equal(fdnode.receive(sock, within: 5000), Ok(ReadError(Econnreset)))
-  assert_equal(fdnode.close(sock), Ok(Nil))
+  assert_equal(active.receive_from(sock, within: 5000), Ok(ReadFailed(sock, Econnreset)))
+  assert_equal(fdnode.close(sock, within: 5000), Ok(Nil))
 }
 
 pub fn tcp_connect_refused_test() {
   let node = shared_node()
   assert_equal(
-    fdnode.tcp_connect(
+    tcp.connect(
       on: node,
       host: "127.0.0.1",
       port: free_port(),
-      within: 5000,
+      options: [], within: 5000,
     ),
     Error(Econnrefused),
   )
   assert_equal(
-    fdnode.tcp_connect(on: node, host: "127.0.0.1", port: 0, within: 5000),
+    tcp.connect(on: node, host: "127.0.0.1", port: 0, options: [], within: 5000),
     Error(fdnode.Einval),
   )
 }
@@ -338,12 +340,12 @@ const heap_bound = 16_777_216
 
 pub fn active_non_receiver_does_not_grow_jvm_heap_test() {
   let node = start_private_node()
-  let assert Ok(baseline) = fdnode.heap_used(of: node, after_gc: True)
+  let assert Ok(baseline) = fdnode_node.heap_used(of: node, after_gc: True, within: 40_000)
   let s = fifo_stream(node, 64 * mib)
-  assert_equal(fdnode.set_mode(s.fd, to: Active), Ok(Nil))
+  assert_equal(fdnode.set_mode(s.fd, to: Active, within: 5000), Ok(Nil))
   // sample the heap while the data flows into our (unread) mailbox
   let peak = sample_until_closed(node, s.fd, 0, 0)
-  let assert Ok(after) = fdnode.heap_used(of: node, after_gc: True)
+  let assert Ok(after) = fdnode_node.heap_used(of: node, after_gc: True, within: 40_000)
   log(
     "active: heap baseline ~b, peak during 64 MiB ~b, after ~b, mailbox ~b messages",
     [baseline, peak, after, mailbox_len()],
@@ -353,16 +355,16 @@ pub fn active_non_receiver_does_not_grow_jvm_heap_test() {
   // nothing was lost: the unread mailbox holds the whole stream, in order
   assert_equal(drain_crc(s.fd, 0), #(s.crc, s.size))
   assert_equal(await_writer(s.writer, 10_000), Ok(0))
-  assert_equal(fdnode.stop(node), Ok(Nil))
+  assert_equal(fdnode_node.stop(node, within: 10_000), Ok(Nil))
 }
 
 fn sample_until_closed(
   node: fdnode.Node,
-  fd: fdnode.Fd,
+  fd: fdnode.Fd(k),
   peak: Int,
   samples: Int,
 ) -> Int {
-  let assert Ok(heap) = fdnode.heap_used(of: node, after_gc: True)
+  let assert Ok(heap) = fdnode_node.heap_used(of: node, after_gc: True, within: 40_000)
   let peak = max(peak, heap)
   case poll_closed(fd) {
     True -> {
@@ -382,27 +384,27 @@ fn sample_until_closed(
 
 pub fn active_once_non_receiver_holds_the_writer_back_test() {
   let node = start_private_node()
-  let assert Ok(baseline) = fdnode.heap_used(of: node, after_gc: True)
+  let assert Ok(baseline) = fdnode_node.heap_used(of: node, after_gc: True, within: 40_000)
   let s = fifo_stream(node, 64 * mib)
-  assert_equal(fdnode.set_mode(s.fd, to: ActiveOnce), Ok(Nil))
-  let assert Ok(Chunk(first)) = fdnode.receive(s.fd, within: 10_000)
-  assert_equal(fdnode.receive(s.fd, within: 5000), Ok(NowPassive))
+  assert_equal(fdnode.set_mode(s.fd, to: ActiveOnce, within: 5000), Ok(Nil))
+  let assert Ok(Received(_, first)) = active.receive_from(s.fd, within: 10_000)
+  assert_equal(active.receive_from(s.fd, within: 5000), Ok(WentPassive(s.fd)))
   // we stop receiving: the node stops reading, the pipe fills, dd blocks
   assert_true(wait_writer_blocked(writer_os_pid(s.writer), 10_000))
-  let assert Ok(stalled) = fdnode.heap_used(of: node, after_gc: True)
+  let assert Ok(stalled) = fdnode_node.heap_used(of: node, after_gc: True, within: 40_000)
   // the node read one chunk of the 64 MiB
   let read_so_far = bytes_read(node)
   assert_true(read_so_far < 2 * mib)
   // then receive the rest with back-pressure, sampling the heap on the way
   let assert Ok(#(crc, n, peak, _)) =
-    fdnode.fold_active(
+    active.fold(
       s.fd,
       from: #(crc32(first), byte_size(first), stalled, 0),
       with: fn(acc, data) {
         let #(crc, n, peak, count) = acc
         let peak = case count % 256 {
           0 -> {
-            let assert Ok(heap) = fdnode.heap_used(of: node, after_gc: True)
+            let assert Ok(heap) = fdnode_node.heap_used(of: node, after_gc: True, within: 40_000)
             max(peak, heap)
           }
           _ -> peak
@@ -419,5 +421,5 @@ pub fn active_once_non_receiver_holds_the_writer_back_test() {
   assert_true(stalled - baseline < heap_bound)
   assert_true(peak - baseline < heap_bound)
   assert_equal(await_writer(s.writer, 10_000), Ok(0))
-  assert_equal(fdnode.stop(node), Ok(Nil))
+  assert_equal(fdnode_node.stop(node, within: 10_000), Ok(Nil))
 }

@@ -189,7 +189,7 @@ disk_full_is_a_typed_enospc_test() ->
     ?assertEqual({error, enospc}, fdnode_ffi:write(Full, <<"data">>)),
     ?assertEqual({error, enospc}, fdnode_ffi:write(Full, binary:copy(<<"x">>, 1 bsl 20))),
     ?assertEqual({error, enospc}, fdnode_ffi:pwrite(Full, 0, <<"data">>)),
-    ?assertEqual({error, enospc}, fdnode:write(Full, <<"via gleam">>)),
+    ?assertEqual({error, enospc}, fdnode:write(Full, <<"via gleam">>, 5000)),
     ?assertEqual(<<"No space left on device">>, fdnode:describe_error(enospc)),
     ?assertEqual({ok, <<0, 0, 0>>}, fdnode_ffi:read(Full, 3)),
     ?assertEqual(ok, fdnode_ffi:close(Full)),
@@ -223,7 +223,7 @@ eio_from_a_hung_up_terminal_test() ->
             receive {Port, {exit_status, _}} -> ok after 10000 -> error(script_alive) end,
             %% the master closed with the process: the next write sees the hang-up
             ?assertEqual({error, eio}, fdnode_ffi:write(T, <<"x">>)),
-            ?assertEqual({error, eio}, fdnode:write(T, <<"x">>)),
+            ?assertEqual({error, eio}, fdnode:write(T, <<"x">>, 5000)),
             ?assertEqual(ok, fdnode_ffi:close(T)),
             ?assertEqual(ok, fdnode_ffi:stop(Node))
     end.
@@ -246,7 +246,7 @@ fd_limit_emfile_and_recovery_test() ->
     ?assertEqual(Base + 20, fd_count(Jvm)),
     ?assertEqual({error, emfile}, fdnode_ffi:open(Node, path("hello.txt"), [read])),
     ?assertEqual({error, emfile}, fdnode_ffi:pipe(Node)),
-    ?assertEqual({error, emfile}, fdnode:open(Node, path("hello.txt"), [fdnode_read_option()])),
+    ?assertEqual({error, emfile}, fdnode:open(Node, path("hello.txt"), [fdnode_read_option()], 5000)),
     ?assertEqual(ok, fdnode_ffi:ping(Node)),
     ?assertEqual(Base + 20, fd_count(Jvm)),
     {Close, Keep} = lists:split(5, Hs),

@@ -3,10 +3,12 @@
 //// real Java node, all on loopback.
 
 import fdnode.{
-  ActiveOnce, Active, Chunk, Closed, Data, Datagram, EndOfInput, Eof, Inet6, Ip,
-  Keepalive, KeepaliveOption, Nodelay, NodelayOption, Passive, ReadError,
-  Econnreset, Timeout, UdpData, UdpPassive,
+  ActiveOnce, Active, Closed, Data, Eof, Passive, Econnreset, Timeout,
 }
+import fdnode/active.{DatagramReceived, InputClosed, ReadFailed, Received, WentPassive}
+import fdnode/node as fdnode_node
+import fdnode/tcp.{Inet6, Ip, Keepalive, KeepaliveName, Nodelay, NodelayName}
+import fdnode/udp.{Datagram}
 
 @external(erlang, "fdnode_test_ffi", "shared_node")
 fn shared_node() -> fdnode.Node
@@ -32,7 +34,7 @@ type Peer
 fn streaming_peer(payload: BitArray) -> #(Peer, Int)
 
 @external(erlang, "fdnode_net_test_ffi", "drain_active")
-fn drain_active(fd: fdnode.Fd, acc: BitArray) -> BitArray
+fn drain_active(fd: fdnode.Fd(k), acc: BitArray) -> BitArray
 
 @external(erlang, "rand", "bytes")
 fn random_bytes(n: Int) -> BitArray
@@ -40,10 +42,10 @@ fn random_bytes(n: Int) -> BitArray
 @external(erlang, "erlang", "byte_size")
 fn byte_size(data: BitArray) -> Int
 
-fn listener(node: fdnode.Node) -> #(fdnode.Fd, Int) {
+fn listener(node: fdnode.Node) -> #(fdnode.Fd(fdnode.Socket(fdnode.Listener)), Int) {
   let assert Ok(l) =
-    fdnode.tcp_listen(on: node, port: 0, options: [Ip("127.0.0.1")])
-  let assert Ok(port) = fdnode.local_port(l)
+    tcp.listen(on: node, port: 0, options: [Ip("127.0.0.1")], within: 5000)
+  let assert Ok(port) = tcp.local_port(l, within: 5000)
   #(l, port)
 }
 
@@ -51,33 +53,33 @@ fn listener(node: fdnode.Node) -> #(fdnode.Fd, Int) {
 
 // The server process accepts (so it owns the socket) and echoes each chunk
 // it gets in ActiveOnce mode until end of input; returns the bytes echoed.
-fn echo_loop(sock: fdnode.Fd, echoed: Int) -> Int {
-  let assert Ok(Nil) = fdnode.set_mode(sock, to: ActiveOnce)
-  case fdnode.receive(sock, within: 5000) {
-    Ok(Chunk(data)) -> {
-      let assert Ok(Nil) = fdnode.send(sock, data: data)
-      let assert Ok(fdnode.NowPassive) = fdnode.receive(sock, within: 5000)
+fn echo_loop(sock: fdnode.Fd(fdnode.Socket(fdnode.Tcp)), echoed: Int) -> Int {
+  let assert Ok(Nil) = fdnode.set_mode(sock, to: ActiveOnce, within: 5000)
+  case active.receive_from(sock, within: 5000) {
+    Ok(Received(sock, data)) -> {
+      let assert Ok(Nil) = tcp.send(sock, data: data, within: 5000)
+      let assert Ok(WentPassive(_)) = active.receive_from(sock, within: 5000)
       echo_loop(sock, echoed + byte_size(data))
     }
-    Ok(EndOfInput) -> {
-      let assert Ok(Nil) = fdnode.close(sock)
+    Ok(InputClosed(sock)) -> {
+      let assert Ok(Nil) = fdnode.close(sock, within: 5000)
       echoed
     }
     other -> {
-      assert_equal(other, Ok(EndOfInput))
+      assert_equal(other, Ok(InputClosed(sock)))
       echoed
     }
   }
 }
 
 // Client side: ActiveOnce receives until `want` bytes came back.
-fn receive_echo(sock: fdnode.Fd, want: Int, acc: BitArray) -> BitArray {
+fn receive_echo(sock: fdnode.Fd(fdnode.Socket(fdnode.Tcp)), want: Int, acc: BitArray) -> BitArray {
   case byte_size(acc) >= want {
     True -> acc
     False -> {
-      let assert Ok(Nil) = fdnode.set_mode(sock, to: ActiveOnce)
-      let assert Ok(Chunk(data)) = fdnode.receive(sock, within: 5000)
-      let assert Ok(fdnode.NowPassive) = fdnode.receive(sock, within: 5000)
+      let assert Ok(Nil) = fdnode.set_mode(sock, to: ActiveOnce, within: 5000)
+      let assert Ok(Received(_, data)) = active.receive_from(sock, within: 5000)
+      let assert Ok(WentPassive(_)) = active.receive_from(sock, within: 5000)
       receive_echo(sock, want, <<acc:bits, data:bits>>)
     }
   }
@@ -88,80 +90,80 @@ pub fn echo_server_and_client_over_loopback_test() {
   let #(l, port) = listener(node)
   let server =
     async(fn() {
-      let assert Ok(sock) = fdnode.accept(l, within: 5000)
+      let assert Ok(sock) = tcp.accept(l, within: 5000)
       echo_loop(sock, 0)
     })
   let assert Ok(client) =
-    fdnode.tcp_connect_with(
+    tcp.connect(
       on: node,
       host: "127.0.0.1",
       port: port,
       options: [Nodelay(True)],
       within: 5000,
     )
-  let assert Ok(#("127.0.0.1", peer_port)) = fdnode.peername(client)
+  let assert Ok(#("127.0.0.1", peer_port)) = tcp.peername(client, within: 5000)
   assert_equal(peer_port, port)
-  assert_equal(fdnode.send(client, data: <<"hello":utf8>>), Ok(Nil))
+  assert_equal(tcp.send(client, data: <<"hello":utf8>>, within: 5000), Ok(Nil))
   assert_equal(receive_echo(client, 5, <<>>), <<"hello":utf8>>)
   let big = random_bytes(200_000)
-  assert_equal(fdnode.send(client, data: big), Ok(Nil))
+  assert_equal(tcp.send(client, data: big, within: 5000), Ok(Nil))
   assert_equal(receive_echo(client, 200_000, <<>>), big)
-  assert_equal(fdnode.close(client), Ok(Nil))
+  assert_equal(fdnode.close(client, within: 5000), Ok(Nil))
   assert_equal(await(server, 10_000), Ok(200_005))
-  assert_equal(fdnode.close(l), Ok(Nil))
+  assert_equal(fdnode.close(l, within: 5000), Ok(Nil))
 }
 
 pub fn accept_and_recv_time_out_test() {
   let node = shared_node()
   let #(l, port) = listener(node)
-  assert_equal(fdnode.accept(l, within: 0), Error(Timeout))
+  assert_equal(tcp.accept(l, within: 0), Error(Timeout))
   let assert Ok(c) =
-    fdnode.tcp_connect(on: node, host: "127.0.0.1", port: port, within: 5000)
-  let assert Ok(s) = fdnode.accept(l, within: 5000)
-  assert_equal(fdnode.recv(s, bytes: 10, within: 50), Error(Timeout))
-  assert_equal(fdnode.send(c, data: <<"abc":utf8>>), Ok(Nil))
-  assert_equal(fdnode.recv(s, bytes: 0, within: 5000), Ok(Data(<<"abc":utf8>>)))
-  assert_equal(fdnode.close(c), Ok(Nil))
-  assert_equal(fdnode.recv(s, bytes: 10, within: 5000), Ok(Eof))
-  assert_equal(fdnode.close(s), Ok(Nil))
-  assert_equal(fdnode.close(l), Ok(Nil))
+    tcp.connect(on: node, host: "127.0.0.1", port: port, options: [], within: 5000)
+  let assert Ok(s) = tcp.accept(l, within: 5000)
+  assert_equal(tcp.recv(s, bytes: 10, within: 50), Error(Timeout))
+  assert_equal(tcp.send(c, data: <<"abc":utf8>>, within: 5000), Ok(Nil))
+  assert_equal(tcp.recv(s, bytes: 0, within: 5000), Ok(Data(<<"abc":utf8>>)))
+  assert_equal(fdnode.close(c, within: 5000), Ok(Nil))
+  assert_equal(tcp.recv(s, bytes: 10, within: 5000), Ok(Eof))
+  assert_equal(fdnode.close(s, within: 5000), Ok(Nil))
+  assert_equal(fdnode.close(l, within: 5000), Ok(Nil))
 }
 
 pub fn ipv6_listen_and_connect_test() {
   let node = shared_node()
   let assert Ok(l) =
-    fdnode.tcp_listen(on: node, port: 0, options: [Ip("::1"), Inet6])
-  let assert Ok(#("::1", port)) = fdnode.sockname(l)
+    tcp.listen(on: node, port: 0, options: [Ip("::1"), Inet6], within: 5000)
+  let assert Ok(#("::1", port)) = tcp.sockname(l, within: 5000)
   let assert Ok(c) =
-    fdnode.tcp_connect(on: node, host: "::1", port: port, within: 5000)
-  let assert Ok(s) = fdnode.accept(l, within: 5000)
-  assert_equal(fdnode.send(s, data: <<"v6":utf8>>), Ok(Nil))
-  assert_equal(fdnode.recv(c, bytes: 0, within: 5000), Ok(Data(<<"v6":utf8>>)))
-  let assert Ok(Nil) = fdnode.close(c)
-  let assert Ok(Nil) = fdnode.close(s)
-  let assert Ok(Nil) = fdnode.close(l)
+    tcp.connect(on: node, host: "::1", port: port, options: [], within: 5000)
+  let assert Ok(s) = tcp.accept(l, within: 5000)
+  assert_equal(tcp.send(s, data: <<"v6":utf8>>, within: 5000), Ok(Nil))
+  assert_equal(tcp.recv(c, bytes: 0, within: 5000), Ok(Data(<<"v6":utf8>>)))
+  let assert Ok(Nil) = fdnode.close(c, within: 5000)
+  let assert Ok(Nil) = fdnode.close(s, within: 5000)
+  let assert Ok(Nil) = fdnode.close(l, within: 5000)
 }
 
 pub fn socket_options_set_and_get_test() {
   let node = shared_node()
   let #(l, port) = listener(node)
   let assert Ok(c) =
-    fdnode.tcp_connect(on: node, host: "127.0.0.1", port: port, within: 5000)
+    tcp.connect(on: node, host: "127.0.0.1", port: port, options: [], within: 5000)
   assert_equal(
-    fdnode.set_options(c, [Nodelay(True), Keepalive(True), fdnode.Sndbuf(65_536)]),
+    tcp.set_options(c, [Nodelay(True), Keepalive(True), tcp.Sndbuf(65_536)], within: 5000),
     Ok(Nil),
   )
   assert_equal(
-    fdnode.get_options(c, [NodelayOption, KeepaliveOption]),
+    tcp.get_options(c, [NodelayName, KeepaliveName], within: 5000),
     Ok([Nodelay(True), Keepalive(True)]),
   )
-  let assert Ok([fdnode.Sndbuf(size)]) =
-    fdnode.get_options(c, [fdnode.SndbufOption])
+  let assert Ok([tcp.Sndbuf(size)]) =
+    tcp.get_options(c, [tcp.SndbufName], within: 5000)
   assert_true(size >= 65_536)
-  assert_equal(fdnode.set_options(c, [Nodelay(False)]), Ok(Nil))
-  assert_equal(fdnode.get_options(c, [NodelayOption]), Ok([Nodelay(False)]))
-  let assert Ok(Nil) = fdnode.close(c)
-  let assert Ok(Nil) = fdnode.close(l)
+  assert_equal(tcp.set_options(c, [Nodelay(False)], within: 5000), Ok(Nil))
+  assert_equal(tcp.get_options(c, [NodelayName], within: 5000), Ok([Nodelay(False)]))
+  let assert Ok(Nil) = fdnode.close(c, within: 5000)
+  let assert Ok(Nil) = fdnode.close(l, within: 5000)
 }
 
 // A peer that went away: send reports Closed (EPIPE/ECONNRESET) and the
@@ -170,17 +172,17 @@ pub fn send_to_a_gone_peer_is_closed_not_sigpipe_test() {
   let node = shared_node()
   let #(l, port) = listener(node)
   let assert Ok(c) =
-    fdnode.tcp_connect(on: node, host: "127.0.0.1", port: port, within: 5000)
-  let assert Ok(s) = fdnode.accept(l, within: 5000)
-  let assert Ok(Nil) = fdnode.close(s)
+    tcp.connect(on: node, host: "127.0.0.1", port: port, options: [], within: 5000)
+  let assert Ok(s) = tcp.accept(l, within: 5000)
+  let assert Ok(Nil) = fdnode.close(s, within: 5000)
   assert_equal(send_until_error(c, 0), Closed)
-  assert_equal(fdnode.stats(of: node) |> is_ok, True)
-  let assert Ok(Nil) = fdnode.close(c)
-  let assert Ok(Nil) = fdnode.close(l)
+  assert_equal(fdnode_node.stats(of: node, within: 5000) |> is_ok, True)
+  let assert Ok(Nil) = fdnode.close(c, within: 5000)
+  let assert Ok(Nil) = fdnode.close(l, within: 5000)
 }
 
-fn send_until_error(c: fdnode.Fd, n: Int) -> fdnode.FdError {
-  case n > 1000, fdnode.send(c, data: random_bytes(65_536)) {
+fn send_until_error(c: fdnode.Fd(fdnode.Socket(fdnode.Tcp)), n: Int) -> fdnode.FdError {
+  case n > 1000, tcp.send(c, data: random_bytes(65_536), within: 5000) {
     True, _ -> Timeout
     _, Ok(Nil) -> send_until_error(c, n + 1)
     _, Error(e) -> e
@@ -200,11 +202,11 @@ pub fn accepted_socket_reset_is_a_read_error_test() {
   let node = shared_node()
   let #(l, port) = listener(node)
   reset_client(port)
-  let assert Ok(s) = fdnode.accept(l, within: 5000)
-  assert_equal(fdnode.set_mode(s, to: Active), Ok(Nil))
-  assert_equal(fdnode.receive(s, within: 5000), Ok(ReadError(Econnreset)))
-  let assert Ok(Nil) = fdnode.close(s)
-  let assert Ok(Nil) = fdnode.close(l)
+  let assert Ok(s) = tcp.accept(l, within: 5000)
+  assert_equal(fdnode.set_mode(s, to: Active, within: 5000), Ok(Nil))
+  assert_equal(active.receive_from(s, within: 5000), Ok(ReadFailed(s, Econnreset)))
+  let assert Ok(Nil) = fdnode.close(s, within: 5000)
+  let assert Ok(Nil) = fdnode.close(l, within: 5000)
 }
 
 // Do better: flipping to Passive while a read is in flight never drops the
@@ -216,31 +218,31 @@ pub fn passive_switch_mid_read_drops_nothing_test() {
   let payload = random_bytes(2 * 1_048_576)
   let #(_peer, port) = streaming_peer(payload)
   let assert Ok(sock) =
-    fdnode.tcp_connect(on: node, host: "127.0.0.1", port: port, within: 5000)
+    tcp.connect(on: node, host: "127.0.0.1", port: port, options: [], within: 5000)
   let got = flip(sock, 60, <<>>)
   let rest = read_rest(sock, got)
   assert_equal(byte_size(rest), byte_size(payload))
   assert_true(rest == payload)
-  let assert Ok(Nil) = fdnode.close(sock)
+  let assert Ok(Nil) = fdnode.close(sock, within: 5000)
 }
 
-fn flip(sock: fdnode.Fd, times: Int, acc: BitArray) -> BitArray {
+fn flip(sock: fdnode.Fd(fdnode.Socket(fdnode.Tcp)), times: Int, acc: BitArray) -> BitArray {
   case times {
     0 -> acc
     _ -> {
-      let assert Ok(Nil) = fdnode.set_mode(sock, to: Active)
-      case fdnode.receive(sock, within: 5000) {
-        Ok(Chunk(data)) -> {
-          let assert Ok(Nil) = fdnode.set_mode(sock, to: Passive)
+      let assert Ok(Nil) = fdnode.set_mode(sock, to: Active, within: 5000)
+      case active.receive_from(sock, within: 5000) {
+        Ok(Received(sock, data)) -> {
+          let assert Ok(Nil) = fdnode.set_mode(sock, to: Passive, within: 5000)
           flip(sock, times - 1, drain_active(sock, <<acc:bits, data:bits>>))
         }
         // End of input while active: everything has been delivered.
-        Ok(EndOfInput) -> {
-          let assert Ok(Nil) = fdnode.set_mode(sock, to: Passive)
+        Ok(InputClosed(sock)) -> {
+          let assert Ok(Nil) = fdnode.set_mode(sock, to: Passive, within: 5000)
           acc
         }
         other -> {
-          assert_equal(other, Ok(EndOfInput))
+          assert_equal(other, Ok(InputClosed(sock)))
           acc
         }
       }
@@ -248,8 +250,8 @@ fn flip(sock: fdnode.Fd, times: Int, acc: BitArray) -> BitArray {
   }
 }
 
-fn read_rest(sock: fdnode.Fd, acc: BitArray) -> BitArray {
-  case fdnode.recv(sock, bytes: 0, within: 5000) {
+fn read_rest(sock: fdnode.Fd(fdnode.Socket(fdnode.Tcp)), acc: BitArray) -> BitArray {
+  case tcp.recv(sock, bytes: 0, within: 5000) {
     Ok(Data(data)) -> read_rest(sock, <<acc:bits, data:bits>>)
     Ok(Eof) -> acc
     other -> {
@@ -264,53 +266,53 @@ fn read_rest(sock: fdnode.Fd, acc: BitArray) -> BitArray {
 pub fn udp_round_trip_test() {
   let node = shared_node()
   let assert Ok(a) =
-    fdnode.udp_open(on: node, port: 0, options: [Ip("127.0.0.1")])
+    udp.open(on: node, port: 0, options: [Ip("127.0.0.1")], within: 5000)
   let assert Ok(b) =
-    fdnode.udp_open(on: node, port: 0, options: [Ip("127.0.0.1")])
-  let assert Ok(a_port) = fdnode.local_port(a)
-  let assert Ok(b_port) = fdnode.local_port(b)
+    udp.open(on: node, port: 0, options: [Ip("127.0.0.1")], within: 5000)
+  let assert Ok(a_port) = tcp.local_port(a, within: 5000)
+  let assert Ok(b_port) = tcp.local_port(b, within: 5000)
   // Active once on a: the datagram comes with its sender, then passive.
-  assert_equal(fdnode.set_mode(a, to: ActiveOnce), Ok(Nil))
+  assert_equal(fdnode.set_mode(a, to: ActiveOnce, within: 5000), Ok(Nil))
   assert_equal(
-    fdnode.send_to(b, host: "127.0.0.1", port: a_port, data: <<"ping":utf8>>),
+    udp.send_to(b, host: "127.0.0.1", port: a_port, data: <<"ping":utf8>>, within: 5000),
     Ok(Nil),
   )
   assert_equal(
-    fdnode.receive_udp(a, within: 5000),
-    Ok(UdpData(Datagram("127.0.0.1", b_port, <<"ping":utf8>>))),
+    active.receive_from(a, within: 5000),
+    Ok(DatagramReceived(a, "127.0.0.1", b_port, <<"ping":utf8>>)),
   )
-  assert_equal(fdnode.receive_udp(a, within: 5000), Ok(UdpPassive))
+  assert_equal(active.receive_from(a, within: 5000), Ok(WentPassive(a)))
   // Passive on b: recv_from.
   assert_equal(
-    fdnode.send_to(a, host: "127.0.0.1", port: b_port, data: <<"pong":utf8>>),
+    udp.send_to(a, host: "127.0.0.1", port: b_port, data: <<"pong":utf8>>, within: 5000),
     Ok(Nil),
   )
   assert_equal(
-    fdnode.recv_from(b, within: 5000),
+    udp.recv_from(b, within: 5000),
     Ok(Datagram("127.0.0.1", a_port, <<"pong":utf8>>)),
   )
-  assert_equal(fdnode.recv_from(b, within: 20), Error(Timeout))
-  let assert Ok(Nil) = fdnode.close(a)
-  let assert Ok(Nil) = fdnode.close(b)
+  assert_equal(udp.recv_from(b, within: 20), Error(Timeout))
+  let assert Ok(Nil) = fdnode.close(a, within: 5000)
+  let assert Ok(Nil) = fdnode.close(b, within: 5000)
 }
 
 pub fn udp_ipv6_sender_is_not_dropped_test() {
   let node = shared_node()
   let assert Ok(a) =
-    fdnode.udp_open(on: node, port: 0, options: [Ip("::1"), Inet6])
+    udp.open(on: node, port: 0, options: [Ip("::1"), Inet6], within: 5000)
   let assert Ok(b) =
-    fdnode.udp_open(on: node, port: 0, options: [Ip("::1"), Inet6])
-  let assert Ok(a_port) = fdnode.local_port(a)
-  let assert Ok(b_port) = fdnode.local_port(b)
-  assert_equal(fdnode.set_mode(a, to: Active), Ok(Nil))
+    udp.open(on: node, port: 0, options: [Ip("::1"), Inet6], within: 5000)
+  let assert Ok(a_port) = tcp.local_port(a, within: 5000)
+  let assert Ok(b_port) = tcp.local_port(b, within: 5000)
+  assert_equal(fdnode.set_mode(a, to: Active, within: 5000), Ok(Nil))
   assert_equal(
-    fdnode.send_to(b, host: "::1", port: a_port, data: <<"six":utf8>>),
+    udp.send_to(b, host: "::1", port: a_port, data: <<"six":utf8>>, within: 5000),
     Ok(Nil),
   )
   assert_equal(
-    fdnode.receive_udp(a, within: 5000),
-    Ok(UdpData(Datagram("::1", b_port, <<"six":utf8>>))),
+    active.receive_from(a, within: 5000),
+    Ok(DatagramReceived(a, "::1", b_port, <<"six":utf8>>)),
   )
-  let assert Ok(Nil) = fdnode.close(a)
-  let assert Ok(Nil) = fdnode.close(b)
+  let assert Ok(Nil) = fdnode.close(a, within: 5000)
+  let assert Ok(Nil) = fdnode.close(b, within: 5000)
 }

@@ -12,7 +12,7 @@
          kill_holder/1, jvm_fd_targets/1, has_fd_to/2, wait_until/2,
          assert_equal/2, assert_true/1, kill_jvm/1, monotonic_ms/0, async/1,
          await/2, mailbox/0, os_process_alive/1, pid_to_string/1,
-         wait_blocked_in_read/3]).
+         wait_blocked_in_read/3, run_suite/0]).
 
 -define(KEY, {?MODULE, shared_node}).
 
@@ -255,3 +255,26 @@ assert_equal(Got, Expected) ->
 
 assert_true(true) -> nil;
 assert_true(Other) -> erlang:error({assert_true, Other}).
+
+%% ---------------------------------------------------------------- native `gleam test`
+
+%% @doc The suite under EUnit, as scripts/gleam-test.sh runs it: every
+%% exported `*_test/0' of every `*_test' module beside this one, each in its
+%% own process with 120 s. For `gleam test' (which calls `fdnode_test.main'):
+%% no dependencies needed; the BEAM need not be distributed (starting a Java
+%% node makes it so). Needs FDNODE_JAR (default ../target/fdnode.jar).
+run_suite() ->
+    case os:getenv("FDNODE_JAR") of
+        false -> os:putenv("FDNODE_JAR", filename:absname("../target/fdnode.jar"));
+        _ -> ok
+    end,
+    Ebin = filename:dirname(code:which(?MODULE)),
+    Mods = lists:sort([list_to_atom(filename:basename(F, ".beam"))
+                       || F <- filelib:wildcard(filename:join(Ebin, "*_test.beam"))]),
+    Tests = [{spawn, {timeout, 120, {M, F}}}
+             || M <- Mods, {F, 0} <- M:module_info(exports),
+                lists:suffix("_test", atom_to_list(F))],
+    case eunit:test(Tests, [verbose]) of
+        ok -> nil;
+        _ -> erlang:halt(1)
+    end.

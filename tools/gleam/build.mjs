@@ -100,16 +100,17 @@ async function loadCompiler() {
   return wasm;
 }
 
-const gleamFiles = [
-  ...walk(path.join(pkg, "src"), ".gleam"),
-  ...walk(path.join(pkg, "test"), ".gleam"),
-];
+// gleam/dev holds the demo: not part of the published package (src), built
+// like test code (the compilers see it under /test).
+const dirs = ["src", "test", "dev"];
+const gleamFiles = dirs.flatMap((d) => walk(path.join(pkg, d), ".gleam"));
 const ffiFiles = [
-  ...walk(path.join(pkg, "src"), ".erl"),
-  ...walk(path.join(pkg, "test"), ".erl"),
-  ...walk(path.join(pkg, "src"), ".hrl"),
-  ...walk(path.join(pkg, "test"), ".hrl"),
+  ...dirs.flatMap((d) => walk(path.join(pkg, d), ".erl")),
+  ...dirs.flatMap((d) => walk(path.join(pkg, d), ".hrl")),
 ];
+// The compilers' virtual path of a package file: /src/.. or /test/.. (dev too).
+const virtualPath = (f) =>
+  "/" + path.relative(pkg, f).split(path.sep).join("/").replace(/^dev\//, "test/");
 
 // A failed build leaves no .beam files, never stale ones.
 fs.rmSync(finalErl, { recursive: true, force: true });
@@ -133,8 +134,7 @@ let wasm = null;
 if (gleamFiles.length > 0) {
   const sourceFiles = {};
   for (const f of gleamFiles) {
-    sourceFiles["/" + path.relative(pkg, f).split(path.sep).join("/")] =
-      toGleam030(f, fs.readFileSync(f, "utf8"));
+    sourceFiles[virtualPath(f)] = toGleam030(f, fs.readFileSync(f, "utf8"));
   }
   wasm = await loadCompiler();
   let result;
@@ -149,7 +149,7 @@ if (gleamFiles.length > 0) {
     // /test, and BitArray (sources cannot contain BitString, so every
     // BitString in the message, quoted code included, came from our rename).
     const message = result.Err.replaceAll(" /src/", " gleam/src/")
-      .replaceAll(" /test/", " gleam/test/")
+      .replaceAll(" /test/", " gleam/test|dev/")
       .replace(/\bBitString\b/g, "BitArray");
     process.stderr.write(message.endsWith("\n") ? message : message + "\n");
     fail("Gleam compilation failed");
@@ -197,7 +197,7 @@ function compile13(files) {
 
 const packageSources = {}; // virtual path -> source as written (Gleam 1.x)
 for (const f of [...gleamFiles, ...ffiFiles]) {
-  packageSources["/" + path.relative(pkg, f).split(path.sep).join("/")] = fs.readFileSync(f, "utf8");
+  packageSources[virtualPath(f)] = fs.readFileSync(f, "utf8");
 }
 const userPaths = (m) => m.replaceAll("/src/", "gleam/src/").replaceAll("/test/", "gleam/test/");
 if (gleam13) {

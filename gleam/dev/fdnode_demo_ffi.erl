@@ -1,4 +1,4 @@
-%% @doc The few BEAM primitives the demo (`fdnode@demo') needs that Gleam has
+%% @doc The few BEAM primitives the demo (`fdnode_demo') needs that Gleam has
 %% no syntax for without a standard library: environment, spawn, send and
 %% receive. No logic.
 -module(fdnode_demo_ffi).

@@ -1,13 +1,14 @@
 //// `make run`: a tour of fdnode on a real BEAM, printed step by step.
 ////
-//// Run by scripts/demo.sh, which sets FDNODE_JAR and FDNODE_ROOT (a fresh
+//// Run by scripts/demo.sh, which sets FDNODE_JAR and FDNODE_ROOTS (a fresh
 //// temp dir holding a FIFO named `demo.fifo`) and checks afterwards that no
 //// JVM or BEAM is left running.
 
 import fdnode.{
-  Active, ActiveOnce, Create, Data, Eof, Exit, InputClosed, Read, Received,
-  Stats, Truncate, WentPassive, Write,
+  Active, ActiveOnce, Create, Data, Eof, Read, Truncate, Write,
 }
+import fdnode/active.{InputClosed, Received, WentPassive}
+import fdnode/node.{Exit, Stats} as fdnode_node
 
 type Pid
 
@@ -25,7 +26,7 @@ fn send(to: Pid, message: a) -> Nil
 @external(erlang, "fdnode_demo_ffi", "receive_any")
 fn receive_any(within: Int) -> Result(Message, Nil)
 
-@external(erlang, "fdnode_gleam_ffi", "coerce")
+@external(erlang, "fdnode_gleam_ffi", "identity")
 fn unsafe_coerce(a: a) -> b
 
 @external(erlang, "fdnode_demo_ffi", "print")
@@ -74,13 +75,13 @@ fn text(bytes: BitArray) -> String {
 fn to_text(bytes: BitArray) -> Result(String, Nil)
 
 pub fn main() -> Nil {
-  let assert Ok(root) = getenv("FDNODE_ROOT")
+  let assert Ok(root) = getenv("FDNODE_ROOTS")
 
   step("1. Start a Java node from Gleam")
   let options =
-    fdnode.start_options()
-    |> fdnode.with_root(root)
-  let node = case fdnode.start(options) {
+    fdnode_node.start_options()
+    |> fdnode_node.with_root(root)
+  let node = case fdnode_node.start(options) {
     Ok(node) -> node
     Error(_) -> {
       print("!! could not start the Java node (is FDNODE_JAR set?)")
@@ -88,30 +89,30 @@ pub fn main() -> Nil {
       panic
     }
   }
-  let assert Ok(jvm) = fdnode.os_pid(node)
-  say("node " <> fdnode.node_to_string(node) <> " is up (JVM pid " <> int(jvm) <> ")")
+  let assert Ok(jvm) = fdnode_node.os_pid(node)
+  say("node " <> fdnode_node.to_string(node) <> " is up (JVM pid " <> int(jvm) <> ")")
   say("allowed root: " <> root)
 
   step("2. Open a file, write it, read it back")
   let path = root <> "/hello.txt"
   let file =
     ok(
-      fdnode.open(on: node, path: path, options: [Create, Read, Write, Truncate]),
+      fdnode.open(on: node, path: path, options: [Create, Read, Write, Truncate], within: 5000),
       "open",
     )
   let greeting = <<"Hello from Gleam, through a Java-owned descriptor!\n":utf8>>
-  ok(fdnode.write(file, data: greeting), "write")
+  ok(fdnode.write(file, data: greeting, within: 5000), "write")
   say("wrote " <> path)
-  let assert Ok(0) = fdnode.position(file, to: fdnode.Absolute(0))
-  case ok(fdnode.read(file, bytes: 1024), "read") {
+  let assert Ok(0) = fdnode.position(file, to: fdnode.Absolute(0), within: 5000)
+  case ok(fdnode.read(file, bytes: 1024, within: 5000), "read") {
     Data(bytes) -> say("read back: " <> text(bytes))
     Eof -> say("read back: end of file?")
   }
-  let info = ok(fdnode.info(file), "info")
+  let info = ok(fdnode.info(file, within: 5000), "info")
   say("the Java node holds it as OS fd " <> int(info.fd) <> ", offset " <> int(
     info.offset,
   ))
-  case fdnode.open(on: node, path: "/etc/passwd", options: [Read]) {
+  case fdnode.open(on: node, path: "/etc/passwd", options: [Read], within: 5000) {
     Error(error) ->
       say("opening /etc/passwd (outside the root): " <> fdnode.describe_error(
         error,
@@ -123,35 +124,38 @@ pub fn main() -> Nil {
   let fifo = root <> "/demo.fifo"
   // The read end first, non-blocking, so the open does not wait for a writer.
   let reader =
-    ok(fdnode.open(on: node, path: fifo, options: [Read, fdnode.Nonblock]), "open fifo")
-  let writer = ok(fdnode.open(on: node, path: fifo, options: [Write]), "open fifo")
-  ok(fdnode.set_mode(reader, to: Active), "set_mode active")
+    ok(fdnode.open(on: node, path: fifo, options: [Read, fdnode.Nonblock], within: 5000), "open fifo")
+  let writer = ok(fdnode.open(on: node, path: fifo, options: [Write], within: 5000), "open fifo")
+  ok(fdnode.set_mode(reader, to: Active, within: 5000), "set_mode active")
   say("the reader is active: data arrives as messages")
-  ok(fdnode.write(writer, data: <<"first line\n":utf8>>), "write")
+  ok(fdnode.write(writer, data: <<"first line\n":utf8>>, within: 5000), "write")
   receive_data(2000)
-  ok(fdnode.write(writer, data: <<"second line\n":utf8>>), "write")
+  ok(fdnode.write(writer, data: <<"second line\n":utf8>>, within: 5000), "write")
   receive_data(2000)
-  ok(fdnode.close(writer), "close")
+  ok(fdnode.close(writer, within: 5000), "close")
   say("closed the writer")
   receive_data(2000)
-  let _ = fdnode.close(reader)
+  let _ = fdnode.close(reader, within: 5000)
 
   step("4. Hand a descriptor to another process")
   let me = self()
   let worker =
     spawn(fn() {
       let assert Ok(message) = receive_any(5000)
-      let fd: fdnode.Fd = unsafe_coerce(message)
+      let fd: fdnode.Fd(fdnode.File) = unsafe_coerce(message)
       // Only the controlling process may change the mode.
-      let assert Ok(Nil) = fdnode.set_mode(fd, to: ActiveOnce)
-      let assert Ok(Received(_, bytes)) = fdnode.receive_message(within: 5000)
-      let assert Ok(WentPassive(_)) = fdnode.receive_message(within: 5000)
+      let assert Ok(Nil) = fdnode.set_mode(fd, to: ActiveOnce, within: 5000)
+      let assert Ok(Received(_, bytes)) = active.receive(within: 5000)
+      let assert Ok(WentPassive(_)) = active.receive(within: 5000)
       send(me, bytes)
     })
-  let assert Ok(0) = fdnode.position(file, to: fdnode.Absolute(0))
-  ok(fdnode.controlling_process(file, to: unsafe_coerce(worker)), "controlling_process")
+  let assert Ok(0) = fdnode.position(file, to: fdnode.Absolute(0), within: 5000)
+  // A pid from anywhere (here our own spawn; in an actor, gleam_erlang's
+  // process.self()) becomes an fdnode.Pid through pid_from.
+  let assert Ok(worker_pid) = fdnode.pid_from(worker)
+  ok(fdnode.controlling_process(file, to: worker_pid, within: 5000), "controlling_process")
   say("control (and ownership) moved to another process")
-  case fdnode.set_mode(file, to: Active) {
+  case fdnode.set_mode(file, to: Active, within: 5000) {
     Error(error) ->
       say("the old controller may no longer set the mode: " <> fdnode.describe_error(
         error,
@@ -169,29 +173,29 @@ pub fn main() -> Nil {
 
   step("5. Copy with progress reports")
   let big = root <> "/big.bin"
-  let src = ok(fdnode.open(on: node, path: big, options: [Create, Read, Write]), "open")
-  ok(fdnode.write(src, data: repeat(<<"0123456789abcdef":utf8>>, 16_384)), "write")
-  let assert Ok(0) = fdnode.position(src, to: fdnode.Absolute(0))
+  let src = ok(fdnode.open(on: node, path: big, options: [Create, Read, Write], within: 5000), "open")
+  ok(fdnode.write(src, data: repeat(<<"0123456789abcdef":utf8>>, 16_384), within: 5000), "write")
+  let assert Ok(0) = fdnode.position(src, to: fdnode.Absolute(0), within: 5000)
   let dst =
     ok(
       fdnode.open(on: node, path: root <> "/big.copy", options: [
         Create,
         Write,
         Truncate,
-      ]),
+      ], within: 5000),
       "open",
     )
   let copied =
     ok(
       fdnode.copy(from: src, to: dst, chunk: 65_536, on_progress: fn(done, total) {
         say("progress: " <> int(done) <> " / " <> int(total) <> " bytes")
-      }),
+      }, within: 5000),
       "copy",
     )
   say("copied " <> int(copied) <> " bytes")
 
   step("6. Stats")
-  let stats = ok(fdnode.stats(of: node), "stats")
+  let stats = ok(fdnode_node.stats(of: node, within: 5000), "stats")
   let Stats(
     open_fds: open_fds,
     fds_by_node: by_node,
@@ -206,24 +210,24 @@ pub fn main() -> Nil {
   say("active fds: " <> int(active_fds) <> ", uptime: " <> int(uptime) <> " ms")
 
   step("7. Shut down cleanly")
-  ok(fdnode.shutdown(node), "shutdown")
-  case fdnode.await_exit(node, within: 30_000) {
+  ok(fdnode_node.shutdown(node, within: 5000), "shutdown")
+  case fdnode_node.await_exit(node, within: 30_000) {
     Ok(Exit(status: status, output: lines)) -> {
       say("the JVM exited with status " <> int(status))
       say("its last log line: " <> last(lines))
     }
-    Error(Nil) -> say("the JVM did not exit in time")
+    Error(error) -> say("no exit status: " <> fdnode.describe_error(error))
   }
   print("")
   print("demo done")
 }
 
 fn receive_data(within: Int) -> Nil {
-  case fdnode.receive_message(within: within) {
+  case active.receive(within: within) {
     Ok(Received(_, bytes)) -> say("message: data " <> text(bytes))
     Ok(InputClosed(_)) -> say("message: input closed (every writer is gone)")
     Ok(_) -> say("message: something else")
-    Error(Nil) -> say("no message within " <> int(within) <> " ms")
+    Error(_) -> say("no message within " <> int(within) <> " ms")
   }
 }
 

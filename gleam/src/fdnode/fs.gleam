@@ -1,0 +1,83 @@
+//// Paths on the Java node, under its roots: metadata, directories, delete
+//// and rename. Files themselves are opened with `fdnode.open`.
+////
+//// ## Example
+////
+//// ```gleam
+//// let assert Ok(Nil) = fs.make_dir(on: n, path: "/srv/data/in", within: 5000)
+//// let assert Ok(names) = fs.list_dir(on: n, path: "/srv/data", within: 5000)
+//// let assert Ok(fs.FileInfo(kind: fs.Directory, ..)) =
+////   fs.file_info(on: n, path: "/srv/data/in", within: 5000)
+//// ```
+
+import fdnode
+
+/// What kind of file `file_info` found.
+pub type FileKind {
+  Regular
+  Directory
+  Symlink
+  /// A character or block device.
+  Device
+  /// A FIFO, a socket, or anything else.
+  Other
+}
+
+/// File metadata: size in bytes, kind, permission bits, modification time
+/// in POSIX seconds.
+pub type FileInfo {
+  FileInfo(size: Int, kind: FileKind, mode: Int, mtime: Int)
+}
+
+/// Metadata of `path` (a symlink is reported as `Symlink`, not followed).
+@external(erlang, "fdnode_fs_ffi", "file_info")
+pub fn file_info(
+  on node: fdnode.Node,
+  path path: String,
+  within timeout: Int,
+) -> Result(FileInfo, fdnode.FdError)
+
+/// Metadata of an open descriptor (fstat).
+@external(erlang, "fdnode_fs_ffi", "fd_file_info")
+pub fn fd_file_info(fd: fdnode.Fd(kind), within timeout: Int) -> Result(FileInfo, fdnode.FdError)
+
+/// The names in a directory, sorted, without `.` and `..`.
+@external(erlang, "fdnode_fs_ffi", "list_dir")
+pub fn list_dir(
+  on node: fdnode.Node,
+  path path: String,
+  within timeout: Int,
+) -> Result(List(String), fdnode.FdError)
+
+/// Creates a directory (mode 0o755 less the umask).
+@external(erlang, "fdnode_fs_ffi", "make_dir")
+pub fn make_dir(
+  on node: fdnode.Node,
+  path path: String,
+  within timeout: Int,
+) -> Result(Nil, fdnode.FdError)
+
+/// Deletes a file (a symlink itself, not its target; `Eisdir` for a directory).
+@external(erlang, "fdnode_fs_ffi", "delete_file")
+pub fn delete_file(
+  on node: fdnode.Node,
+  path path: String,
+  within timeout: Int,
+) -> Result(Nil, fdnode.FdError)
+
+/// Deletes an empty directory (`Enotempty` otherwise).
+@external(erlang, "fdnode_fs_ffi", "delete_dir")
+pub fn delete_dir(
+  on node: fdnode.Node,
+  path path: String,
+  within timeout: Int,
+) -> Result(Nil, fdnode.FdError)
+
+/// Renames within the node's roots.
+@external(erlang, "fdnode_fs_ffi", "rename")
+pub fn rename(
+  on node: fdnode.Node,
+  from from: String,
+  to to: String,
+  within timeout: Int,
+) -> Result(Nil, fdnode.FdError)

@@ -1,0 +1,254 @@
+//// Starting, reaching and stopping a Java node.
+////
+//// `start` runs the Java node as a port of a local launcher process, so the
+//// JVM never outlives this BEAM. A BEAM that is not distributed (a plain
+//// `gleam run`) becomes a short-named node first (`with_local_name`), with
+//// its usual cookie (`~/.erlang.cookie`); the JVM gets that cookie in its
+//// environment, never on its command line.
+////
+//// ## Example
+////
+//// ```gleam
+//// import fdnode/node
+////
+//// pub fn main() {
+////   let options =
+////     node.start_options()
+////     |> node.with_jar("/opt/fdnode/fdnode.jar")
+////     |> node.with_root("/srv/data")
+////   case node.start(options) {
+////     Ok(n) -> {
+////       // ... use fdnode, fdnode/tcp, fdnode/fs with `n` ...
+////       let assert Ok(Nil) = node.stop(n, within: 10_000)
+////     }
+////     Error(node.NoRoot) -> io.println("give a root or set FDNODE_ROOTS")
+////     Error(e) -> io.println(node.describe_start_error(e))
+////   }
+//// }
+//// ```
+
+import fdnode
+
+/// How to start a Java node: see `start_options` and the `with_*` functions.
+pub opaque type StartOptions {
+  StartOptions(
+    jar: String,
+    java: String,
+    name: String,
+    roots: List(String),
+    ready_timeout: Int,
+    args: List(String),
+    jvm_args: Result(List(String), Nil),
+    link: Bool,
+    log: Bool,
+    local_name: String,
+  )
+}
+
+/// Why `start` failed.
+pub type StartError {
+  /// This BEAM is not distributed and could not become so: the reason.
+  NotDistributed(String)
+  /// epmd (the Erlang port mapper) is not running and could not be started.
+  EpmdUnreachable
+  /// No jar given and `FDNODE_JAR` is not set.
+  NoJar
+  /// The jar does not exist.
+  JarNotFound(String)
+  /// No `java` on the PATH (or the given one does not exist).
+  JavaNotFound
+  /// No root directory given and `FDNODE_ROOTS` is not set.
+  NoRoot
+  /// A root directory does not exist (or is not a directory).
+  RootNotFound(String)
+  /// The node name is already taken (by another Erlang or Java node).
+  NameTaken(String)
+  /// The JVM exited before it was ready.
+  JavaExited(status: Int, output: String)
+  /// No `fdnode ready` line in time.
+  ReadyTimeout(output: String)
+  /// It started but does not answer.
+  Unreachable
+  /// The JVM could not be spawned.
+  CannotSpawn(String)
+}
+
+/// A human readable description of a start error.
+pub fn describe_start_error(error: StartError) -> String {
+  case error {
+    NotDistributed(why) -> "this BEAM could not become a distributed node: " <> why
+    EpmdUnreachable -> "epmd is not running (start it with: epmd -daemon)"
+    NoJar -> "no fdnode.jar: use with_jar or set FDNODE_JAR"
+    JarNotFound(jar) -> "no such jar: " <> jar
+    JavaNotFound -> "no java executable found"
+    NoRoot -> "no root directory: use with_root or set FDNODE_ROOTS"
+    RootNotFound(root) -> "root is not a directory: " <> root
+    NameTaken(name) -> "node name already in use: " <> name
+    JavaExited(_, output) -> "the Java node exited before it was ready: " <> output
+    ReadyTimeout(_) -> "the Java node did not get ready in time"
+    Unreachable -> "the Java node started but does not answer"
+    CannotSpawn(why) -> "cannot run java: " <> why
+  }
+}
+
+/// Defaults: jar from `FDNODE_JAR`, `java` from the PATH, a unique node name,
+/// roots from `FDNODE_ROOTS` (colon-separated), 30 s to get ready, linked to
+/// the caller, the launcher's default JVM flags.
+pub fn start_options() -> StartOptions {
+  StartOptions(
+    jar: "",
+    java: "",
+    name: "",
+    roots: [],
+    ready_timeout: 30_000,
+    args: [],
+    jvm_args: Error(Nil),
+    link: True,
+    log: False,
+    local_name: "",
+  )
+}
+
+/// Use this fdnode.jar.
+pub fn with_jar(options: StartOptions, jar: String) -> StartOptions {
+  StartOptions(..options, jar: jar)
+}
+
+/// Use this java executable.
+pub fn with_java(options: StartOptions, java: String) -> StartOptions {
+  StartOptions(..options, java: java)
+}
+
+/// The Java node's name, `"name"` or `"name@host"`.
+pub fn with_name(options: StartOptions, name: String) -> StartOptions {
+  StartOptions(..options, name: name)
+}
+
+/// Allow files under this directory (may be given several times; replaces
+/// `FDNODE_ROOTS`).
+pub fn with_root(options: StartOptions, root: String) -> StartOptions {
+  StartOptions(..options, roots: [root, ..options.roots])
+}
+
+/// Milliseconds to wait for the node to be ready.
+pub fn with_ready_timeout(options: StartOptions, ms: Int) -> StartOptions {
+  StartOptions(..options, ready_timeout: ms)
+}
+
+/// Extra arguments for the Java node, e.g. `["--max-fds", "64"]`.
+pub fn with_args(options: StartOptions, args: List(String)) -> StartOptions {
+  StartOptions(..options, args: args)
+}
+
+/// JVM flags, replacing the launcher's defaults (a small serial-GC JVM, and
+/// the class-data archive `fdnode.jsa` next to the jar when there is one).
+pub fn with_jvm_args(options: StartOptions, args: List(String)) -> StartOptions {
+  StartOptions(..options, jvm_args: Ok(args))
+}
+
+/// Whether the node lives only as long as the calling process (default
+/// `True`: the local launcher process is linked to the caller and stops the
+/// node when the caller exits, for any reason). A Java node crash never kills
+/// the caller. With `False` the node runs until `stop` or until the BEAM stops.
+pub fn with_link(options: StartOptions, link: Bool) -> StartOptions {
+  StartOptions(..options, link: link)
+}
+
+/// Echo the Java node's output to standard error.
+pub fn with_log(options: StartOptions, log: Bool) -> StartOptions {
+  StartOptions(..options, log: log)
+}
+
+/// The short name this BEAM takes if `start` has to make it distributed
+/// (default a unique `fdnode_client_...`).
+pub fn with_local_name(options: StartOptions, name: String) -> StartOptions {
+  StartOptions(..options, local_name: name)
+}
+
+/// Starts a Java node and waits until it is ready and answers.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(n) = node.start(node.start_options() |> node.with_root("/tmp"))
+/// ```
+@external(erlang, "fdnode_node_ffi", "start")
+pub fn start(options: StartOptions) -> Result(fdnode.Node, StartError)
+
+/// Stops a Java node started by `start` (closes its stdin) and waits up to
+/// `timeout` ms until the JVM has exited, then kills it. `Error(NotStarted)`
+/// if this BEAM node did not start it.
+@external(erlang, "fdnode_node_ffi", "stop")
+pub fn stop(node: fdnode.Node, within timeout: Int) -> Result(Nil, fdnode.FdError)
+
+/// Asks a Java node (started by `start` or run by an operator) to stop: it
+/// answers, then takes no new calls (`ShuttingDown`), finishes or fails the
+/// calls in flight, closes every descriptor and exits with status 0.
+@external(erlang, "fdnode_node_ffi", "shutdown")
+pub fn shutdown(node: fdnode.Node, within timeout: Int) -> Result(Nil, fdnode.FdError)
+
+/// How the JVM of a node started by `start` ended.
+pub type Exit {
+  Exit(status: Int, output: List(String))
+}
+
+/// Waits up to `timeout` ms until the JVM of a node started by `start` exits
+/// (after `shutdown`, a signal, or a crash) and returns its exit status and
+/// its last lines of output. `Error(Timeout)`, or `Error(NotStarted)` for a
+/// node this BEAM did not start.
+@external(erlang, "fdnode_node_ffi", "await_exit")
+pub fn await_exit(node: fdnode.Node, within timeout: Int) -> Result(Exit, fdnode.FdError)
+
+/// Connects to a running Java node (for example one run by an operator) and
+/// checks that it answers.
+@external(erlang, "fdnode_node_ffi", "connect")
+pub fn connect(node: fdnode.Node, within timeout: Int) -> Result(Nil, fdnode.FdError)
+
+/// The OS pid of the JVM of a node started by `start`.
+@external(erlang, "fdnode_node_ffi", "os_pid")
+pub fn os_pid(node: fdnode.Node) -> Result(Int, fdnode.FdError)
+
+/// A node name such as `"fdnode@myhost"`.
+@external(erlang, "fdnode_node_ffi", "from_string")
+pub fn from_string(name: String) -> fdnode.Node
+
+/// The node's name.
+@external(erlang, "fdnode_node_ffi", "to_string")
+pub fn to_string(node: fdnode.Node) -> String
+
+/// Counters of a Java node (see `stats`).
+pub type Stats {
+  Stats(
+    /// Descriptors open now.
+    open_fds: Int,
+    /// Open descriptors per owner BEAM node name.
+    fds_by_node: List(#(String, Int)),
+    /// Asynchronous operations (`close_async`) not yet completed.
+    pending_ring_ops: Int,
+    /// Bytes read since the node started (reads, active delivery, copies).
+    bytes_read: Int,
+    /// Bytes written since the node started.
+    bytes_written: Int,
+    /// Descriptors in an active mode.
+    active_fds: Int,
+    /// Milliseconds since the node started.
+    uptime_ms: Int,
+    /// JVM heap in use, in bytes (0 when the node does not measure it).
+    heap_used: Int,
+  )
+}
+
+/// Counters of a Java node: open descriptors (in total and per owner node),
+/// pending asynchronous operations, bytes read and written, descriptors in an
+/// active mode, uptime.
+@external(erlang, "fdnode_node_ffi", "stats")
+pub fn stats(of node: fdnode.Node, within timeout: Int) -> Result(Stats, fdnode.FdError)
+
+/// Bytes of JVM heap the Java node uses; with `after_gc` it runs a full
+/// garbage collection first, so the number is what it really retains.
+@external(erlang, "fdnode_node_ffi", "heap_used")
+pub fn heap_used(
+  of node: fdnode.Node,
+  after_gc collect: Bool,
+  within timeout: Int,
+) -> Result(Int, fdnode.FdError)
