@@ -1,6 +1,7 @@
 %% @doc Erlang API of fdnode: file descriptors owned by a Java C-node.
 %%
-%% Usable from plain `erl' and used by the Gleam module `fdnode'. The module
+%% Usable from plain `erl'; the Gleam modules' adapters (`fdnode_*_ffi') call
+%% it too. The module
 %% is thin: it builds the wire terms of `docs/protocol.md', sends them, and
 %% hands back what the Java node answers. The Java node decides every error
 %% except these, added here:
@@ -25,23 +26,22 @@
 %% Lifecycle
 -export([start/0, start/1, start_link/1, child_spec/1, stop/1, stop/2, connect/1,
          connect/2, os_pid/1, output/1, ping/1, ping/2, shutdown/1, shutdown/2,
-         await_exit/2]).
-%% Descriptor calls
+         await_exit/2, stats/1, stats/2, stats_with/3]).
+%% Descriptors (files, pipes; what every kind shares)
 -export([open/3, open/4, close/1, close/2, close_async/1, close_async/2,
          read/2, read/3, write/2, write/3, pread/3, pread/4, pwrite/3, pwrite/4,
          position/2, position/3, sync/1, sync/2, set_mode/2, set_mode/3,
          controlling_process/2, controlling_process/3, info/1, info/2,
-         pipe/1, pipe/2, stats/1, stats/2, copy/3, copy/4]).
-%% Sockets and heap statistics (active delivery work)
--export([tcp_connect/3, tcp_connect/4, stats_with/3]).
-%% Sockets (TCP server, UDP, options, names) and files (metadata, directories)
--export([tcp_listen/3, tcp_listen/4, accept/2, tcp_connect/5, send/2, send/3, recv/3,
-         udp_open/3, udp_open/4, send_to/4, send_to/5, recv_from/2, setopts/2, getopts/2,
-         peername/1, sockname/1, port/1, file_info/1, file_info/2, list_dir/2, make_dir/2,
-         delete_file/2, delete_dir/2, rename/3]).
-%% The same with their own timeout
--export([setopts/3, getopts/3, peername/2, sockname/2, port/2, file_info/3, list_dir/3,
-         make_dir/3, delete_file/3, delete_dir/3, rename/4]).
+         pipe/1, pipe/2, copy/3, copy/4]).
+%% Sockets
+-export([tcp_listen/3, tcp_listen/4, accept/2, tcp_connect/3, tcp_connect/4, tcp_connect/5,
+         send/2, send/3, recv/3, udp_open/3, udp_open/4, send_to/4, send_to/5, recv_from/2,
+         setopts/2, setopts/3, getopts/2, getopts/3, peername/1, peername/2,
+         sockname/1, sockname/2, port/1, port/2]).
+%% Files by path
+-export([file_info/1, file_info/2, file_info/3, list_dir/2, list_dir/3, make_dir/2,
+         make_dir/3, delete_file/2, delete_file/3, delete_dir/2, delete_dir/3,
+         rename/3, rename/4]).
 %% Building blocks
 -export([call/2, call/3, is_handle/1, handle_node/1, default_timeout/0]).
 
@@ -168,7 +168,7 @@ stop(Node, Timeout) when is_atom(Node) ->
     fdnode_launcher:stop(Node, Timeout).
 
 %% @doc The OS pid of the JVM of a node started by {@link start/1}.
--spec os_pid(node()) -> {ok, integer()} | {error, not_started}.
+-spec os_pid(node()) -> {ok, integer() | undefined} | {error, not_started}.
 os_pid(Node) ->
     fdnode_launcher:os_pid(Node).
 

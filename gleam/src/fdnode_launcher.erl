@@ -46,7 +46,7 @@
     lines = [] :: [binary()],          % most recent first, at most ?KEEP_LINES
     partial = <<>> :: binary(),
     log = false :: boolean(),
-    stopping = [] :: [gen_server:from()],
+    stopping = [] :: [{gen_server:from(), reference()}],
     exit_waiters = [] :: [gen_server:from()]
 }).
 
@@ -214,7 +214,7 @@ whereis_node(Node) ->
     erlang:whereis(reg_name(Node)).
 
 %% @doc The OS pid of the JVM for `Node' (started by this BEAM).
--spec os_pid(node()) -> {ok, integer()} | {error, not_started}.
+-spec os_pid(node()) -> {ok, integer() | undefined} | {error, not_started}.
 os_pid(Node) ->
     call_launcher(Node, os_pid).
 

@@ -37,8 +37,7 @@ start_error({java_exited, S, Out}) -> {java_exited, S, text(Out)};
 start_error({ready_timeout, Out}) -> {ready_timeout, text(Out)};
 start_error(nodedown) -> unreachable;
 start_error(timeout) -> unreachable;
-start_error({cannot_spawn, Java, Why}) -> {cannot_spawn, text(io_lib:format("~ts: ~p", [Java, Why]))};
-start_error(Other) -> {cannot_spawn, text(Other)}.
+start_error({cannot_spawn, Java, Why}) -> {cannot_spawn, text(io_lib:format("~ts: ~p", [Java, Why]))}.
 
 stop(Node, Timeout) -> unit(fdnode_ffi:stop(Node, Timeout)).
 

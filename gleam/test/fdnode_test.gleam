@@ -405,4 +405,11 @@ pub fn start_errors_test() {
     ),
     Error(fdnode_node.JarNotFound("/nonexistent/fdnode.jar")),
   )
+  assert_equal(
+    fdnode_node.start(
+      fdnode_node.start_options()
+      |> fdnode_node.with_root(root() <> "/no_such_dir"),
+    ),
+    Error(fdnode_node.RootNotFound(root() <> "/no_such_dir")),
+  )
 }

@@ -259,21 +259,24 @@ assert_true(Other) -> erlang:error({assert_true, Other}).
 %% ---------------------------------------------------------------- native `gleam test`
 
 %% @doc The suite under EUnit, as scripts/gleam-test.sh runs it: every
-%% exported `*_test/0' of every `*_test' module beside this one, each in its
+%% exported `*_test/0' (and `*_test_/0' generator) of every `*_test' module, each in its
 %% own process with 120 s. For `gleam test' (which calls `fdnode_test.main'):
 %% no dependencies needed; the BEAM need not be distributed (starting a Java
-%% node makes it so). Needs FDNODE_JAR (default ../target/fdnode.jar).
+%% node makes it so). Run from gleam/: FDNODE_JAR and FDNODE_FIXTURES
+%% default to ../target/fdnode.jar and ../test_fixtures.
 run_suite() ->
-    case os:getenv("FDNODE_JAR") of
-        false -> os:putenv("FDNODE_JAR", filename:absname("../target/fdnode.jar"));
-        _ -> ok
-    end,
+    [os:putenv(Var, filename:absname(Default))
+     || {Var, Default} <- [{"FDNODE_JAR", "../target/fdnode.jar"},
+                           {"FDNODE_FIXTURES", "../test_fixtures"}],
+        os:getenv(Var) =:= false],
     Ebin = filename:dirname(code:which(?MODULE)),
     Mods = lists:sort([list_to_atom(filename:basename(F, ".beam"))
                        || F <- filelib:wildcard(filename:join(Ebin, "*_test.beam"))]),
-    Tests = [{spawn, {timeout, 120, {M, F}}}
-             || M <- Mods, {F, 0} <- M:module_info(exports),
-                lists:suffix("_test", atom_to_list(F))],
+    Ends = fun(F, Suffix) -> lists:suffix(Suffix, atom_to_list(F)) end,
+    Tests = lists:append(
+              [[{spawn, {timeout, 120, {M, F}}} || {F, 0} <- Exports, Ends(F, "_test")] ++
+               [{spawn, {timeout, 120, {generator, M, F}}} || {F, 0} <- Exports, Ends(F, "_test_")]
+               || M <- Mods, Exports <- [M:module_info(exports)]]),
     case eunit:test(Tests, [verbose]) of
         ok -> nil;
         _ -> erlang:halt(1)
