@@ -158,13 +158,15 @@ launch_options(Opts) ->
     if
         Jar =:= false -> {error, no_jar};
         Java =:= false -> {error, java_not_found};
-        Roots =:= [] -> {error, no_root};
-        Missing =/= [] -> {error, {root_not_found, hd(Missing)}};
         true ->
-            case filelib:is_regular(Jar) of
-                false ->
+            case {filelib:is_regular(Jar), Roots, Missing} of
+                {false, _, _} ->
                     {error, {jar_not_found, Jar}};
-                true ->
+                {true, [], _} ->
+                    {error, no_root};
+                {true, _, [Dir | _]} ->
+                    {error, {root_not_found, Dir}};
+                {true, _, []} ->
                     LongNames = case string:split(atom_to_list(node()), "@") of
                                     [_, Host] -> lists:member($., Host);
                                     _ -> false
@@ -178,7 +180,7 @@ launch_options(Opts) ->
                         ++ [A || LongNames, A <- ["--longnames"]]
                         ++ [to_list(A) || A <- maps:get(args, Opts, [])]
                         ++ ["--exit-on-stdin-eof"],
-                    {ok, #{java => Java, args => Args, name => Name,
+                    {ok, #{java => Java, args => Args,
                            env => [{"FDNODE_COOKIE", Cookie}],
                            ready_timeout => maps:get(ready_timeout, Opts, 30000),
                            log => maps:get(log, Opts, false)}}
@@ -308,7 +310,7 @@ wait_ready(#st{port = Port} = St, Deadline) ->
             end;
         {Port, {exit_status, Status}} ->
             St1 = drain(St),
-            {stop, exit_reason(Status, output_text(St1), St1)}
+            {stop, exit_reason(Status, output_text(St1))}
     after Left ->
         St1 = drain(St),
         kill_jvm(St1),
@@ -317,7 +319,7 @@ wait_ready(#st{port = Port} = St, Deadline) ->
 
 %% The Java node's own start failures (docs: README, "Running the node
 %% standalone") as typed reasons; anything else keeps its output.
-exit_reason(Status, Output, #st{}) ->
+exit_reason(Status, Output) ->
     case {binary:match(Output, <<" is already in use">>),
           binary:match(Output, [<<"epmd not reachable">>, <<"is epmd running">>])} of
         {nomatch, nomatch} -> {java_exited, Status, Output};

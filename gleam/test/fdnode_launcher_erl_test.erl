@@ -64,12 +64,14 @@ with_env(Name, Value, Fun) ->
     end.
 
 %% A BEAM started without -sname (what `gleam run' does) starts a Java node
-%% through the Gleam API: `node.start' makes it distributed first. The child
-%% prints what it saw.
+%% through the Gleam API: `node.start' makes it distributed first (unless told
+%% not to: `distribute => false'). The child prints what it saw.
 start_from_a_non_distributed_beam_test() ->
     Erl = os:find_executable("erl"),
     Ebin = filename:dirname(code:which(fdnode_ffi)),
     Code = "nonode@nohost = node(), "
+           "{error, not_distributed} = fdnode_ffi:start(#{distribute => false}), "
+           "nonode@nohost = node(), "
            "{ok, N} = 'fdnode@node':start('fdnode@node':start_options()), "
            "{ok, nil} = 'fdnode@node':connect(N, 5000), "
            "io:format(\"started ~s ~s~n\", [node(), N]), "

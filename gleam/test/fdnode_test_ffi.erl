@@ -263,12 +263,15 @@ assert_true(Other) -> erlang:error({assert_true, Other}).
 %% own process with 120 s. For `gleam test' (which calls `fdnode_test.main'):
 %% no dependencies needed; the BEAM need not be distributed (starting a Java
 %% node makes it so). Run from gleam/: FDNODE_JAR and FDNODE_FIXTURES
-%% default to ../target/fdnode.jar and ../test_fixtures.
+%% default to ../target/fdnode.jar and ../test_fixtures, FDNODE_ROOTS to a
+%% fresh directory under /tmp.
 run_suite() ->
     [os:putenv(Var, filename:absname(Default))
      || {Var, Default} <- [{"FDNODE_JAR", "../target/fdnode.jar"},
                            {"FDNODE_FIXTURES", "../test_fixtures"}],
         os:getenv(Var) =:= false],
+    %% the roots: the tests' own scratch directory (BEAMs they spawn inherit it)
+    os:getenv("FDNODE_ROOTS") =:= false andalso os:putenv("FDNODE_ROOTS", binary_to_list(root())),
     Ebin = filename:dirname(code:which(?MODULE)),
     Mods = lists:sort([list_to_atom(filename:basename(F, ".beam"))
                        || F <- filelib:wildcard(filename:join(Ebin, "*_test.beam"))]),

@@ -74,7 +74,9 @@ pub fn decode_message(term: anything) -> Result(Message(fdnode.AnyKind), Nil)
 /// Waits up to `timeout` ms for any fdnode message in the calling process's
 /// mailbox; other messages are left alone. `Error(Timeout)` if none came.
 @external(erlang, "fdnode_active_ffi", "receive_any")
-pub fn receive(within timeout: Int) -> Result(Message(fdnode.AnyKind), fdnode.FdError)
+pub fn receive(
+  within timeout: Int,
+) -> Result(Message(fdnode.AnyKind), fdnode.FdError)
 
 /// Waits up to `timeout` ms for the next message about `fd` only (messages
 /// about other descriptors, and other messages, stay in the mailbox).
@@ -98,7 +100,9 @@ pub fn receive_from(
 ///
 /// ```gleam
 /// let assert Ok(total) =
-///   active.fold(fd, from: 0, with: fn(n, chunk) { n + bit_array.byte_size(chunk) }, within: 5000)
+///   active.fold(fd, from: 0, within: 5000, with: fn(n, chunk) {
+///     n + bit_array.byte_size(chunk)
+///   })
 /// ```
 pub fn fold(
   fd: fdnode.Fd(kind),
@@ -120,7 +124,8 @@ fn fold_loop(
 ) -> Result(acc, fdnode.FdError) {
   case receive_from(fd, timeout) {
     Ok(Received(_, data)) -> fold_loop(fd, fun(acc, data), fun, timeout)
-    Ok(DatagramReceived(_, _, _, data)) -> fold_loop(fd, fun(acc, data), fun, timeout)
+    Ok(DatagramReceived(_, _, _, data)) ->
+      fold_loop(fd, fun(acc, data), fun, timeout)
     Ok(WentPassive(_)) ->
       case fdnode.set_mode(fd, fdnode.ActiveOnce, timeout) {
         Ok(Nil) -> fold_loop(fd, acc, fun, timeout)

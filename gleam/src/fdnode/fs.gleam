@@ -39,7 +39,10 @@ pub fn file_info(
 
 /// Metadata of an open descriptor (fstat).
 @external(erlang, "fdnode_fs_ffi", "fd_file_info")
-pub fn fd_file_info(fd: fdnode.Fd(kind), within timeout: Int) -> Result(FileInfo, fdnode.FdError)
+pub fn fd_file_info(
+  fd: fdnode.Fd(kind),
+  within timeout: Int,
+) -> Result(FileInfo, fdnode.FdError)
 
 /// The names in a directory, sorted, without `.` and `..`.
 @external(erlang, "fdnode_fs_ffi", "list_dir")

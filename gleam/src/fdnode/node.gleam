@@ -76,7 +76,8 @@ pub type StartError {
 /// A human readable description of a start error.
 pub fn describe_start_error(error: StartError) -> String {
   case error {
-    NotDistributed(why) -> "this BEAM could not become a distributed node: " <> why
+    NotDistributed(why) ->
+      "this BEAM could not become a distributed node: " <> why
     EpmdUnreachable -> "epmd is not running (start it with: epmd -daemon)"
     NoJar -> "no fdnode.jar: use with_jar or set FDNODE_JAR"
     JarNotFound(jar) -> "no such jar: " <> jar
@@ -84,7 +85,8 @@ pub fn describe_start_error(error: StartError) -> String {
     NoRoot -> "no root directory: use with_root or set FDNODE_ROOTS"
     RootNotFound(root) -> "root is not a directory: " <> root
     NameTaken(name) -> "node name already in use: " <> name
-    JavaExited(_, output) -> "the Java node exited before it was ready: " <> output
+    JavaExited(_, output) ->
+      "the Java node exited before it was ready: " <> output
     ReadyTimeout(_) -> "the Java node did not get ready in time"
     Unreachable -> "the Java node started but does not answer"
     CannotSpawn(why) -> "cannot run java: " <> why
@@ -142,7 +144,10 @@ pub fn with_args(options: StartOptions, args: List(String)) -> StartOptions {
 
 /// JVM flags, replacing the launcher's defaults (a small serial-GC JVM, and
 /// the class-data archive `fdnode.jsa` next to the jar when there is one).
-pub fn with_jvm_args(options: StartOptions, args: List(String)) -> StartOptions {
+pub fn with_jvm_args(
+  options: StartOptions,
+  args: List(String),
+) -> StartOptions {
   StartOptions(..options, jvm_args: Ok(args))
 }
 
@@ -170,7 +175,8 @@ pub fn with_local_name(options: StartOptions, name: String) -> StartOptions {
 /// ## Example
 ///
 /// ```gleam
-/// let assert Ok(n) = node.start(node.start_options() |> node.with_root("/tmp"))
+/// let assert Ok(n) =
+///   node.start(node.start_options() |> node.with_root("/tmp"))
 /// ```
 @external(erlang, "fdnode_node_ffi", "start")
 pub fn start(options: StartOptions) -> Result(fdnode.Node, StartError)
@@ -179,13 +185,19 @@ pub fn start(options: StartOptions) -> Result(fdnode.Node, StartError)
 /// `timeout` ms until the JVM has exited, then kills it. `Error(NotStarted)`
 /// if this BEAM node did not start it.
 @external(erlang, "fdnode_node_ffi", "stop")
-pub fn stop(node: fdnode.Node, within timeout: Int) -> Result(Nil, fdnode.FdError)
+pub fn stop(
+  node: fdnode.Node,
+  within timeout: Int,
+) -> Result(Nil, fdnode.FdError)
 
 /// Asks a Java node (started by `start` or run by an operator) to stop: it
 /// answers, then takes no new calls (`ShuttingDown`), finishes or fails the
 /// calls in flight, closes every descriptor and exits with status 0.
 @external(erlang, "fdnode_node_ffi", "shutdown")
-pub fn shutdown(node: fdnode.Node, within timeout: Int) -> Result(Nil, fdnode.FdError)
+pub fn shutdown(
+  node: fdnode.Node,
+  within timeout: Int,
+) -> Result(Nil, fdnode.FdError)
 
 /// How the JVM of a node started by `start` ended.
 pub type Exit {
@@ -197,12 +209,18 @@ pub type Exit {
 /// its last lines of output. `Error(Timeout)`, or `Error(NotStarted)` for a
 /// node this BEAM did not start.
 @external(erlang, "fdnode_node_ffi", "await_exit")
-pub fn await_exit(node: fdnode.Node, within timeout: Int) -> Result(Exit, fdnode.FdError)
+pub fn await_exit(
+  node: fdnode.Node,
+  within timeout: Int,
+) -> Result(Exit, fdnode.FdError)
 
 /// Connects to a running Java node (for example one run by an operator) and
 /// checks that it answers.
 @external(erlang, "fdnode_node_ffi", "connect")
-pub fn connect(node: fdnode.Node, within timeout: Int) -> Result(Nil, fdnode.FdError)
+pub fn connect(
+  node: fdnode.Node,
+  within timeout: Int,
+) -> Result(Nil, fdnode.FdError)
 
 /// The OS pid of the JVM of a node started by `start`.
 @external(erlang, "fdnode_node_ffi", "os_pid")
@@ -242,7 +260,10 @@ pub type Stats {
 /// pending asynchronous operations, bytes read and written, descriptors in an
 /// active mode, uptime.
 @external(erlang, "fdnode_node_ffi", "stats")
-pub fn stats(of node: fdnode.Node, within timeout: Int) -> Result(Stats, fdnode.FdError)
+pub fn stats(
+  of node: fdnode.Node,
+  within timeout: Int,
+) -> Result(Stats, fdnode.FdError)
 
 /// Bytes of JVM heap the Java node uses; with `after_gc` it runs a full
 /// garbage collection first, so the number is what it really retains.
