@@ -124,7 +124,15 @@ pub fn main() -> Nil {
   let fifo = root <> "/demo.fifo"
   // The read end first, non-blocking, so the open does not wait for a writer.
   let reader =
-    ok(fdnode.open(on: node, path: fifo, options: [Read, fdnode.Nonblock], within: 5000), "open fifo")
+    ok(
+      fdnode.open(
+        on: node,
+        path: fifo,
+        options: [Read, fdnode.Nonblock],
+        within: 5000,
+      ),
+      "open fifo",
+    )
   let writer = ok(fdnode.open(on: node, path: fifo, options: [Write], within: 5000), "open fifo")
   ok(fdnode.set_mode(reader, to: Active, within: 5000), "set_mode active")
   say("the reader is active: data arrives as messages")
@@ -173,7 +181,11 @@ pub fn main() -> Nil {
 
   step("5. Copy with progress reports")
   let big = root <> "/big.bin"
-  let src = ok(fdnode.open(on: node, path: big, options: [Create, Read, Write], within: 5000), "open")
+  let src =
+    ok(
+      fdnode.open(on: node, path: big, options: [Create, Read, Write], within: 5000),
+      "open",
+    )
   ok(fdnode.write(src, data: repeat(<<"0123456789abcdef":utf8>>, 16_384), within: 5000), "write")
   let assert Ok(0) = fdnode.position(src, to: fdnode.Absolute(0), within: 5000)
   let dst =

@@ -351,6 +351,12 @@ pub fn open(
 ) -> Result(Fd(File), FdError)
 
 /// Creates a pipe: `#(read_end, write_end)`, both owned by the caller.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(#(read_end, write_end)) = fdnode.pipe(on: n, within: 5000)
+/// ```
 @external(erlang, "fdnode_gleam_ffi", "pipe")
 pub fn pipe(
   on node: Node,
@@ -358,6 +364,12 @@ pub fn pipe(
 ) -> Result(#(Fd(Pipe), Fd(Pipe)), FdError)
 
 /// Closes a descriptor; the OS close has happened when this returns.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(Nil) = fdnode.close(fd, within: 5000)
+/// ```
 @external(erlang, "fdnode_gleam_ffi", "close")
 pub fn close(fd: Fd(kind), within timeout: Int) -> Result(Nil, FdError)
 
@@ -387,6 +399,12 @@ pub fn read(
 ) -> Result(Input, FdError)
 
 /// Writes all of `data` at the descriptor's offset and advances it.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(Nil) = fdnode.write(fd, data: <<"line\n":utf8>>, within: 5000)
+/// ```
 @external(erlang, "fdnode_gleam_ffi", "write")
 pub fn write(
   fd: Fd(kind),
@@ -395,6 +413,12 @@ pub fn write(
 ) -> Result(Nil, FdError)
 
 /// Reads up to `size` bytes at `offset`; the descriptor's offset is unchanged.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(fdnode.Data(header)) = fdnode.pread(file, at: 0, bytes: 16, within: 5000)
+/// ```
 @external(erlang, "fdnode_gleam_ffi", "pread")
 pub fn pread(
   fd: Fd(File),
@@ -425,6 +449,13 @@ pub fn position(
 pub fn sync(fd: Fd(File), within timeout: Int) -> Result(Nil, FdError)
 
 /// Sets how data is delivered. Controlling process only (`NotOwner`).
+///
+/// ## Example
+///
+/// ```gleam
+/// // deliver everything read from `fd` to this process as messages
+/// let assert Ok(Nil) = fdnode.set_mode(fd, to: fdnode.Active, within: 5000)
+/// ```
 @external(erlang, "fdnode_gleam_ffi", "set_mode")
 pub fn set_mode(
   fd: Fd(kind),
@@ -434,6 +465,13 @@ pub fn set_mode(
 
 /// Hands control and ownership to another process. Controlling process only
 /// (`NotOwner`).
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(pid) = fdnode.pid_from(worker)
+/// let assert Ok(Nil) = fdnode.controlling_process(fd, to: pid, within: 5000)
+/// ```
 @external(erlang, "fdnode_gleam_ffi", "controlling_process")
 pub fn controlling_process(
   fd: Fd(kind),
@@ -455,6 +493,15 @@ pub fn node_of(fd: Fd(kind)) -> Node
 /// `bytes_total` is what the source had left when the copy began, or -1 for
 /// a pipe or FIFO. Returns the number of bytes copied. `timeout` bounds the
 /// wait for each chunk, not the whole copy.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(bytes) =
+///   fdnode.copy(from: src, to: dst, chunk: 65_536, within: 5000, on_progress: fn(done, total) {
+///     io.println(int.to_string(done) <> " of " <> int.to_string(total))
+///   })
+/// ```
 @external(erlang, "fdnode_gleam_ffi", "copy")
 pub fn copy(
   from src: Fd(a),

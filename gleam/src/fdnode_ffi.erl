@@ -53,6 +53,7 @@
 %% ================================================================ lifecycle
 
 %% @equiv start(#{})
+-spec start() -> {ok, node()} | {error, fdnode_launcher:start_error()}.
 start() ->
     start(#{}).
 
@@ -138,6 +139,7 @@ child_spec(Opts) when is_map(Opts) ->
       modules => [?MODULE, fdnode_launcher]}.
 
 %% @equiv shutdown(Node, default_timeout())
+-spec shutdown(node()) -> ok | {error, reason()}.
 shutdown(Node) -> shutdown(Node, default_timeout()).
 
 %% @doc Asks a Java node (started here or operator-run) to stop: it answers
@@ -156,6 +158,7 @@ await_exit(Node, Timeout) ->
     fdnode_launcher:await_exit(Node, Timeout).
 
 %% @equiv stop(Node, 10000)
+-spec stop(node()) -> ok | {error, not_started}.
 stop(Node) ->
     stop(Node, 10000).
 
@@ -178,6 +181,7 @@ output(Node) ->
     fdnode_launcher:output(Node).
 
 %% @equiv connect(Node, default_timeout())
+-spec connect(node()) -> ok | {error, nodedown | timeout | badarg}.
 connect(Node) ->
     connect(Node, default_timeout()).
 
@@ -199,6 +203,7 @@ connect(_, _) ->
     {error, badarg}.
 
 %% @equiv ping(Node, default_timeout())
+-spec ping(node()) -> ok | {error, reason()}.
 ping(Node) ->
     ping(Node, default_timeout()).
 
@@ -216,6 +221,7 @@ ping(_, _) ->
 %% ================================================================ descriptors
 
 %% @equiv open(Node, Path, Options, default_timeout())
+-spec open(node(), unicode:chardata(), list()) -> {ok, handle()} | {error, reason()}.
 open(Node, Path, Options) -> open(Node, Path, Options, default_timeout()).
 
 %% @doc Opens `Path' (chardata) on `Node'; the caller becomes owner and
@@ -231,6 +237,7 @@ open(_, _, _, _) ->
     {error, badarg}.
 
 %% @equiv pipe(Node, default_timeout())
+-spec pipe(node()) -> {ok, {handle(), handle()}} | {error, reason()}.
 pipe(Node) -> pipe(Node, default_timeout()).
 
 %% @doc Creates a pipe on `Node': `{ok, {ReadHandle, WriteHandle}}', both owned
@@ -240,6 +247,7 @@ pipe(Node, Timeout) when is_atom(Node) -> call(Node, {pipe}, Timeout);
 pipe(_, _) -> {error, badarg}.
 
 %% @equiv tcp_connect(Node, Host, Port, default_timeout())
+-spec tcp_connect(node(), unicode:chardata(), 1..65535) -> {ok, handle()} | {error, reason()}.
 tcp_connect(Node, Host, Port) -> tcp_connect(Node, Host, Port, default_timeout()).
 
 %% @doc Connects a TCP socket on `Node' to `Host' (chardata: a name or an IPv4
@@ -260,6 +268,7 @@ tcp_connect(_, _, _, _) ->
     {error, badarg}.
 
 %% @equiv close(Fd, default_timeout())
+-spec close(handle()) -> ok | {error, reason()}.
 close(Fd) -> close(Fd, default_timeout()).
 
 %% @doc Closes a descriptor; the OS close is done when `ok' returns.
@@ -267,6 +276,7 @@ close(Fd) -> close(Fd, default_timeout()).
 close(Fd, Timeout) -> fd_call(Fd, fun(H) -> {close, H} end, Timeout).
 
 %% @equiv close_async(Fd, default_timeout())
+-spec close_async(handle()) -> {ok, integer()} | {error, reason()}.
 close_async(Fd) -> close_async(Fd, default_timeout()).
 
 %% @doc Starts closing a descriptor: `{ok, OpId}'; the caller later receives
@@ -275,6 +285,7 @@ close_async(Fd) -> close_async(Fd, default_timeout()).
 close_async(Fd, Timeout) -> fd_call(Fd, fun(H) -> {close_async, H} end, Timeout).
 
 %% @equiv read(Fd, Size, default_timeout())
+-spec read(handle(), non_neg_integer()) -> {ok, binary()} | eof | {error, reason()}.
 read(Fd, Size) -> read(Fd, Size, default_timeout()).
 
 %% @doc Reads up to `Size' bytes at the handle's offset (passive mode only):
@@ -284,6 +295,7 @@ read(Fd, Size, Timeout) when is_integer(Size) -> fd_call(Fd, fun(H) -> {read, H,
 read(_, _, _) -> {error, badarg}.
 
 %% @equiv write(Fd, Data, default_timeout())
+-spec write(handle(), iodata()) -> ok | {error, reason()}.
 write(Fd, Data) -> write(Fd, Data, default_timeout()).
 
 %% @doc Writes all of `Data' (iodata) at the handle's offset.
@@ -295,6 +307,8 @@ write(Fd, Data, Timeout) ->
     end.
 
 %% @equiv pread(Fd, Offset, Size, default_timeout())
+-spec pread(handle(), non_neg_integer(), non_neg_integer()) ->
+          {ok, binary()} | eof | {error, reason()}.
 pread(Fd, Offset, Size) -> pread(Fd, Offset, Size, default_timeout()).
 
 %% @doc Reads up to `Size' bytes at `Offset' without moving the handle's offset.
@@ -306,6 +320,7 @@ pread(_, _, _, _) ->
     {error, badarg}.
 
 %% @equiv pwrite(Fd, Offset, Data, default_timeout())
+-spec pwrite(handle(), non_neg_integer(), iodata()) -> ok | {error, reason()}.
 pwrite(Fd, Offset, Data) -> pwrite(Fd, Offset, Data, default_timeout()).
 
 %% @doc Writes all of `Data' at `Offset' without moving the handle's offset.
@@ -319,6 +334,7 @@ pwrite(_, _, _, _) ->
     {error, badarg}.
 
 %% @equiv position(Fd, Location, default_timeout())
+-spec position(handle(), location()) -> {ok, non_neg_integer()} | {error, reason()}.
 position(Fd, Location) -> position(Fd, Location, default_timeout()).
 
 %% @doc Moves the handle's offset: `Location' is `Int', `{bof, Int}',
@@ -327,6 +343,7 @@ position(Fd, Location) -> position(Fd, Location, default_timeout()).
 position(Fd, Location, Timeout) -> fd_call(Fd, fun(H) -> {position, H, Location} end, Timeout).
 
 %% @equiv sync(Fd, default_timeout())
+-spec sync(handle()) -> ok | {error, reason()}.
 sync(Fd) -> sync(Fd, default_timeout()).
 
 %% @doc fsync(2).
@@ -334,6 +351,7 @@ sync(Fd) -> sync(Fd, default_timeout()).
 sync(Fd, Timeout) -> fd_call(Fd, fun(H) -> {sync, H} end, Timeout).
 
 %% @equiv set_mode(Fd, Mode, default_timeout())
+-spec set_mode(handle(), passive | active | active_once) -> ok | {error, reason()}.
 set_mode(Fd, Mode) -> set_mode(Fd, Mode, default_timeout()).
 
 %% @doc `passive', `active' or `active_once'; controlling process only. In
@@ -343,6 +361,7 @@ set_mode(Fd, Mode) -> set_mode(Fd, Mode, default_timeout()).
 set_mode(Fd, Mode, Timeout) -> fd_call(Fd, fun(H) -> {set_mode, H, Mode} end, Timeout).
 
 %% @equiv controlling_process(Fd, Pid, default_timeout())
+-spec controlling_process(handle(), pid()) -> ok | {error, reason()}.
 controlling_process(Fd, Pid) -> controlling_process(Fd, Pid, default_timeout()).
 
 %% @doc Moves control and ownership to `Pid' (caller must be the controlling
@@ -354,6 +373,7 @@ controlling_process(_, _, _) ->
     {error, badarg}.
 
 %% @equiv info(Fd, default_timeout())
+-spec info(handle()) -> {ok, map()} | {error, reason()}.
 info(Fd) -> info(Fd, default_timeout()).
 
 %% @doc `{ok, #{fd, owner, controller, mode, state, offset}}'.
@@ -361,6 +381,7 @@ info(Fd) -> info(Fd, default_timeout()).
 info(Fd, Timeout) -> fd_call(Fd, fun(H) -> {info, H} end, Timeout).
 
 %% @equiv stats(Node, default_timeout())
+-spec stats(node()) -> {ok, map()} | {error, reason()}.
 stats(Node) -> stats(Node, default_timeout()).
 
 %% @doc `{ok, #{open_fds := N, ...}}'.
@@ -376,6 +397,7 @@ stats_with(Node, Options, Timeout) when is_atom(Node), is_list(Options) ->
 stats_with(_, _, _) -> {error, badarg}.
 
 %% @equiv copy(Src, Dst, Opts, default_timeout())
+-spec copy(handle(), handle(), map()) -> {ok, non_neg_integer()} | {error, reason()}.
 copy(Src, Dst, Opts) -> copy(Src, Dst, Opts, default_timeout()).
 
 %% @doc Copies `Src' from its offset to end of input into `Dst' (both
@@ -404,6 +426,7 @@ copy(_, _, _, _) ->
 -define(GRACE, 2000).
 
 %% @equiv tcp_listen(Node, Port, Options, default_timeout())
+-spec tcp_listen(node(), 0..65535, list()) -> {ok, handle()} | {error, reason()}.
 tcp_listen(Node, Port, Options) -> tcp_listen(Node, Port, Options, default_timeout()).
 
 %% @doc A listening TCP socket on `Node', owned by the caller. `Port' 0 picks
@@ -438,6 +461,7 @@ tcp_connect(Node, Host, Port, Options, Timeout)
 tcp_connect(_, _, _, _, _) -> {error, badarg}.
 
 %% @equiv send(Fd, Data, default_timeout())
+-spec send(handle(), iodata()) -> ok | {error, reason()}.
 send(Fd, Data) -> send(Fd, Data, default_timeout()).
 
 %% @doc Sends all of `Data' on a connected socket (send(2) with MSG_NOSIGNAL,
@@ -458,6 +482,7 @@ recv(Fd, Len, Timeout) when is_integer(Len), is_integer(Timeout), Timeout >= 0 -
 recv(_, _, _) -> {error, badarg}.
 
 %% @equiv udp_open(Node, Port, Options, default_timeout())
+-spec udp_open(node(), 0..65535, list()) -> {ok, handle()} | {error, reason()}.
 udp_open(Node, Port, Options) -> udp_open(Node, Port, Options, default_timeout()).
 
 %% @doc A UDP socket bound to `Port' (0: any) on `Node', owned by the caller.
@@ -470,6 +495,7 @@ udp_open(Node, Port, Options, Timeout) when is_atom(Node), is_integer(Port), is_
 udp_open(_, _, _, _) -> {error, badarg}.
 
 %% @equiv send_to(Fd, Address, Port, Data, default_timeout())
+-spec send_to(handle(), term(), 1..65535, iodata()) -> ok | {error, reason()}.
 send_to(Fd, Address, Port, Data) -> send_to(Fd, Address, Port, Data, default_timeout()).
 
 %% @doc Sends one datagram to `Address' (inet tuple, string or binary) and `Port'.
@@ -490,6 +516,7 @@ recv_from(Fd, Timeout) when is_integer(Timeout), Timeout >= 0 ->
 recv_from(_, _) -> {error, badarg}.
 
 %% @equiv setopts(Fd, Options, default_timeout())
+-spec setopts(handle(), list()) -> ok | {error, reason()}.
 setopts(Fd, Options) -> setopts(Fd, Options, default_timeout()).
 
 %% @doc Sets socket options: `{nodelay, Bool}', `{keepalive, Bool}',
@@ -501,6 +528,7 @@ setopts(Fd, Options, Timeout) when is_list(Options) ->
 setopts(_, _, _) -> {error, badarg}.
 
 %% @equiv getopts(Fd, Names, default_timeout())
+-spec getopts(handle(), [atom()]) -> {ok, list()} | {error, reason()}.
 getopts(Fd, Names) -> getopts(Fd, Names, default_timeout()).
 
 %% @doc `{ok, [{Name, Value}]}' for the names of {@link setopts/3}.
@@ -510,6 +538,8 @@ getopts(Fd, Names, Timeout) when is_list(Names) ->
 getopts(_, _, _) -> {error, badarg}.
 
 %% @equiv peername(Fd, default_timeout())
+-spec peername(handle()) ->
+          {ok, {inet:ip_address(), inet:port_number()}} | {error, reason()}.
 peername(Fd) -> peername(Fd, default_timeout()).
 
 %% @doc `{ok, {Ip, Port}}' of the connected peer.
@@ -518,6 +548,8 @@ peername(Fd) -> peername(Fd, default_timeout()).
 peername(Fd, Timeout) -> fd_call(Fd, fun(H) -> {peername, H} end, Timeout).
 
 %% @equiv sockname(Fd, default_timeout())
+-spec sockname(handle()) ->
+          {ok, {inet:ip_address(), inet:port_number()}} | {error, reason()}.
 sockname(Fd) -> sockname(Fd, default_timeout()).
 
 %% @doc `{ok, {Ip, Port}}' the socket is bound to.
@@ -526,6 +558,7 @@ sockname(Fd) -> sockname(Fd, default_timeout()).
 sockname(Fd, Timeout) -> fd_call(Fd, fun(H) -> {sockname, H} end, Timeout).
 
 %% @equiv port(Fd, default_timeout())
+-spec port(handle()) -> {ok, inet:port_number()} | {error, reason()}.
 port(Fd) -> port(Fd, default_timeout()).
 
 %% @doc `{ok, LocalPort}'.
@@ -575,30 +608,35 @@ file_info(Fd, Timeout) -> fd_call(Fd, fun(H) -> {file_info, H} end, Timeout).
 -spec file_info(node(), unicode:chardata(), timeout()) -> {ok, file_info()} | {error, reason()}.
 file_info(Node, Path, Timeout) -> path_call(Node, file_info, Path, Timeout).
 
+-spec list_dir(node(), unicode:chardata()) -> {ok, [binary()]} | {error, reason()}.
 list_dir(Node, Path) -> list_dir(Node, Path, default_timeout()).
 
 %% @doc `{ok, [Name :: binary()]}', sorted, without `.' and `..'.
 -spec list_dir(node(), unicode:chardata(), timeout()) -> {ok, [binary()]} | {error, reason()}.
 list_dir(Node, Path, Timeout) -> path_call(Node, list_dir, Path, Timeout).
 
+-spec make_dir(node(), unicode:chardata()) -> ok | {error, reason()}.
 make_dir(Node, Path) -> make_dir(Node, Path, default_timeout()).
 
 %% @doc mkdir with mode 8#755 (less the umask).
 -spec make_dir(node(), unicode:chardata(), timeout()) -> ok | {error, reason()}.
 make_dir(Node, Path, Timeout) -> path_call(Node, make_dir, Path, Timeout).
 
+-spec delete_file(node(), unicode:chardata()) -> ok | {error, reason()}.
 delete_file(Node, Path) -> delete_file(Node, Path, default_timeout()).
 
 %% @doc unlink: a directory is `eisdir'; a symlink is removed, not its target.
 -spec delete_file(node(), unicode:chardata(), timeout()) -> ok | {error, reason()}.
 delete_file(Node, Path, Timeout) -> path_call(Node, delete_file, Path, Timeout).
 
+-spec delete_dir(node(), unicode:chardata()) -> ok | {error, reason()}.
 delete_dir(Node, Path) -> delete_dir(Node, Path, default_timeout()).
 
 %% @doc rmdir: the directory must be empty.
 -spec delete_dir(node(), unicode:chardata(), timeout()) -> ok | {error, reason()}.
 delete_dir(Node, Path, Timeout) -> path_call(Node, delete_dir, Path, Timeout).
 
+-spec rename(node(), unicode:chardata(), unicode:chardata()) -> ok | {error, reason()}.
 rename(Node, From, To) -> rename(Node, From, To, default_timeout()).
 
 %% @doc rename(2), both paths under the node's roots.
@@ -665,6 +703,7 @@ to_binary_path(Path) ->
     end.
 
 %% @equiv call(Node, Request, default_timeout())
+-spec call(node(), tuple() | atom()) -> term().
 call(Node, Request) -> call(Node, Request, default_timeout()).
 
 %% @doc Sends one raw protocol request (docs/protocol.md) for the calling

@@ -41,7 +41,12 @@ pub fn directories_and_metadata_test() {
 
   let file = dir <> "/a.txt"
   let assert Ok(fd) =
-    fdnode.open(on: node, path: file, options: [Create, Write, fdnode.Permissions(0o640)], within: 5000)
+    fdnode.open(
+      on: node,
+      path: file,
+      options: [Create, Write, fdnode.Permissions(0o640)],
+      within: 5000,
+    )
   let assert Ok(Nil) = fdnode.write(fd, data: <<"12345":utf8>>, within: 5000)
   let assert Ok(FileInfo(5, Regular, mode, mtime)) =
     fs.file_info(on: node, path: file, within: 5000)

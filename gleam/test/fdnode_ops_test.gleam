@@ -59,7 +59,11 @@ fn this_node() -> fdnode.Node
 @external(erlang, "binary", "copy")
 fn repeat(bytes: BitArray, times: Int) -> BitArray
 
-fn open_n(node: fdnode.Node, n: Int, acc: List(fdnode.Fd(fdnode.File))) -> List(fdnode.Fd(fdnode.File)) {
+fn open_n(
+  node: fdnode.Node,
+  n: Int,
+  acc: List(fdnode.Fd(fdnode.File)),
+) -> List(fdnode.Fd(fdnode.File)) {
   case n {
     0 -> acc
     _ -> {

@@ -2,7 +2,9 @@
 //// tests (fdnode_test_ffi:shared_node/0), on a real BEAM.
 
 import fdnode.{
-  Absolute, Active, ActiveOnce, Closed, Create, Data, Eacces, Eexist, Einval, Eisdir, Enoent, Eof, Exclusive, FdInfo, FromEnd, InvalidHandle, NodeDown, NotOwner, Passive, Read, Relative, Released, Timeout, Unknown, Usable, Write,
+  Absolute, Active, ActiveOnce, Closed, Create, Data, Eacces, Eexist, Einval,
+  Eisdir, Enoent, Eof, Exclusive, FdInfo, FromEnd, InvalidHandle, NodeDown,
+  NotOwner, Passive, Read, Relative, Released, Timeout, Unknown, Usable, Write,
 }
 import fdnode/active.{Completed, InputClosed, Received, WentPassive}
 import fdnode/node.{Stats} as fdnode_node
@@ -154,7 +156,12 @@ pub fn append_and_truncate_test() {
   let node = shared_node()
   let path = fresh_path("append")
   let assert Ok(fd) =
-    fdnode.open(on: node, path: path, options: [Write, Create, fdnode.Permissions(0o600)], within: 5000)
+    fdnode.open(
+      on: node,
+      path: path,
+      options: [Write, Create, fdnode.Permissions(0o600)],
+      within: 5000,
+    )
   assert_equal(fdnode.write(fd, data: <<"one":utf8>>, within: 5000), Ok(Nil))
   assert_equal(fdnode.close(fd, within: 5000), Ok(Nil))
   let assert Ok(fd) =
@@ -249,13 +256,19 @@ pub fn controlling_process_transfer_and_not_owner_test() {
     fdnode.open(on: node, path: fixture("hello.txt"), options: [Read], within: 5000)
   let #(other, Nil) = spawn_holder(fn() { Nil })
   // not the controlling process yet
-  assert_equal(run_in(other, fn() { fdnode.set_mode(fd, to: Passive, within: 5000) }), Error(NotOwner))
+  assert_equal(
+    run_in(other, fn() { fdnode.set_mode(fd, to: Passive, within: 5000) }),
+    Error(NotOwner),
+  )
   assert_equal(
     run_in(other, fn() { fdnode.controlling_process(fd, to: fdnode.self(), within: 5000) }),
     Error(NotOwner),
   )
   // anyone may read
-  assert_equal(run_in(other, fn() { fdnode.read(fd, bytes: 5, within: 5000) }), Ok(Data(<<"hello":utf8>>)))
+  assert_equal(
+    run_in(other, fn() { fdnode.read(fd, bytes: 5, within: 5000) }),
+    Ok(Data(<<"hello":utf8>>)),
+  )
   assert_equal(fdnode.controlling_process(fd, to: other, within: 5000), Ok(Nil))
   let assert Ok(info) = fdnode.info(fd, within: 5000)
   assert_equal(info.owner, other)
@@ -323,7 +336,10 @@ pub fn active_modes_deliver_messages_test() {
 
 // The next message other than WentPassive (whose timing after an ActiveOnce
 // delivery is the Java node's business).
-fn next_data(fd: fdnode.Fd(k), timeout: Int) -> Result(active.Message(fdnode.AnyKind), fdnode.FdError) {
+fn next_data(
+  fd: fdnode.Fd(k),
+  timeout: Int,
+) -> Result(active.Message(fdnode.AnyKind), fdnode.FdError) {
   let me = fdnode.forget_kind(fd)
   case active.receive(within: timeout) {
     Ok(WentPassive(f)) if f == me -> next_data(fd, timeout)

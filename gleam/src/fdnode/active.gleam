@@ -82,6 +82,18 @@ pub fn receive(
 /// about other descriptors, and other messages, stay in the mailbox).
 /// `Error(Timeout)` if none came. The caller must be the controlling process
 /// of `fd` in `Active` or `ActiveOnce` mode to get any.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(Nil) = fdnode.set_mode(socket, to: fdnode.ActiveOnce, within: 5000)
+/// case active.receive_from(socket, within: 5000) {
+///   Ok(active.Received(_, bytes)) -> handle(bytes)
+///   Ok(active.InputClosed(_)) -> done()
+///   Ok(_) -> Nil
+///   Error(e) -> fail(e)
+/// }
+/// ```
 @external(erlang, "fdnode_active_ffi", "receive_from")
 pub fn receive_from(
   fd: fdnode.Fd(kind),

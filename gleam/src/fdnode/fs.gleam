@@ -30,6 +30,13 @@ pub type FileInfo {
 }
 
 /// Metadata of `path` (a symlink is reported as `Symlink`, not followed).
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(fs.FileInfo(size: size, kind: fs.Regular, ..)) =
+///   fs.file_info(on: n, path: "/srv/data/notes.txt", within: 5000)
+/// ```
 @external(erlang, "fdnode_fs_ffi", "file_info")
 pub fn file_info(
   on node: fdnode.Node,
@@ -45,6 +52,12 @@ pub fn fd_file_info(
 ) -> Result(FileInfo, fdnode.FdError)
 
 /// The names in a directory, sorted, without `.` and `..`.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(names) = fs.list_dir(on: n, path: "/srv/data", within: 5000)
+/// ```
 @external(erlang, "fdnode_fs_ffi", "list_dir")
 pub fn list_dir(
   on node: fdnode.Node,
@@ -77,6 +90,13 @@ pub fn delete_dir(
 ) -> Result(Nil, fdnode.FdError)
 
 /// Renames within the node's roots.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(Nil) =
+///   fs.rename(on: n, from: "/srv/data/a.tmp", to: "/srv/data/a", within: 5000)
+/// ```
 @external(erlang, "fdnode_fs_ffi", "rename")
 pub fn rename(
   on node: fdnode.Node,

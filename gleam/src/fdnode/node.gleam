@@ -184,6 +184,12 @@ pub fn start(options: StartOptions) -> Result(fdnode.Node, StartError)
 /// Stops a Java node started by `start` (closes its stdin) and waits up to
 /// `timeout` ms until the JVM has exited, then kills it. `Error(NotStarted)`
 /// if this BEAM node did not start it.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(Nil) = node.stop(n, within: 10_000)
+/// ```
 @external(erlang, "fdnode_node_ffi", "stop")
 pub fn stop(
   node: fdnode.Node,
@@ -193,6 +199,13 @@ pub fn stop(
 /// Asks a Java node (started by `start` or run by an operator) to stop: it
 /// answers, then takes no new calls (`ShuttingDown`), finishes or fails the
 /// calls in flight, closes every descriptor and exits with status 0.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(Nil) = node.shutdown(n, within: 5000)
+/// let assert Ok(node.Exit(status: 0, ..)) = node.await_exit(n, within: 30_000)
+/// ```
 @external(erlang, "fdnode_node_ffi", "shutdown")
 pub fn shutdown(
   node: fdnode.Node,
@@ -216,6 +229,13 @@ pub fn await_exit(
 
 /// Connects to a running Java node (for example one run by an operator) and
 /// checks that it answers.
+///
+/// ## Example
+///
+/// ```gleam
+/// let n = node.from_string("fdnode@myhost")
+/// let assert Ok(Nil) = node.connect(n, within: 5000)
+/// ```
 @external(erlang, "fdnode_node_ffi", "connect")
 pub fn connect(
   node: fdnode.Node,
@@ -259,6 +279,13 @@ pub type Stats {
 /// Counters of a Java node: open descriptors (in total and per owner node),
 /// pending asynchronous operations, bytes read and written, descriptors in an
 /// active mode, uptime.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(stats) = node.stats(of: n, within: 5000)
+/// io.println(int.to_string(stats.open_fds) <> " descriptors open")
+/// ```
 @external(erlang, "fdnode_node_ffi", "stats")
 pub fn stats(
   of node: fdnode.Node,

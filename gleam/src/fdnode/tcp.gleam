@@ -55,6 +55,13 @@ pub type OptionName {
 
 /// A listening TCP socket on `port` (0: any free port, see `local_port`),
 /// owned by the calling process.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(listener) =
+///   tcp.listen(on: n, port: 8080, options: [tcp.Ip("127.0.0.1")], within: 5000)
+/// ```
 @external(erlang, "fdnode_tcp_ffi", "listen")
 pub fn listen(
   on node: fdnode.Node,
@@ -66,6 +73,16 @@ pub fn listen(
 /// Waits up to `timeout` ms for a connection (`Error(Timeout)` if none).
 /// The calling process owns the accepted socket; one accepted after the
 /// caller gave up is closed again by fdnode, never leaked.
+///
+/// ## Example
+///
+/// ```gleam
+/// case tcp.accept(listener, within: 30_000) {
+///   Ok(socket) -> serve(socket)
+///   Error(fdnode.Timeout) -> wait_again()
+///   Error(e) -> io.println(fdnode.describe_error(e))
+/// }
+/// ```
 @external(erlang, "fdnode_tcp_ffi", "accept")
 pub fn accept(
   listener: fdnode.Fd(fdnode.Socket(fdnode.Listener)),
@@ -76,6 +93,13 @@ pub fn accept(
 /// sets `options`. The calling process owns the socket. The connect gives up
 /// after `timeout` ms (`Etimedout`); other failures: `Econnrefused`,
 /// `Enetunreach`, `Ehostunreach`, `Nxdomain`, `Einval` (port outside 1..65535).
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(socket) =
+///   tcp.connect(on: n, host: "example.org", port: 80, options: [tcp.Nodelay(True)], within: 5000)
+/// ```
 @external(erlang, "fdnode_tcp_ffi", "connect")
 pub fn connect(
   on node: fdnode.Node,
@@ -87,6 +111,12 @@ pub fn connect(
 
 /// Sends all of `data`. A peer that has gone gives `Error(Closed)` (no
 /// SIGPIPE can reach the Java node).
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(Nil) = tcp.send(socket, data: <<"GET / HTTP/1.0\r\n\r\n":utf8>>, within: 5000)
+/// ```
 @external(erlang, "fdnode_tcp_ffi", "send")
 pub fn send(
   socket: fdnode.Fd(fdnode.Socket(fdnode.Tcp)),
@@ -96,6 +126,16 @@ pub fn send(
 
 /// Passive receive: waits up to `timeout` ms for input, then returns up to
 /// `size` bytes (0: whatever is there). `Error(Timeout)` when nothing came.
+///
+/// ## Example
+///
+/// ```gleam
+/// case tcp.recv(socket, bytes: 0, within: 5000) {
+///   Ok(fdnode.Data(bytes)) -> handle(bytes)
+///   Ok(fdnode.Eof) -> done()
+///   Error(e) -> fail(e)
+/// }
+/// ```
 @external(erlang, "fdnode_tcp_ffi", "recv")
 pub fn recv(
   socket: fdnode.Fd(fdnode.Socket(fdnode.Tcp)),

@@ -31,6 +31,13 @@ pub fn open(
 ) -> Result(fdnode.Fd(fdnode.Socket(fdnode.Udp)), fdnode.FdError)
 
 /// Sends one datagram to `host:port`.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(Nil) =
+///   udp.send_to(socket, host: "127.0.0.1", port: 9000, data: <<"ping":utf8>>, within: 5000)
+/// ```
 @external(erlang, "fdnode_udp_ffi", "send_to")
 pub fn send_to(
   socket: fdnode.Fd(fdnode.Socket(fdnode.Udp)),
@@ -41,6 +48,13 @@ pub fn send_to(
 ) -> Result(Nil, fdnode.FdError)
 
 /// Passive: waits up to `timeout` ms for one datagram.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(udp.Datagram(from: host, port: port, data: data)) =
+///   udp.recv_from(socket, within: 5000)
+/// ```
 @external(erlang, "fdnode_udp_ffi", "recv_from")
 pub fn recv_from(
   socket: fdnode.Fd(fdnode.Socket(fdnode.Udp)),
