@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 say() { printf 'deps: %s\n' "$*"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Erlang/OTP from Debian (erlang-nox brings erts, kernel, stdlib, crypto ...).
-debs=(erlang-nox erlang-dev erlang-eunit erlang-jinterface)
+# Erlang/OTP from Debian (erlang-nox brings erts, kernel, stdlib, crypto ...);
+# erlang-dialyzer checks the hand-written Erlang in every Gleam build.
+debs=(erlang-nox erlang-dev erlang-eunit erlang-jinterface erlang-dialyzer)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
