@@ -48,7 +48,7 @@ public final class Descriptors implements AutoCloseable {
     this.posix = Objects.requireNonNull(posix, "posix");
     this.maxOpen = maxOpen;
     this.closeWait = Objects.requireNonNull(closeWait, "closeWait");
-    this.ring = new CompletionRing(this::run, ringCapacity, ringWorkers);
+    this.ring = new CompletionRing(ringCapacity, ringWorkers);
   }
 
   public HandleTable table() {
@@ -380,32 +380,10 @@ public final class Descriptors implements AutoCloseable {
     }
   }
 
-  /** Runs a ring op other than Close with the same semantics as the direct calls. */
-  private Object run(IoOp op) throws FdException {
-    if (op instanceof IoOp.Read r) {
-      return orEof(read(r.f(), r.max()));
-    } else if (op instanceof IoOp.Pread r) {
-      return orEof(pread(r.f(), r.pos(), r.max()));
-    } else if (op instanceof IoOp.Write w) {
-      write(w.f(), w.data());
-    } else if (op instanceof IoOp.Pwrite w) {
-      pwrite(w.f(), w.pos(), w.data());
-    } else if (op instanceof IoOp.Fsync s) {
-      sync(s.f());
-    } else {
-      throw new FdException("einval", "unexpected op " + op);
-    }
-    return Completion.OK;
-  }
-
   /** Counts bytes moved by calls outside this class (socket send/recv) in {@link #stats()}. */
   public void countTraffic(long read, long written) {
     bytesRead.add(read);
     bytesWritten.add(written);
-  }
-
-  private static Object orEof(byte[] data) {
-    return data == null ? Completion.EOF : data;
   }
 
   private byte[] trimmed(byte[] buf, int n) {

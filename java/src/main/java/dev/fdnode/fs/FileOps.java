@@ -6,14 +6,6 @@ import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
 import dev.fdnode.core.Posix;
 import dev.fdnode.core.RootedOpen;
-import java.io.IOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import jnr.constants.platform.Errno;
@@ -24,10 +16,9 @@ import jnr.posix.POSIX;
  * roots. Thin over JNR-POSIX and the {@code *at} calls ({@link AtCalls}): each call reads its own
  * errno and fails with the POSIX atom name. No path policy here.
  *
- * <p>The node uses the {@code *At} methods: each acts on one name relative to a directory
- * descriptor that {@link RootedOpen#openDir} reached and verified under a root, so a directory
- * swapped for a symlink after the path check cannot redirect it. The path-based methods remain for
- * callers without roots.
+ * <p>Each {@code *At} method acts on one name relative to a directory descriptor that {@link
+ * RootedOpen#openDir} reached and verified under a root, so a directory swapped for a symlink after
+ * the path check cannot redirect it.
  */
 public final class FileOps {
   /**
@@ -38,15 +29,6 @@ public final class FileOps {
   private static final int EINTR = Errno.EINTR.intValue();
   private final POSIX posix = Posix.quietNative();
 
-  /** lstat(2): a symlink is reported as {@code symlink}, not followed. */
-  public Info lstat(Path path) throws FdException {
-    jnr.posix.FileStat st = posix.allocateStat();
-    while (posix.lstat(path.toString(), st) != 0) {
-      retry("lstat");
-    }
-    return info(st);
-  }
-
   /** fstat(2) of an open descriptor. */
   public Info fstat(FdInner f) throws FdException {
     try (FdInner.Use u = f.use()) {
@@ -55,53 +37,6 @@ public final class FileOps {
         retry("fstat");
       }
       return info(st);
-    }
-  }
-
-  /** The names in a directory (without {@code .} and {@code ..}), sorted. */
-  public List<String> listDir(Path dir) throws FdException {
-    List<String> names = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-      for (Path p : ds) {
-        names.add(p.getFileName().toString());
-      }
-    } catch (NoSuchFileException e) {
-      throw new FdException("enoent", "list_dir " + dir);
-    } catch (NotDirectoryException e) {
-      throw new FdException("enotdir", "list_dir " + dir);
-    } catch (AccessDeniedException e) {
-      throw new FdException("eacces", "list_dir " + dir);
-    } catch (IOException e) {
-      throw new FdException("eio", "list_dir " + dir + ": " + e.getMessage());
-    }
-    Collections.sort(names);
-    return names;
-  }
-
-  public void makeDir(Path dir, int mode) throws FdException {
-    while (posix.mkdir(dir.toString(), mode) != 0) {
-      retry("mkdir");
-    }
-  }
-
-  /** unlink(2): a directory is {@code eisdir}; a symlink itself is removed. */
-  public void deleteFile(Path file) throws FdException {
-    while (posix.unlink(file.toString()) != 0) {
-      retry("unlink");
-    }
-  }
-
-  /** rmdir(2): only an empty directory ({@code enotempty} / {@code eexist} otherwise). */
-  public void deleteDir(Path dir) throws FdException {
-    while (posix.rmdir(dir.toString()) != 0) {
-      retry("rmdir");
-    }
-  }
-
-  /** rename(2), which does not follow a symlink at either end. */
-  public void rename(Path from, Path to) throws FdException {
-    while (posix.rename(from.toString(), to.toString()) != 0) {
-      retry("rename");
     }
   }
 
