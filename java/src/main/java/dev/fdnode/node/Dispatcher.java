@@ -74,8 +74,6 @@ public final class Dispatcher {
     try {
       return run(caller, req, progress);
     } catch (FdException e) {
-      return Terms.error(e.reason());
-    } catch (RequestError e) {
       LOG.fine(() -> "refused " + req.getClass().getSimpleName() + ": " + e.getMessage());
       return Terms.error(e.reason());
     } catch (RuntimeException e) {
@@ -85,7 +83,7 @@ public final class Dispatcher {
   }
 
   private OtpErlangObject run(OtpErlangPid callerPid, Request req, Copier.Progress progress)
-      throws FdException, RequestError {
+      throws FdException {
     Pid caller = Terms.toPid(callerPid);
     if (req instanceof Request.Ping) {
       return PONG;
@@ -130,7 +128,7 @@ public final class Dispatcher {
       return Terms.ok(Terms.integer(op));
     } else if (req instanceof Request.Read r) {
       FdInner f = descriptors.lookup(r.handle());
-      if (f.mode() != ReceiveMode.PASSIVE) throw new RequestError("einval", "read in active mode");
+      if (f.mode() != ReceiveMode.PASSIVE) throw new FdException("einval", "read in active mode");
       byte[] kept = modes.takePending(f); // read for active delivery, owed to this read
       byte[] data = kept != null ? kept : descriptors.read(f, r.size());
       return data == null ? Terms.EOF : Terms.ok(new OtpErlangBinary(data));
@@ -198,8 +196,8 @@ public final class Dispatcher {
     return controlLocks[(int) Math.floorMod(f.id(), (long) controlLocks.length)];
   }
 
-  private static void requireController(FdInner f, Pid caller) throws RequestError {
-    if (!caller.equals(f.controller())) throw new RequestError("not_owner");
+  private static void requireController(FdInner f, Pid caller) throws FdException {
+    if (!caller.equals(f.controller())) throw new FdException("not_owner");
   }
 
   private static OtpErlangObject completionResult(Completion c) {
@@ -210,7 +208,7 @@ public final class Dispatcher {
    * An owner_down for {@code owner} may have overtaken this open: its sweep then missed the new
    * descriptor, so close it here rather than leak it.
    */
-  private void closeIfOwnerDown(Pid owner, Opened... opened) throws RequestError {
+  private void closeIfOwnerDown(Pid owner, Opened... opened) throws FdException {
     if (!downOwners.contains(owner)) return;
     for (Opened o : opened) {
       try {
@@ -219,7 +217,7 @@ public final class Dispatcher {
         // already closed by the sweep: that is the point
       }
     }
-    throw new RequestError("closed", "owner exited during open");
+    throw new FdException("closed", "owner exited during open");
   }
 
   /** The owner exited: close what it owned. */

@@ -62,7 +62,7 @@ final class NetFileCalls {
   }
 
   OtpErlangObject run(OtpErlangPid callerPid, Request.NetFile req, Inner dispatcher)
-      throws FdException, RequestError {
+      throws FdException {
     Pid caller = Terms.toPid(callerPid);
     if (req instanceof Request.TcpListen l) {
       Request.SocketOptions o = l.options();
@@ -208,14 +208,14 @@ final class NetFileCalls {
    * An owner_down for {@code owner} may have overtaken this call: its sweep then missed the new
    * descriptor, so close it here rather than leak it.
    */
-  private Opened owned(Pid owner, Opened opened) throws RequestError {
+  private Opened owned(Pid owner, Opened opened) throws FdException {
     if (!downOwners.contains(owner)) return opened;
     try {
       descriptors.close(opened.inner());
     } catch (FdException e) {
       // already closed by the sweep
     }
-    throw new RequestError("closed", "owner exited during the call");
+    throw new FdException("closed", "owner exited during the call");
   }
 
   private void applyOptions(FdInner f, Request.SocketOptions o, boolean withReuse)
@@ -229,8 +229,8 @@ final class NetFileCalls {
     if (o.recbuf() > 0) sockets.setOption(f, Sockets.Option.RECBUF, o.recbuf());
   }
 
-  private static void requirePassive(FdInner f) throws RequestError {
-    if (f.mode() != ReceiveMode.PASSIVE) throw new RequestError("einval", "receive in active mode");
+  private static void requirePassive(FdInner f) throws FdException {
+    if (f.mode() != ReceiveMode.PASSIVE) throw new FdException("einval", "receive in active mode");
   }
 
   private static OtpErlangTuple socketAddress(InetSocketAddress a) {

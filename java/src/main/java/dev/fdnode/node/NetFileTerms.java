@@ -6,6 +6,7 @@ import com.ericsson.otp.erlang.OtpErlangList;
 import com.ericsson.otp.erlang.OtpErlangLong;
 import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangTuple;
+import dev.fdnode.core.FdException;
 import dev.fdnode.core.ReceiveMode;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -24,7 +25,7 @@ final class NetFileTerms {
   private NetFileTerms() {}
 
   /** The request named {@code op}, or null when it is not one of these. */
-  static Request request(RequestDecoder d, String op, OtpErlangObject[] a) throws RequestError {
+  static Request request(RequestDecoder d, String op, OtpErlangObject[] a) throws FdException {
     return switch (op) {
       case "tcp_listen" -> {
         RequestDecoder.arity(a, 3);
@@ -106,12 +107,12 @@ final class NetFileTerms {
   }
 
   /** Options of tcp_listen, udp_open and tcp_connect/5 ({@code active} is not one of them). */
-  static Request.SocketOptions socketOptions(OtpErlangObject o) throws RequestError {
+  static Request.SocketOptions socketOptions(OtpErlangObject o) throws FdException {
     return options(o, null, true);
   }
 
   private static Request.SocketOptions options(
-      OtpErlangObject o, ReceiveMode[] active, boolean bind) throws RequestError {
+      OtpErlangObject o, ReceiveMode[] active, boolean bind) throws FdException {
     if (!(o instanceof OtpErlangList list) || list.getLastTail() != null) {
       throw RequestDecoder.badarg("socket options are not a proper list");
     }
@@ -161,7 +162,7 @@ final class NetFileTerms {
         ip, inet6, backlog, reuseaddr, nodelay, keepalive, sndbuf, recbuf);
   }
 
-  private static List<String> optionNames(OtpErlangObject o) throws RequestError {
+  private static List<String> optionNames(OtpErlangObject o) throws FdException {
     if (!(o instanceof OtpErlangList list) || list.getLastTail() != null) {
       throw RequestDecoder.badarg("option names are not a proper list");
     }
@@ -176,7 +177,7 @@ final class NetFileTerms {
   }
 
   /** {@code true}, {@code false} ({@code passive}), {@code once}, or the mode names of set_mode. */
-  private static ReceiveMode activeMode(OtpErlangObject v) throws RequestError {
+  private static ReceiveMode activeMode(OtpErlangObject v) throws FdException {
     String m = Terms.atomName(v);
     if (m == null) throw RequestDecoder.badarg("active is not an atom");
     return switch (m) {
@@ -187,21 +188,21 @@ final class NetFileTerms {
     };
   }
 
-  private static boolean bool(OtpErlangObject v) throws RequestError {
+  private static boolean bool(OtpErlangObject v) throws FdException {
     String b = Terms.atomName(v);
     if ("true".equals(b)) return true;
     if ("false".equals(b)) return false;
     throw RequestDecoder.badarg("not a boolean: " + v);
   }
 
-  private static long bounded(OtpErlangObject v, long min, long max) throws RequestError {
+  private static long bounded(OtpErlangObject v, long min, long max) throws FdException {
     if (!(v instanceof OtpErlangLong n)) throw RequestDecoder.badarg("not an integer: " + v);
     if (!n.isLong() || n.longValue() < min || n.longValue() > max)
       throw RequestDecoder.einval("out of range: " + v);
     return n.longValue();
   }
 
-  private static int port0(OtpErlangObject o) throws RequestError {
+  private static int port0(OtpErlangObject o) throws FdException {
     return (int) bounded(o, 0, 65_535);
   }
 
@@ -209,7 +210,7 @@ final class NetFileTerms {
    * An address: a binary (a name or a literal), an inet tuple of 4 bytes or 8 16-bit groups, or the
    * atoms {@code any} / {@code loopback} (IPv4).
    */
-  static String address(OtpErlangObject o) throws RequestError {
+  static String address(OtpErlangObject o) throws FdException {
     if (o instanceof OtpErlangBinary) return RequestDecoder.host(o);
     if (o instanceof OtpErlangAtom at) {
       return switch (at.atomValue()) {

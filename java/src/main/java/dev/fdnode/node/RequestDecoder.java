@@ -7,6 +7,7 @@ import com.ericsson.otp.erlang.OtpErlangLong;
 import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangPid;
 import com.ericsson.otp.erlang.OtpErlangTuple;
+import dev.fdnode.core.FdException;
 import dev.fdnode.core.Handle;
 import dev.fdnode.core.OpenOptions;
 import dev.fdnode.core.ReceiveMode;
@@ -53,7 +54,7 @@ public final class RequestDecoder {
     }
     try {
       return new Envelope.Call(replyTo, ref, caller, request(t.elementAt(4)));
-    } catch (RequestError e) {
+    } catch (FdException e) {
       return new Envelope.Refused(replyTo, ref, e.reason(), e.getMessage());
     } catch (StackOverflowError e) { // a hostile, absurdly nested request (iodata, say)
       return new Envelope.Refused(replyTo, ref, "badarg", "request nested too deeply");
@@ -66,7 +67,7 @@ public final class RequestDecoder {
   }
 
   /** The request inside a call. */
-  public Request request(OtpErlangObject o) throws RequestError {
+  public Request request(OtpErlangObject o) throws FdException {
     String bare = Terms.atomName(o);
     if (bare != null) return nullary(bare);
     if (!(o instanceof OtpErlangTuple t) || t.arity() == 0) throw badarg("request is not a tuple");
@@ -140,7 +141,7 @@ public final class RequestDecoder {
     };
   }
 
-  private static Request nullary(String op) throws RequestError {
+  private static Request nullary(String op) throws FdException {
     return switch (op) {
       case "ping" -> new Request.Ping();
       case "pipe" -> new Request.Pipe();
@@ -151,7 +152,7 @@ public final class RequestDecoder {
   }
 
   /** {@code [gc]} or {@code []}: whether to collect garbage before measuring the heap. */
-  private static boolean statsOptions(OtpErlangObject o) throws RequestError {
+  private static boolean statsOptions(OtpErlangObject o) throws FdException {
     if (!(o instanceof OtpErlangList list) || list.getLastTail() != null) {
       throw badarg("stats options are not a proper list");
     }
@@ -164,7 +165,7 @@ public final class RequestDecoder {
   }
 
   /** A host name or address literal: a non-empty UTF-8 binary without NUL. */
-  static String host(OtpErlangObject o) throws RequestError {
+  static String host(OtpErlangObject o) throws FdException {
     if (!(o instanceof OtpErlangBinary b)) throw badarg("host is not a binary");
     byte[] bytes = b.binaryValue();
     if (bytes.length == 0 || bytes.length > 255) throw einval("host name length");
@@ -176,7 +177,7 @@ public final class RequestDecoder {
     return s;
   }
 
-  static int port(OtpErlangObject o) throws RequestError {
+  static int port(OtpErlangObject o) throws FdException {
     if (!(o instanceof OtpErlangLong n)) throw badarg("port is not an integer");
     if (!n.isLong() || n.longValue() < 1 || n.longValue() > 65535)
       throw einval("port out of range");
@@ -184,19 +185,19 @@ public final class RequestDecoder {
   }
 
   /** Milliseconds, non-negative; very large values are capped at a day. */
-  static long timeoutMs(OtpErlangObject o) throws RequestError {
+  static long timeoutMs(OtpErlangObject o) throws FdException {
     if (!(o instanceof OtpErlangLong n)) throw badarg("timeout is not an integer");
     if (n.signum() < 0) throw einval("negative timeout");
     return !n.isLong() ? 86_400_000L : Math.min(n.longValue(), 86_400_000L);
   }
 
-  private Handle handle1(OtpErlangObject[] a) throws RequestError {
+  private Handle handle1(OtpErlangObject[] a) throws FdException {
     arity(a, 2);
     return handle(a[1]);
   }
 
   /** {@code {fdnode_fd, Node, Id, Token}}; a handle of another node is invalid here. */
-  public Handle handle(OtpErlangObject o) throws RequestError {
+  public Handle handle(OtpErlangObject o) throws FdException {
     OtpErlangObject[] h = Terms.tagged(o, "fdnode_fd");
     if (h == null
         || h.length != 4
@@ -206,16 +207,16 @@ public final class RequestDecoder {
       throw badarg("not a handle");
     }
     if (!node.atomValue().equals(localNode)) {
-      throw new RequestError("invalid_handle", "handle of node " + node.atomValue());
+      throw new FdException("invalid_handle", "handle of node " + node.atomValue());
     }
     Long tok = Terms.unsigned64(token);
     if (!id.isLong() || id.longValue() <= 0 || tok == null) {
-      throw new RequestError("invalid_handle", "handle id or token out of range");
+      throw new FdException("invalid_handle", "handle id or token out of range");
     }
     return new Handle(id.longValue(), tok);
   }
 
-  static String path(OtpErlangObject o) throws RequestError {
+  static String path(OtpErlangObject o) throws FdException {
     if (!(o instanceof OtpErlangBinary b)) throw badarg("path is not a binary");
     byte[] bytes = b.binaryValue();
     for (byte x : bytes) {
@@ -226,7 +227,7 @@ public final class RequestDecoder {
     return s;
   }
 
-  private static OpenOptions openOptions(OtpErlangObject o) throws RequestError {
+  private static OpenOptions openOptions(OtpErlangObject o) throws FdException {
     if (!(o instanceof OtpErlangList list) || list.getLastTail() != null) {
       throw badarg("open options are not a proper list");
     }
@@ -262,7 +263,7 @@ public final class RequestDecoder {
   }
 
   /** A read size: negative is einval, beyond {@link #MAX_READ} is capped. */
-  static int size(OtpErlangObject o) throws RequestError {
+  static int size(OtpErlangObject o) throws FdException {
     if (!(o instanceof OtpErlangLong n)) throw badarg("size is not an integer");
     if (n.signum() < 0) throw einval("negative size");
     if (!n.isLong() || n.longValue() > MAX_READ) return MAX_READ;
@@ -270,26 +271,26 @@ public final class RequestDecoder {
   }
 
   /** A copy chunk size: positive; beyond {@link #MAX_READ} is capped. */
-  private static int chunk(OtpErlangObject o) throws RequestError {
+  private static int chunk(OtpErlangObject o) throws FdException {
     if (!(o instanceof OtpErlangLong n)) throw badarg("chunk size is not an integer");
     if (n.signum() <= 0) throw einval("chunk size must be positive");
     if (!n.isLong() || n.longValue() > MAX_READ) return MAX_READ;
     return (int) n.longValue();
   }
 
-  private static long offset(OtpErlangObject o) throws RequestError {
+  private static long offset(OtpErlangObject o) throws FdException {
     if (!(o instanceof OtpErlangLong n)) throw badarg("offset is not an integer");
     if (n.signum() < 0 || !n.isLong()) throw einval("offset out of range");
     return n.longValue();
   }
 
-  static byte[] data(OtpErlangObject o) throws RequestError {
+  static byte[] data(OtpErlangObject o) throws FdException {
     byte[] d = Terms.iodata(o);
     if (d == null) throw badarg("data is not iodata");
     return d;
   }
 
-  private static Request position(Handle h, OtpErlangObject loc) throws RequestError {
+  private static Request position(Handle h, OtpErlangObject loc) throws FdException {
     if (loc instanceof OtpErlangLong n) return new Request.Position(h, signed(n), Request.SEEK_SET);
     String bare = Terms.atomName(loc);
     if (bare != null) return new Request.Position(h, 0, whence(bare));
@@ -302,12 +303,12 @@ public final class RequestDecoder {
     throw badarg("bad position " + loc);
   }
 
-  private static long signed(OtpErlangLong n) throws RequestError {
+  private static long signed(OtpErlangLong n) throws FdException {
     if (!n.isLong()) throw einval("offset out of range");
     return n.longValue();
   }
 
-  private static int whence(String w) throws RequestError {
+  private static int whence(String w) throws FdException {
     return switch (w) {
       case "bof" -> Request.SEEK_SET;
       case "cur" -> Request.SEEK_CUR;
@@ -316,7 +317,7 @@ public final class RequestDecoder {
     };
   }
 
-  private static ReceiveMode mode(OtpErlangObject o) throws RequestError {
+  private static ReceiveMode mode(OtpErlangObject o) throws FdException {
     String m = Terms.atomName(o);
     if (m == null) throw badarg("mode is not an atom");
     return switch (m) {
@@ -327,15 +328,15 @@ public final class RequestDecoder {
     };
   }
 
-  static void arity(OtpErlangObject[] a, int n) throws RequestError {
+  static void arity(OtpErlangObject[] a, int n) throws FdException {
     if (a.length != n) throw badarg("request " + a[0] + " of arity " + a.length);
   }
 
-  static RequestError badarg(String detail) {
-    return new RequestError("badarg", detail);
+  static FdException badarg(String detail) {
+    return new FdException("badarg", detail);
   }
 
-  static RequestError einval(String detail) {
-    return new RequestError("einval", detail);
+  static FdException einval(String detail) {
+    return new FdException("einval", detail);
   }
 }

@@ -14,6 +14,7 @@ import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangPid;
 import com.ericsson.otp.erlang.OtpErlangRef;
 import com.ericsson.otp.erlang.OtpErlangString;
+import dev.fdnode.core.FdException;
 import dev.fdnode.core.Handle;
 import dev.fdnode.core.OpenOptions;
 import dev.fdnode.core.ReceiveMode;
@@ -45,7 +46,7 @@ class RequestDecoderTest {
   }
 
   String reason(OtpErlangObject req) {
-    return assertThrows(RequestError.class, () -> dec.request(req)).reason();
+    return assertThrows(FdException.class, () -> dec.request(req)).reason();
   }
 
   // ---- envelopes ----

@@ -15,6 +15,7 @@ import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangPid;
 import com.ericsson.otp.erlang.OtpErlangTuple;
 import dev.fdnode.core.Descriptors;
+import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
 import dev.fdnode.core.FileType;
 import dev.fdnode.core.Handle;
@@ -71,7 +72,7 @@ class TcpConnectAndHeapStatsTest {
   }
 
   String reason(OtpErlangObject req) {
-    return assertThrows(RequestError.class, () -> dec.request(req)).reason();
+    return assertThrows(FdException.class, () -> dec.request(req)).reason();
   }
 
   @Test
