@@ -1,6 +1,7 @@
 package dev.fdnode.node;
 
 import dev.fdnode.core.FdException;
+import dev.fdnode.core.RootedOpen;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -14,9 +15,9 @@ import java.util.List;
  * .}, {@code ..} and every symlink on the way, including a dangling last one that {@code O_CREAT}
  * would follow) and then must lie under one of the roots, or the request gets {@code eacces}.
  *
- * <p>This check happens before open(2); {@link dev.fdnode.core.RootedOpen} then opens the resolved
- * path from the root with openat(2) and O_NOFOLLOW per component, so a component swapped for a
- * symlink in between is refused rather than followed (see {@link #rootOf}).
+ * <p>This check happens before open(2); {@link RootedOpen} then opens the resolved path from the
+ * root with openat(2) and O_NOFOLLOW per component, so a component swapped for a symlink in between
+ * is refused rather than followed (see {@link #rootOf}).
  */
 public final class PathPolicy {
   /** Linux's MAXSYMLINKS. */

@@ -168,7 +168,7 @@ class CopierTest {
             encoder.handle(s.handle()),
             encoder.handle(d.handle()),
             Terms.integer(3));
-    Request.Copy copy = assertInstanceOf(Request.Copy.class, decoder.request(req));
+    CopyRequests.Copy copy = assertInstanceOf(CopyRequests.Copy.class, decoder.request(req));
     assertEquals(3, copy.chunk());
     assertEquals(
         "badarg",
@@ -195,7 +195,7 @@ class CopierTest {
             .reason());
     assertEquals(
         Descriptors.MAX_READ,
-        ((Request.Copy)
+        ((CopyRequests.Copy)
                 decoder.request(
                     Terms.tuple(
                         Terms.atom("copy"),
@@ -210,8 +210,7 @@ class CopierTest {
             new PathPolicy(List.of(tmp.toRealPath())),
             encoder,
             ModeControl.recordOnly(),
-            (to, msg) -> {},
-            new DownOwners(10));
+            (to, msg) -> {});
     OtpErlangPid caller = new OtpErlangPid("beam@host", 1, 0, 1);
     OtpErlangObject r = dispatcher.execute(caller, copy, recording);
     assertEquals("{ok,7}", r.toString());
