@@ -236,7 +236,7 @@ public final class Descriptors implements AutoCloseable {
           lock.unlock();
         }
       } else {
-        Readiness.await(f, u.fd(), Readiness.POLLIN); // a close wakes it (owner died)
+        Readiness.await(f, u.fd(), Native.POLLIN); // a close wakes it (owner died)
         n = posix.read(u.fd(), buf, 0, buf.length);
       }
       return trimmed(buf, n);
@@ -277,7 +277,7 @@ public final class Descriptors implements AutoCloseable {
   private void writeAllWaiting(FdInner f, int fd, byte[] data) throws FdException {
     int done = 0;
     while (done < data.length) {
-      Readiness.await(f, fd, Readiness.POLLOUT);
+      Readiness.await(f, fd, Native.POLLOUT);
       int n = posix.write(fd, data, done, data.length - done);
       if (n == 0) {
         throw new FdException("eio", "write made no progress");

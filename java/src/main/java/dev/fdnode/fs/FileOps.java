@@ -4,11 +4,12 @@ import dev.fdnode.core.AtCalls;
 import dev.fdnode.core.Errnos;
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
+import dev.fdnode.core.Native;
 import dev.fdnode.core.Posix;
 import dev.fdnode.core.RootedOpen;
 import java.util.Collections;
 import java.util.List;
-import jnr.constants.platform.Errno;
+import jnr.posix.FileStat;
 import jnr.posix.POSIX;
 
 /**
@@ -26,13 +27,12 @@ public final class FileOps {
    */
   public record Info(long size, String type, int mode, long mtime) {}
 
-  private static final int EINTR = Errno.EINTR.intValue();
   private final POSIX posix = Posix.quietNative();
 
   /** fstat(2) of an open descriptor. */
   public Info fstat(FdInner f) throws FdException {
     try (FdInner.Use u = f.use()) {
-      jnr.posix.FileStat st = posix.allocateStat();
+      FileStat st = posix.allocateStat();
       while (posix.fstat(u.fd(), st) != 0) {
         retry("fstat");
       }
@@ -77,22 +77,22 @@ public final class FileOps {
   }
 
   private static String type(int mode) {
-    return switch (mode & jnr.posix.FileStat.S_IFMT) {
-      case jnr.posix.FileStat.S_IFREG -> "regular";
-      case jnr.posix.FileStat.S_IFDIR -> "directory";
-      case jnr.posix.FileStat.S_IFLNK -> "symlink";
-      case jnr.posix.FileStat.S_IFCHR, jnr.posix.FileStat.S_IFBLK -> "device";
+    return switch (mode & FileStat.S_IFMT) {
+      case FileStat.S_IFREG -> "regular";
+      case FileStat.S_IFDIR -> "directory";
+      case FileStat.S_IFLNK -> "symlink";
+      case FileStat.S_IFCHR, FileStat.S_IFBLK -> "device";
       default -> "other";
     };
   }
 
-  private static Info info(jnr.posix.FileStat st) {
+  private static Info info(FileStat st) {
     return new Info(st.st_size(), type(st.mode()), st.mode() & 07777, st.mtime());
   }
 
   private void retry(String call) throws FdException {
     int errno = posix.errno();
-    if (errno != EINTR) {
+    if (errno != Native.EINTR) {
       throw Errnos.exception(errno, call);
     }
   }
