@@ -105,7 +105,6 @@ public final class AtCalls {
   }
 
   private static void retry(String call) throws FdException {
-    int errno = Native.errno();
-    if (errno != Native.EINTR) throw Errnos.exception(errno, call);
+    Errnos.retryOrThrow(Native.errno(), call);
   }
 }

@@ -222,10 +222,7 @@ public final class Posix {
 
   /** Reads errno after a failed call: returns to retry on EINTR, throws otherwise. */
   private void checkRetry(String call) throws FdException {
-    int errno = posix.errno();
-    if (errno != Native.EINTR) {
-      throw Errnos.exception(errno, call);
-    }
+    Errnos.retryOrThrow(posix.errno(), call);
   }
 
   private static void checkRange(byte[] buf, int off, int len) throws FdException {

@@ -4,7 +4,6 @@ import dev.fdnode.core.AtCalls;
 import dev.fdnode.core.Errnos;
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
-import dev.fdnode.core.Native;
 import dev.fdnode.core.Posix;
 import dev.fdnode.core.RootedOpen;
 import java.util.Collections;
@@ -34,7 +33,7 @@ public final class FileOps {
     try (FdInner.Use u = f.use()) {
       FileStat st = posix.allocateStat();
       while (posix.fstat(u.fd(), st) != 0) {
-        retry("fstat");
+        Errnos.retryOrThrow(posix.errno(), "fstat");
       }
       return info(st);
     }
@@ -88,12 +87,5 @@ public final class FileOps {
 
   private static Info info(FileStat st) {
     return new Info(st.st_size(), type(st.mode()), st.mode() & 07777, st.mtime());
-  }
-
-  private void retry(String call) throws FdException {
-    int errno = posix.errno();
-    if (errno != Native.EINTR) {
-      throw Errnos.exception(errno, call);
-    }
   }
 }
