@@ -11,14 +11,18 @@ import java.util.concurrent.ConcurrentHashMap;
  * after) its sweep ran is closed instead of leaked; see {@link Descriptors#adopt}.
  *
  * <p>Owners are remembered in a bounded set (pids are not reused quickly; oldest forgotten first).
- * A node is down from its disconnection until it connects again; each disconnection also advances
- * the node's epoch, so an open that started before a disconnection is caught even when the node has
- * reconnected by the time it finishes.
+ * A node's disconnection advances its epoch: a call that started before it and ends after it sees
+ * the epoch changed. A call that only starts after the disconnection was handled (its message was
+ * still queued) is caught by the node's incarnations ({@link Pid#creation()}) that had opened
+ * something before: they are down until the node connects again. A restarted node has a new
+ * creation, so it is never taken for its dead predecessor, whatever order JInterface reports the
+ * two connections in.
  */
 final class Departures {
   private final Set<Pid> owners;
-  private final Set<String> downNodes = ConcurrentHashMap.newKeySet();
   private final ConcurrentHashMap<String, Long> epochs = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Set<Integer>> adopting = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Set<Integer>> down = new ConcurrentHashMap<>();
 
   Departures(int ownerCapacity) {
     this.owners =
@@ -34,6 +38,18 @@ final class Departures {
                 }));
   }
 
+  /**
+   * A call is about to open something for {@code owner}: returns the epoch of its node, to compare
+   * in {@link #gone} afterwards, and remembers the node's incarnation.
+   */
+  long starting(Pid owner) {
+    long epoch = epochs.getOrDefault(owner.node(), 0L); // read first: a later disconnect changes it
+    adopting
+        .computeIfAbsent(owner.node(), n -> ConcurrentHashMap.newKeySet())
+        .add(owner.creation());
+    return epoch;
+  }
+
   void ownerDown(Pid owner) {
     owners.add(owner);
   }
@@ -43,23 +59,20 @@ final class Departures {
   }
 
   void nodeDown(String node) {
-    downNodes.add(node);
+    Set<Integer> incarnations = adopting.remove(node);
+    if (incarnations != null) down.put(node, incarnations);
     epochs.merge(node, 1L, Long::sum);
   }
 
   void nodeUp(String node) {
-    downNodes.remove(node);
+    down.remove(node);
   }
 
-  /** Disconnections of {@code node} so far: compare before and after a call. */
-  long epoch(String node) {
-    return epochs.getOrDefault(node, 0L);
-  }
-
-  /** True when {@code owner} or its node went down, or its node went down since {@code epoch}. */
+  /** True when {@code owner} or its node went down, before the call or since {@code epoch}. */
   boolean gone(Pid owner, long epoch) {
+    String node = owner.node();
     return owners.contains(owner)
-        || downNodes.contains(owner.node())
-        || epoch(owner.node()) != epoch;
+        || epochs.getOrDefault(node, 0L) != epoch
+        || down.getOrDefault(node, Set.of()).contains(owner.creation());
   }
 }

@@ -107,7 +107,7 @@ public final class Descriptors implements AutoCloseable {
    * two always sees the descriptor.
    */
   public Opened[] adopt(Pid owner, Opener opener) throws FdException {
-    long epoch = departures.epoch(owner.node());
+    long epoch = departures.starting(owner);
     Opened[] opened = opener.open();
     if (!departures.gone(owner, epoch)) {
       return opened;

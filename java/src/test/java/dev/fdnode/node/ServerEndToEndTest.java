@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.fdnode.core.FdLeakCheck;
 import dev.fdnode.core.Posix;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -266,6 +265,8 @@ class ServerEndToEndTest {
             .redirectErrorStream(true)
             .redirectOutput(out.toFile())
             .start();
+    // Closed now, not by the process reaper later: a pipe of ours must not outlive the test.
+    erl.getOutputStream().close();
     try {
       awaitOpenBlocked(erl, out);
       erl.destroyForcibly(); // SIGKILL: the distribution connection just drops
@@ -273,9 +274,8 @@ class ServerEndToEndTest {
       assertTrue(nodeDown.latch.await(15, TimeUnit.SECONDS), "node-down never handled");
 
       // The writer arrives: the blocked open(2) returns, for an owner whose node is gone.
-      try (OutputStream w = Files.newOutputStream(fifo)) {
-        assertTrue(refused.latch.await(10, TimeUnit.SECONDS), "the open was not refused");
-      }
+      Files.newOutputStream(fifo).close();
+      assertTrue(refused.latch.await(10, TimeUnit.SECONDS), "the open was not refused");
       assertEquals(0, server.openDescriptors(), "open_fds is back to 0");
       assertEquals(List.of(), fdsOn(fifo), "a descriptor for the FIFO is left open");
       assertTrue(server.isRunning());
