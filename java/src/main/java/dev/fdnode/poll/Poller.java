@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import jnr.ffi.Pointer;
+import jnr.ffi.byref.IntByReference;
 
 /**
  * One epoll selector thread for many descriptors.
@@ -83,7 +84,7 @@ public final class Poller implements AutoCloseable {
    * say. The caller must hold the fd open.
    */
   public static int available(int fd) {
-    jnr.ffi.byref.IntByReference n = new jnr.ffi.byref.IntByReference();
+    IntByReference n = new IntByReference();
     return LinuxEpoll.libc().ioctl(fd, LinuxEpoll.FIONREAD, n) < 0 ? -1 : n.intValue();
   }
 
