@@ -1,6 +1,8 @@
 package dev.fdnode.node;
 
 import dev.fdnode.core.FdException;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -14,8 +16,8 @@ final class Requests {
     Request decode(Args args) throws FdException;
   }
 
-  private static final Map<String, Decoder> TABLE =
-      Map.ofEntries(
+  private static final Map<String, Decoder[]> TABLE =
+      table(
           // control
           op("ping", 0, ControlRequests.Ping::decode),
           op("set_mode", 2, ControlRequests.SetMode::decode),
@@ -61,16 +63,37 @@ final class Requests {
 
   private Requests() {}
 
-  private static Map.Entry<String, Decoder> op(String tag, int arity, Decoder decoder) {
-    return Map.entry(tag + "/" + arity, decoder);
+  private record Op(String tag, int arity, Decoder decoder) {}
+
+  private static Op op(String tag, int arity, Decoder decoder) {
+    return new Op(tag, arity, decoder);
+  }
+
+  /** Tag to decoders indexed by arity: a lookup builds no key. */
+  private static Map<String, Decoder[]> table(Op... ops) {
+    Map<String, Decoder[]> byTag = new HashMap<>();
+    for (Op op : ops) {
+      Decoder[] byArity = byTag.getOrDefault(op.tag(), new Decoder[0]);
+      if (byArity.length <= op.arity()) {
+        byArity = Arrays.copyOf(byArity, op.arity() + 1);
+        byTag.put(op.tag(), byArity);
+      }
+      if (byArity[op.arity()] != null) {
+        throw new IllegalStateException("two requests " + op.tag() + "/" + op.arity());
+      }
+      byArity[op.arity()] = op.decoder();
+    }
+    return Map.copyOf(byTag);
   }
 
   /**
    * The decoder for {@code tag} with {@code arity} arguments; {@code badarg} when there is none.
    */
   static Decoder decoder(String tag, int arity) throws FdException {
-    Decoder d = TABLE.get(tag + "/" + arity);
-    if (d == null) throw Args.badarg("unknown request " + tag + "/" + arity);
-    return d;
+    Decoder[] byArity = TABLE.get(tag);
+    if (byArity == null || arity >= byArity.length || byArity[arity] == null) {
+      throw Args.badarg("unknown request " + tag + "/" + arity);
+    }
+    return byArity[arity];
   }
 }
