@@ -1,6 +1,7 @@
 package dev.fdnode.active;
 
 import dev.fdnode.core.Descriptors;
+import dev.fdnode.core.Errnos;
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
 import dev.fdnode.core.FileType;
@@ -10,6 +11,7 @@ import dev.fdnode.core.ReceiveMode;
 import dev.fdnode.net.Sockets;
 import dev.fdnode.poll.PollException;
 import dev.fdnode.poll.Poller;
+import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
@@ -23,9 +25,10 @@ import java.util.concurrent.Executor;
  * send, which stops the reads for that descriptor.
  *
  * <p>Every decision about a chunk (which process gets it, whether the mode is still active) is
- * taken under the descriptor's watch lock, the same lock a control transfer takes, so each chunk
- * goes to exactly one process, in order. A chunk read just as the descriptor turned passive is kept
- * and returned by the next passive read, never dropped.
+ * taken under the descriptor's control lock ({@link FdInner#controlLock()}), the lock set_mode and
+ * controlling_process take too, so each chunk goes to exactly one process, in order. A chunk read
+ * just as the descriptor turned passive is kept and returned by the next passive read, never
+ * dropped.
  */
 public final class ActiveDelivery implements AutoCloseable {
   /** Chunks one readiness event may move before the fd goes back to epoll. */
@@ -64,41 +67,30 @@ public final class ActiveDelivery implements AutoCloseable {
               inner.whenClosed(() -> forget(inner));
               return new Watch(handle, inner, datagram);
             });
-    synchronized (watch) {
+    synchronized (inner.controlLock()) {
       inner.setMode(mode);
-      if (mode == ReceiveMode.PASSIVE) {
-        return; // the in-flight read, if any, keeps its chunk for the next read
-      }
-      if (watch.pending != null) {
+      if (watch.pending != null && mode != ReceiveMode.PASSIVE) {
         byte[] kept = watch.pending;
         watch.pending = null;
-        deliverLocked(watch, kept);
-        if (inner.mode() == ReceiveMode.PASSIVE) {
-          return; // active-once was satisfied by the kept bytes
-        }
+        deliverLocked(watch, new ActiveEvent.Data(kept));
       }
       while (!watch.pendingDatagrams.isEmpty() && inner.mode() != ReceiveMode.PASSIVE) {
         deliverLocked(watch, watch.pendingDatagrams.poll());
       }
-      if (inner.mode() == ReceiveMode.PASSIVE) {
-        return; // active-once was satisfied by a kept datagram
-      }
-      if (!watch.armed && !watch.reading) {
+      // Passive (asked for, or active-once satisfied by what was kept): the in-flight read, if
+      // any, keeps its chunk for the next passive read.
+      if (inner.mode() != ReceiveMode.PASSIVE && !watch.armed && !watch.reading) {
         armLocked(watch);
       }
     }
   }
 
-  /** Moves control (and ownership) of {@code inner} between two chunks, never inside one. */
+  /**
+   * Moves control (and ownership) of {@code inner} between two chunks, never inside one: the
+   * transfer takes the control lock that every delivery holds.
+   */
   public void transfer(FdInner inner, Pid to) {
-    Watch watch = watches.get(inner.id());
-    if (watch == null) {
-      inner.transferTo(to);
-      return;
-    }
-    synchronized (watch) {
-      inner.transferTo(to);
-    }
+    inner.transferTo(to);
   }
 
   /** A datagram received for a passive descriptor during a mode switch; null when none. */
@@ -107,7 +99,7 @@ public final class ActiveDelivery implements AutoCloseable {
     if (watch == null) {
       return null;
     }
-    synchronized (watch) {
+    synchronized (inner.controlLock()) {
       return watch.pendingDatagrams.poll();
     }
   }
@@ -118,7 +110,7 @@ public final class ActiveDelivery implements AutoCloseable {
     if (watch == null) {
       return null;
     }
-    synchronized (watch) {
+    synchronized (inner.controlLock()) {
       byte[] kept = watch.pending;
       watch.pending = null;
       return kept;
@@ -135,7 +127,7 @@ public final class ActiveDelivery implements AutoCloseable {
     if (watch == null) {
       return;
     }
-    synchronized (watch) {
+    synchronized (inner.controlLock()) {
       watch.forgotten = true;
       Poller.Registration registration = watch.registration;
       if (registration != null) {
@@ -194,8 +186,7 @@ public final class ActiveDelivery implements AutoCloseable {
         readers.execute(() -> onReady(watch));
       } else {
         watch.armed = false;
-        sink.send(
-            watch.inner.controller(), watch.handle, new ActiveEvent.Error("errno_" + e.errno()));
+        failLocked(watch, Errnos.exception(e.errno(), "epoll_ctl"));
       }
     } catch (FdException closed) {
       watch.armed = false; // closing: nothing more to deliver
@@ -208,7 +199,7 @@ public final class ActiveDelivery implements AutoCloseable {
    * yields to the others.
    */
   private void onReady(Watch watch) {
-    synchronized (watch) {
+    synchronized (watch.lock()) {
       watch.armed = false;
       if (watch.forgotten || watch.inner.mode() == ReceiveMode.PASSIVE) {
         return;
@@ -230,9 +221,9 @@ public final class ActiveDelivery implements AutoCloseable {
       } catch (FdException e) {
         failure = e;
       }
-      synchronized (watch) {
+      synchronized (watch.lock()) {
         watch.reading = false;
-        if (!handleChunkLocked(watch, chunk, failure)) {
+        if (!handleLocked(watch, chunk == null ? null : new ActiveEvent.Data(chunk), failure)) {
           return;
         }
         available = round < ROUNDS ? waiting(watch) : 0;
@@ -245,18 +236,19 @@ public final class ActiveDelivery implements AutoCloseable {
     }
   }
 
-  /** Delivers or keeps one read's outcome; true when the fd is still active and open. */
-  private boolean handleChunkLocked(Watch watch, byte[] chunk, FdException failure) {
+  /**
+   * Delivers or keeps one read's outcome ({@code event} null: end of input); true when the fd is
+   * still active and open.
+   */
+  private boolean handleLocked(Watch watch, ActiveEvent event, FdException failure) {
     if (watch.forgotten) {
       return false;
     }
     if (failure != null) {
-      if (!"closed".equals(failure.reason())) {
-        sink.send(watch.inner.controller(), watch.handle, new ActiveEvent.Error(failure.reason()));
-      }
+      failLocked(watch, failure);
       return false;
     }
-    if (chunk == null) {
+    if (event == null) {
       if (watch.inner.mode() != ReceiveMode.PASSIVE) {
         sink.send(watch.inner.controller(), watch.handle, new ActiveEvent.Closed());
       }
@@ -264,11 +256,32 @@ public final class ActiveDelivery implements AutoCloseable {
       return false;
     }
     if (watch.inner.mode() == ReceiveMode.PASSIVE) {
-      watch.pending = concat(watch.pending, chunk);
+      if (event instanceof ActiveEvent.Datagram d) {
+        watch.pendingDatagrams.add(d);
+      } else if (event instanceof ActiveEvent.Data d) {
+        watch.pending = concat(watch.pending, d.bytes());
+      }
       return false;
     }
-    deliverLocked(watch, chunk);
+    deliverLocked(watch, event);
     return watch.inner.mode() != ReceiveMode.PASSIVE;
+  }
+
+  /** A read failed: the controller hears why, unless the descriptor is simply being closed. */
+  private void failLocked(Watch watch, FdException failure) {
+    if (!"closed".equals(failure.reason())) {
+      sink.send(watch.inner.controller(), watch.handle, new ActiveEvent.Error(failure.reason()));
+    }
+  }
+
+  /** Sends one chunk or datagram; active-once then turns passive and says so. */
+  private void deliverLocked(Watch watch, ActiveEvent event) {
+    Pid controller = watch.inner.controller();
+    sink.send(controller, watch.handle, event);
+    if (watch.inner.mode() == ReceiveMode.ACTIVE_ONCE) {
+      watch.inner.setMode(ReceiveMode.PASSIVE);
+      sink.send(controller, watch.handle, new ActiveEvent.Passive());
+    }
   }
 
   /**
@@ -302,37 +315,18 @@ public final class ActiveDelivery implements AutoCloseable {
     } catch (FdException e) {
       failure = e;
     }
-    synchronized (watch) {
+    synchronized (watch.lock()) {
       watch.reading = false;
-      if (watch.forgotten) {
-        return;
-      }
-      if (failure != null) {
-        if (!"closed".equals(failure.reason())) {
-          sink.send(
-              watch.inner.controller(), watch.handle, new ActiveEvent.Error(failure.reason()));
+      if (datagram == null && failure == null) {
+        // Nothing was waiting after all: wait for the next readiness.
+        if (!watch.forgotten && watch.inner.mode() != ReceiveMode.PASSIVE) {
+          armLocked(watch);
         }
         return;
       }
-      if (datagram != null) {
-        if (watch.inner.mode() == ReceiveMode.PASSIVE) {
-          watch.pendingDatagrams.add(datagram);
-          return;
-        }
-        deliverLocked(watch, datagram);
-      }
-      if (watch.inner.mode() != ReceiveMode.PASSIVE) {
+      if (handleLocked(watch, datagram, failure)) {
         armLocked(watch);
       }
-    }
-  }
-
-  private void deliverLocked(Watch watch, ActiveEvent.Datagram datagram) {
-    Pid controller = watch.inner.controller();
-    sink.send(controller, watch.handle, datagram);
-    if (watch.inner.mode() == ReceiveMode.ACTIVE_ONCE) {
-      watch.inner.setMode(ReceiveMode.PASSIVE);
-      sink.send(controller, watch.handle, new ActiveEvent.Passive());
     }
   }
 
@@ -347,15 +341,6 @@ public final class ActiveDelivery implements AutoCloseable {
     }
   }
 
-  private void deliverLocked(Watch watch, byte[] chunk) {
-    Pid controller = watch.inner.controller();
-    sink.send(controller, watch.handle, new ActiveEvent.Data(chunk));
-    if (watch.inner.mode() == ReceiveMode.ACTIVE_ONCE) {
-      watch.inner.setMode(ReceiveMode.PASSIVE);
-      sink.send(controller, watch.handle, new ActiveEvent.Passive());
-    }
-  }
-
   private static byte[] concat(byte[] head, byte[] tail) {
     if (head == null) {
       return tail;
@@ -366,7 +351,7 @@ public final class ActiveDelivery implements AutoCloseable {
     return joined;
   }
 
-  /** Delivery state of one descriptor; guarded by its own monitor. */
+  /** Delivery state of one descriptor; guarded by the descriptor's control lock. */
   private static final class Watch {
     final Handle handle;
     final FdInner inner;
@@ -377,13 +362,16 @@ public final class ActiveDelivery implements AutoCloseable {
     boolean forgotten;
     byte[] pending;
     final boolean datagram;
-    final java.util.ArrayDeque<ActiveEvent.Datagram> pendingDatagrams =
-        new java.util.ArrayDeque<>();
+    final ArrayDeque<ActiveEvent.Datagram> pendingDatagrams = new ArrayDeque<>();
 
     Watch(Handle handle, FdInner inner, boolean datagram) {
       this.handle = handle;
       this.inner = inner;
       this.datagram = datagram;
+    }
+
+    Object lock() {
+      return inner.controlLock();
     }
   }
 }

@@ -1,5 +1,7 @@
 package dev.fdnode.active;
 
+import java.net.InetAddress;
+
 /** What active delivery tells a controlling process. */
 public sealed interface ActiveEvent {
   /** A chunk of input: {@code {fdnode, Fd, Data}}. */
@@ -15,7 +17,7 @@ public sealed interface ActiveEvent {
    * A datagram with its sender ({@code from} is IPv4 or IPv6, never dropped): {@code {fdnode_udp,
    * Fd, Ip, Port, Data}}.
    */
-  record Datagram(java.net.InetAddress from, int port, byte[] data) implements ActiveEvent {}
+  record Datagram(InetAddress from, int port, byte[] data) implements ActiveEvent {}
 
   /**
    * Active-once delivered its message and the fd is passive again: {@code {fdnode_passive, Fd}}.

@@ -5,17 +5,13 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import jnr.ffi.LastError;
-import jnr.ffi.LibraryLoader;
 import jnr.ffi.Platform;
 import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
-import jnr.ffi.annotations.Out;
 
 /**
- * The libc calls that act relative to a directory descriptor ({@code *at(2)}), bound with jnr-ffi:
- * JNR-POSIX has none of them. Every call retries on {@code EINTR} and fails with the errno's POSIX
- * atom ({@link Errnos}).
+ * The libc calls that act relative to a directory descriptor ({@code *at(2)}, bound in {@link
+ * Native}): JNR-POSIX has none of them. Every call retries on {@code EINTR} and fails with the
+ * errno's POSIX atom ({@link Errnos}).
  *
  * <p>Only 64-bit Linux with glibc is supported (as for the rest of the node): {@code struct stat}
  * is read at the offsets of x86-64 and of the generic 64-bit layout (aarch64, riscv64); {@code
@@ -24,7 +20,6 @@ import jnr.ffi.annotations.Out;
 public final class AtCalls {
   public static final int AT_SYMLINK_NOFOLLOW = 0x100;
   public static final int AT_REMOVEDIR = 0x200;
-  static final int EINTR = 4;
 
   private static final int S_IFMT = 0170000;
   private static final int STAT_SIZE = 256; // > sizeof(struct stat) on every 64-bit ABI (144 / 128)
@@ -33,32 +28,6 @@ public final class AtCalls {
   private static final int ST_SIZE = 48;
   private static final int ST_MTIME = 88;
   private static final int D_NAME = 19;
-
-  /** The libc calls used here (and by {@link RootedOpen}). */
-  public interface LibC {
-    int openat(int dirfd, String path, int flags, int mode);
-
-    int fstatat(int dirfd, String path, @Out byte[] buf, int flags);
-
-    int mkdirat(int dirfd, String path, int mode);
-
-    int unlinkat(int dirfd, String path, int flags);
-
-    int renameat(int olddirfd, String oldpath, int newdirfd, String newpath);
-
-    Pointer fdopendir(int fd);
-
-    Pointer readdir(Pointer dir);
-
-    int closedir(Pointer dir);
-
-    long readlink(String path, @Out byte[] buf, long size);
-
-    int close(int fd);
-  }
-
-  static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
-  private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
 
   /** What {@code fstatat} says: the raw {@code st_mode} (type and permission bits), size, mtime. */
   public record Stat(int mode, long size, long mtime) {
@@ -77,29 +46,25 @@ public final class AtCalls {
 
   private AtCalls() {}
 
-  static int errno() {
-    return LastError.getLastError(RUNTIME);
-  }
-
   /** fstatat(2); with {@code AT_SYMLINK_NOFOLLOW} a symlink is the link itself. */
   public static Stat fstatat(int dirfd, String name, int flags) throws FdException {
     byte[] buf = new byte[STAT_SIZE];
-    while (LIBC.fstatat(dirfd, name, buf, flags) != 0) retry("fstatat");
+    while (Native.LIBC.fstatat(dirfd, name, buf, flags) != 0) retry("fstatat");
     ByteBuffer b = ByteBuffer.wrap(buf).order(ByteOrder.nativeOrder());
     return new Stat(b.getInt(ST_MODE), b.getLong(ST_SIZE), b.getLong(ST_MTIME));
   }
 
   public static void mkdirat(int dirfd, String name, int mode) throws FdException {
-    while (LIBC.mkdirat(dirfd, name, mode) != 0) retry("mkdirat");
+    while (Native.LIBC.mkdirat(dirfd, name, mode) != 0) retry("mkdirat");
   }
 
   /** unlinkat(2): {@code 0} removes a non-directory, {@link #AT_REMOVEDIR} an empty directory. */
   public static void unlinkat(int dirfd, String name, int flags) throws FdException {
-    while (LIBC.unlinkat(dirfd, name, flags) != 0) retry("unlinkat");
+    while (Native.LIBC.unlinkat(dirfd, name, flags) != 0) retry("unlinkat");
   }
 
   public static void renameat(int fromDir, String from, int toDir, String to) throws FdException {
-    while (LIBC.renameat(fromDir, from, toDir, to) != 0) retry("renameat");
+    while (Native.LIBC.renameat(fromDir, from, toDir, to) != 0) retry("renameat");
   }
 
   /**
@@ -107,21 +72,21 @@ public final class AtCalls {
    * {@code fd} must be readable (not {@code O_PATH}); it is consumed: closed here whatever happens.
    */
   public static List<String> readDir(int fd) throws FdException {
-    Pointer dir = LIBC.fdopendir(fd);
+    Pointer dir = Native.LIBC.fdopendir(fd);
     if (dir == null) {
-      int errno = errno();
-      LIBC.close(fd);
+      int errno = Native.errno();
+      Native.LIBC.close(fd);
       throw Errnos.exception(errno, "fdopendir");
     }
     try {
       List<String> names = new ArrayList<>();
       while (true) {
-        LastError.setLastError(RUNTIME, 0);
-        Pointer e = LIBC.readdir(dir);
+        Native.clearErrno();
+        Pointer e = Native.LIBC.readdir(dir);
         if (e == null) {
-          int errno = errno();
+          int errno = Native.errno();
           if (errno == 0) return names;
-          if (errno == EINTR) continue;
+          if (errno == Native.EINTR) continue;
           throw Errnos.exception(errno, "readdir");
         }
         int len = e.indexOf(D_NAME, (byte) 0);
@@ -131,16 +96,15 @@ public final class AtCalls {
         if (!name.equals(".") && !name.equals("..")) names.add(name);
       }
     } finally {
-      LIBC.closedir(dir); // closes fd too
+      Native.LIBC.closedir(dir); // closes fd too
     }
   }
 
   static void close(int fd) {
-    if (fd >= 0) LIBC.close(fd);
+    if (fd >= 0) Native.LIBC.close(fd);
   }
 
   private static void retry(String call) throws FdException {
-    int errno = errno();
-    if (errno != EINTR) throw Errnos.exception(errno, call);
+    Errnos.retryOrThrow(Native.errno(), call);
   }
 }

@@ -1,13 +1,11 @@
 package dev.fdnode.core;
 
 /**
- * The single result of a submitted {@link IoOp}: exactly one of value / error. Values: {@link #OK}
- * for Close, Write, Pwrite and Fsync; a {@code byte[]} or {@link #EOF} for Read and Pread. A
- * cancelled op has error reason {@code "cancelled"}.
+ * The single result of a submitted {@link IoOp}: exactly one of value / error. The value is {@link
+ * #OK}; a cancelled op has error reason {@code "cancelled"}.
  */
 public record Completion(long opId, IoOp op, Object value, FdException error) {
   public static final String OK = "ok";
-  public static final String EOF = "eof";
 
   public Completion {
     if ((value == null) == (error == null)) {

@@ -15,9 +15,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 
 /**
- * Asynchronous I/O on one or two worker threads. Every submitted op gets exactly one {@link
- * Completion}: from a worker, or from {@link #shutdown()} with reason {@code cancelled}. Capacity
- * is fixed; a full ring rejects with {@code eagain} instead of growing.
+ * Asynchronous close ({@code close_async}) on one or two worker threads. Every submitted op gets
+ * exactly one {@link Completion}: from a worker, or from {@link #shutdown()} with reason {@code
+ * cancelled}. Capacity is fixed; a full ring rejects with {@code eagain} instead of growing.
  *
  * <p>A Close moves the descriptor to Closing at submit (so it fails new operations at once) by
  * taking an in-flight guard and then closing; the worker ends that guard, which performs the OS
@@ -27,15 +27,8 @@ import java.util.function.Consumer;
  * <p>Completions go to the op's listener, or to {@link #poll()} when the listener is null.
  */
 public final class CompletionRing implements AutoCloseable {
-  /** Executes a non-Close op; returns the completion value. */
-  @FunctionalInterface
-  public interface OpRunner {
-    Object run(IoOp op) throws FdException;
-  }
-
   private static final long SHUTDOWN_WAIT_MS = 2_000;
 
-  private final OpRunner runner;
   private final int capacity;
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final ConcurrentHashMap<Long, Pending> unfinished = new ConcurrentHashMap<>();
@@ -50,14 +43,13 @@ public final class CompletionRing implements AutoCloseable {
   private volatile boolean shut;
   private volatile List<Completion> shutdownSink;
 
-  public CompletionRing(OpRunner runner, int capacity, int workerCount) {
+  public CompletionRing(int capacity, int workerCount) {
     if (capacity < 1) {
       throw new IllegalArgumentException("capacity must be >= 1");
     }
     if (workerCount < 1 || workerCount > 2) {
       throw new IllegalArgumentException("one or two workers");
     }
-    this.runner = Objects.requireNonNull(runner, "runner");
     this.capacity = capacity;
     for (int i = 0; i < workerCount; i++) {
       Thread t = new Thread(this::workLoop, "fdnode-ring-" + i);
@@ -76,22 +68,19 @@ public final class CompletionRing implements AutoCloseable {
         throw new FdException("closed", "completion ring is shut down");
       }
       reserveSlot();
-      FdInner.Use closeGuard = null;
+      FdInner.Use closeGuard;
       try {
-        if (op instanceof IoOp.Close) {
-          closeGuard = f.use(); // closed if already closing
-          if (!f.closeQuietly()) { // someone else won the close meanwhile
-            throw FdException.closed();
-          }
-        }
-        f.retain();
+        closeGuard = f.use(); // closed if already closing
       } catch (FdException e) {
-        if (closeGuard != null) {
-          closeGuard.close();
-        }
         pending.decrementAndGet();
         throw e;
       }
+      if (!f.closeQuietly()) { // someone else won the close meanwhile
+        closeGuard.close();
+        pending.decrementAndGet();
+        throw FdException.closed();
+      }
+      f.retain();
       long id = nextId.incrementAndGet();
       Pending p = new Pending(id, op, listener, closeGuard);
       unfinished.put(id, p);
@@ -126,9 +115,9 @@ public final class CompletionRing implements AutoCloseable {
 
   /**
    * Stops accepting ops, then completes every pending one: queued Closes are still carried out (the
-   * descriptor is already Closing), other queued ops are cancelled, running ops get a short grace
-   * period and are cancelled if still running. Returns the completions produced during shutdown;
-   * they are also delivered as usual. Idempotent.
+   * descriptor is already Closing); a Close still waiting for another operation on its descriptor
+   * gets a short grace period and is then completed as cancelled (the OS close still follows).
+   * Returns the completions produced during shutdown; they are also delivered as usual. Idempotent.
    */
   public List<Completion> shutdown() {
     List<Completion> sink = Collections.synchronizedList(new ArrayList<>());
@@ -145,11 +134,7 @@ public final class CompletionRing implements AutoCloseable {
     List<Pending> drained = new ArrayList<>();
     queue.drainTo(drained);
     for (Pending p : drained) {
-      if (p.op instanceof IoOp.Close) {
-        execute(p);
-      } else {
-        complete(p, null, new FdException("cancelled", "completion ring shut down"));
-      }
+      execute(p);
     }
     for (int i = 0; i < workers.size(); i++) {
       queue.add(Pending.STOP);
@@ -193,24 +178,13 @@ public final class CompletionRing implements AutoCloseable {
   }
 
   private void execute(Pending p) {
-    if (p.op instanceof IoOp.Close) {
-      FdInner f = p.op.f();
-      p.closeGuard.close(); // performs the OS close unless another op still runs
-      f.whenClosed(
-          () -> {
-            FdException err = f.closeError();
-            complete(p, err == null ? Completion.OK : null, err);
-          });
-      return;
-    }
-    try {
-      Object v = runner.run(p.op);
-      complete(p, v == null ? Completion.OK : v, null);
-    } catch (FdException e) {
-      complete(p, null, e);
-    } catch (RuntimeException e) {
-      complete(p, null, new FdException("eio", "op failed: " + e));
-    }
+    FdInner f = p.op.f();
+    p.closeGuard.close(); // performs the OS close unless another op still runs
+    f.whenClosed(
+        () -> {
+          FdException err = f.closeError();
+          complete(p, err == null ? Completion.OK : null, err);
+        });
   }
 
   private void complete(Pending p, Object value, FdException error) {

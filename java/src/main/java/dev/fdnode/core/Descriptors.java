@@ -25,6 +25,7 @@ public final class Descriptors implements AutoCloseable {
   private final int maxOpen;
   private final Duration closeWait;
   private final HandleTable table = new HandleTable();
+  private final Departures departures = new Departures(65_536);
   private final CompletionRing ring;
   private final AtomicInteger openCount = new AtomicInteger();
   private final LongAdder bytesRead = new LongAdder();
@@ -48,7 +49,7 @@ public final class Descriptors implements AutoCloseable {
     this.posix = Objects.requireNonNull(posix, "posix");
     this.maxOpen = maxOpen;
     this.closeWait = Objects.requireNonNull(closeWait, "closeWait");
-    this.ring = new CompletionRing(this::run, ringCapacity, ringWorkers);
+    this.ring = new CompletionRing(ringCapacity, ringWorkers);
   }
 
   public HandleTable table() {
@@ -89,6 +90,56 @@ public final class Descriptors implements AutoCloseable {
       r.inner().closeQuietly();
       throw e;
     }
+  }
+
+  /** Makes registered descriptors for one call (an open, a pipe, an accept); throws on failure. */
+  @FunctionalInterface
+  public interface Opener {
+    Opened[] open() throws FdException;
+  }
+
+  /**
+   * The one way a call's new descriptors reach their owner: runs {@code opener} (which registers
+   * them for {@code owner}) and checks afterwards whether the owner, or the owner's BEAM node, went
+   * down before or during it. Their sweep ({@link #ownerDown}, {@link #nodeDown}) may then have run
+   * before these descriptors were registered, so they are closed here and the call fails with
+   * {@code closed}. The mark is set before each sweep and checked after registration, so one of the
+   * two always sees the descriptor.
+   */
+  public Opened[] adopt(Pid owner, Opener opener) throws FdException {
+    long epoch = departures.starting(owner);
+    Opened[] opened = opener.open();
+    if (!departures.gone(owner, epoch)) {
+      return opened;
+    }
+    for (Opened o : opened) {
+      o.inner().closeQuietly(); // already closed by the sweep, or closed now
+    }
+    throw new FdException("closed", "owner or its node went down during the call");
+  }
+
+  /** The owner exited: closes what it owns, and what is opened for it from now on. */
+  public int ownerDown(Pid owner) {
+    departures.ownerDown(owner);
+    return table.closeOwnedBy(owner);
+  }
+
+  /**
+   * The connection to {@code node} went down: closes what its processes own, and what is opened for
+   * them until it connects again.
+   */
+  public int nodeDown(String node) {
+    departures.nodeDown(node);
+    return table.closeAllFromNode(node);
+  }
+
+  public void nodeUp(String node) {
+    departures.nodeUp(node);
+  }
+
+  /** After a hand-over to {@code to}: closes what it now owns if it has already exited. */
+  public int closeIfOwnerGone(Pid to) {
+    return departures.ownerGone(to) ? table.closeOwnedBy(to) : 0;
   }
 
   /** Creates a raw descriptor (for example a connected socket); throws on failure. */
@@ -185,7 +236,7 @@ public final class Descriptors implements AutoCloseable {
           lock.unlock();
         }
       } else {
-        Readiness.await(f, u.fd(), Readiness.POLLIN); // a close wakes it (owner died)
+        Readiness.await(f, u.fd(), Native.POLLIN); // a close wakes it (owner died)
         n = posix.read(u.fd(), buf, 0, buf.length);
       }
       return trimmed(buf, n);
@@ -226,7 +277,7 @@ public final class Descriptors implements AutoCloseable {
   private void writeAllWaiting(FdInner f, int fd, byte[] data) throws FdException {
     int done = 0;
     while (done < data.length) {
-      Readiness.await(f, fd, Readiness.POLLOUT);
+      Readiness.await(f, fd, Native.POLLOUT);
       int n = posix.write(fd, data, done, data.length - done);
       if (n == 0) {
         throw new FdException("eio", "write made no progress");
@@ -380,32 +431,10 @@ public final class Descriptors implements AutoCloseable {
     }
   }
 
-  /** Runs a ring op other than Close with the same semantics as the direct calls. */
-  private Object run(IoOp op) throws FdException {
-    if (op instanceof IoOp.Read r) {
-      return orEof(read(r.f(), r.max()));
-    } else if (op instanceof IoOp.Pread r) {
-      return orEof(pread(r.f(), r.pos(), r.max()));
-    } else if (op instanceof IoOp.Write w) {
-      write(w.f(), w.data());
-    } else if (op instanceof IoOp.Pwrite w) {
-      pwrite(w.f(), w.pos(), w.data());
-    } else if (op instanceof IoOp.Fsync s) {
-      sync(s.f());
-    } else {
-      throw new FdException("einval", "unexpected op " + op);
-    }
-    return Completion.OK;
-  }
-
   /** Counts bytes moved by calls outside this class (socket send/recv) in {@link #stats()}. */
   public void countTraffic(long read, long written) {
     bytesRead.add(read);
     bytesWritten.add(written);
-  }
-
-  private static Object orEof(byte[] data) {
-    return data == null ? Completion.EOF : data;
   }
 
   private byte[] trimmed(byte[] buf, int n) {

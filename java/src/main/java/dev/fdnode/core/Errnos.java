@@ -19,6 +19,16 @@ public final class Errnos {
     return e.name().toLowerCase(Locale.ROOT);
   }
 
+  /**
+   * After a failed call: returns when {@code errno} is EINTR (the caller retries the call), throws
+   * the call's failure otherwise.
+   */
+  public static void retryOrThrow(int errno, String call) throws FdException {
+    if (errno != Native.EINTR) {
+      throw exception(errno, call);
+    }
+  }
+
   public static FdException exception(int errno, String call) {
     String reason = reason(errno);
     return new FdException(reason, call + ": " + reason + " (errno " + errno + ")");

@@ -50,7 +50,15 @@ public final class FdInner {
   /** Serialises the read-offset-then-advance sequence of offset-based I/O. */
   private final ReentrantLock positionLock = new ReentrantLock();
 
-  private final Object ownerLock = new Object();
+  /**
+   * The one lock over who may use this descriptor and how: changes of owner, controller and mode
+   * that depend on the current ones (set_mode and controlling_process check the caller is the
+   * controller, then act), the owner-exit sweep ({@link #closeIfOwnedBy}), and active delivery's
+   * per-descriptor state, so that each chunk goes to exactly one controller, in order. The fields
+   * are volatile, so reading them alone takes no lock. Nothing that waits on another descriptor is
+   * done while holding it.
+   */
+  private final Object controlLock = new Object();
 
   private volatile Pid owner;
   private volatile Pid controller;
@@ -113,6 +121,11 @@ public final class FdInner {
     return mode;
   }
 
+  /** See {@link #controlLock}: hold it to change owner, controller or mode after checking them. */
+  public Object controlLock() {
+    return controlLock;
+  }
+
   public void setMode(ReceiveMode m) {
     mode = Objects.requireNonNull(m, "mode");
   }
@@ -125,7 +138,7 @@ public final class FdInner {
   /** controlling_process/2: the new process becomes owner and controller. */
   public void transferTo(Pid newOwnerAndController) {
     Objects.requireNonNull(newOwnerAndController, "pid");
-    synchronized (ownerLock) {
+    synchronized (controlLock) {
       Pid old = owner;
       controller = newOwnerAndController;
       owner = newOwnerAndController;
@@ -138,7 +151,7 @@ public final class FdInner {
 
   /** Closes only if {@code expected} still owns this descriptor (owner cleanup). */
   boolean closeIfOwnedBy(Pid expected) {
-    synchronized (ownerLock) {
+    synchronized (controlLock) {
       if (!owner.equals(expected)) {
         return false;
       }
@@ -148,7 +161,7 @@ public final class FdInner {
 
   /** Installs the listener and reports the current owner to it (old owner null). */
   void attachOwnerListener(OwnerListener l) {
-    synchronized (ownerLock) {
+    synchronized (controlLock) {
       ownerListener = l;
       l.ownerChanged(this, null, owner);
     }
@@ -156,7 +169,7 @@ public final class FdInner {
 
   /** Reports removal (new owner null); later transfers are no longer reported. */
   void detachOwnerListener() {
-    synchronized (ownerLock) {
+    synchronized (controlLock) {
       OwnerListener l = ownerListener;
       ownerListener = null;
       if (l != null) {

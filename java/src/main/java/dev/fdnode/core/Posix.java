@@ -23,7 +23,6 @@ public final class Posix {
   public static final int SEEK_CUR = 1;
   public static final int SEEK_END = 2;
 
-  private static final int EINTR = Errno.EINTR.intValue();
   private static final int FD_CLOEXEC = 1; // the only FD_* flag; not in jnr-constants
 
   private final POSIX posix;
@@ -207,7 +206,7 @@ public final class Posix {
   public void close(int fd) throws FdException {
     if (posix.close(fd) != 0) {
       int errno = posix.errno();
-      if (errno != EINTR) {
+      if (errno != Native.EINTR) {
         throw Errnos.exception(errno, "close");
       }
     }
@@ -223,10 +222,7 @@ public final class Posix {
 
   /** Reads errno after a failed call: returns to retry on EINTR, throws otherwise. */
   private void checkRetry(String call) throws FdException {
-    int errno = posix.errno();
-    if (errno != EINTR) {
-      throw Errnos.exception(errno, call);
-    }
+    Errnos.retryOrThrow(posix.errno(), call);
   }
 
   private static void checkRange(byte[] buf, int off, int len) throws FdException {

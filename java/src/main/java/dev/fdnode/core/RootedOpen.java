@@ -21,11 +21,10 @@ public final class RootedOpen {
   private static final int O_DIRECTORY = OpenFlags.O_DIRECTORY.intValue();
   private static final int O_NOFOLLOW = OpenFlags.O_NOFOLLOW.intValue();
   private static final int O_CLOEXEC = OpenFlags.O_CLOEXEC.intValue();
-  private static final int EINTR = 4;
   private static final int ELOOP = 40;
   private static final int ENOTDIR = 20;
 
-  private static final AtCalls.LibC LIBC = AtCalls.LIBC;
+  private static final Native.LibC LIBC = Native.LIBC;
 
   /**
    * A directory descriptor ({@code O_PATH}) reached by the walk and verified to be under its root;
@@ -162,8 +161,8 @@ public final class RootedOpen {
     while (true) {
       int fd = LIBC.openat(dir, name, flags, mode);
       if (fd >= 0) return fd;
-      int errno = AtCalls.errno();
-      if (errno == EINTR) continue;
+      int errno = Native.errno();
+      if (errno == Native.EINTR) continue;
       if (errno == ELOOP || (notDirIsEacces && errno == ENOTDIR && (flags & O_DIRECTORY) != 0)) {
         // The resolved path had no symlink here: one appeared since the check.
         throw new FdException("eacces", "open: " + name + " changed into a symlink");

@@ -6,17 +6,9 @@ import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
 import dev.fdnode.core.Posix;
 import dev.fdnode.core.RootedOpen;
-import java.io.IOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import jnr.constants.platform.Errno;
+import jnr.posix.FileStat;
 import jnr.posix.POSIX;
 
 /**
@@ -24,10 +16,9 @@ import jnr.posix.POSIX;
  * roots. Thin over JNR-POSIX and the {@code *at} calls ({@link AtCalls}): each call reads its own
  * errno and fails with the POSIX atom name. No path policy here.
  *
- * <p>The node uses the {@code *At} methods: each acts on one name relative to a directory
- * descriptor that {@link RootedOpen#openDir} reached and verified under a root, so a directory
- * swapped for a symlink after the path check cannot redirect it. The path-based methods remain for
- * callers without roots.
+ * <p>Each {@code *At} method acts on one name relative to a directory descriptor that {@link
+ * RootedOpen#openDir} reached and verified under a root, so a directory swapped for a symlink after
+ * the path check cannot redirect it.
  */
 public final class FileOps {
   /**
@@ -35,73 +26,16 @@ public final class FileOps {
    */
   public record Info(long size, String type, int mode, long mtime) {}
 
-  private static final int EINTR = Errno.EINTR.intValue();
   private final POSIX posix = Posix.quietNative();
-
-  /** lstat(2): a symlink is reported as {@code symlink}, not followed. */
-  public Info lstat(Path path) throws FdException {
-    jnr.posix.FileStat st = posix.allocateStat();
-    while (posix.lstat(path.toString(), st) != 0) {
-      retry("lstat");
-    }
-    return info(st);
-  }
 
   /** fstat(2) of an open descriptor. */
   public Info fstat(FdInner f) throws FdException {
     try (FdInner.Use u = f.use()) {
-      jnr.posix.FileStat st = posix.allocateStat();
+      FileStat st = posix.allocateStat();
       while (posix.fstat(u.fd(), st) != 0) {
-        retry("fstat");
+        Errnos.retryOrThrow(posix.errno(), "fstat");
       }
       return info(st);
-    }
-  }
-
-  /** The names in a directory (without {@code .} and {@code ..}), sorted. */
-  public List<String> listDir(Path dir) throws FdException {
-    List<String> names = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-      for (Path p : ds) {
-        names.add(p.getFileName().toString());
-      }
-    } catch (NoSuchFileException e) {
-      throw new FdException("enoent", "list_dir " + dir);
-    } catch (NotDirectoryException e) {
-      throw new FdException("enotdir", "list_dir " + dir);
-    } catch (AccessDeniedException e) {
-      throw new FdException("eacces", "list_dir " + dir);
-    } catch (IOException e) {
-      throw new FdException("eio", "list_dir " + dir + ": " + e.getMessage());
-    }
-    Collections.sort(names);
-    return names;
-  }
-
-  public void makeDir(Path dir, int mode) throws FdException {
-    while (posix.mkdir(dir.toString(), mode) != 0) {
-      retry("mkdir");
-    }
-  }
-
-  /** unlink(2): a directory is {@code eisdir}; a symlink itself is removed. */
-  public void deleteFile(Path file) throws FdException {
-    while (posix.unlink(file.toString()) != 0) {
-      retry("unlink");
-    }
-  }
-
-  /** rmdir(2): only an empty directory ({@code enotempty} / {@code eexist} otherwise). */
-  public void deleteDir(Path dir) throws FdException {
-    while (posix.rmdir(dir.toString()) != 0) {
-      retry("rmdir");
-    }
-  }
-
-  /** rename(2), which does not follow a symlink at either end. */
-  public void rename(Path from, Path to) throws FdException {
-    while (posix.rename(from.toString(), to.toString()) != 0) {
-      retry("rename");
     }
   }
 
@@ -142,23 +76,16 @@ public final class FileOps {
   }
 
   private static String type(int mode) {
-    return switch (mode & jnr.posix.FileStat.S_IFMT) {
-      case jnr.posix.FileStat.S_IFREG -> "regular";
-      case jnr.posix.FileStat.S_IFDIR -> "directory";
-      case jnr.posix.FileStat.S_IFLNK -> "symlink";
-      case jnr.posix.FileStat.S_IFCHR, jnr.posix.FileStat.S_IFBLK -> "device";
+    return switch (mode & FileStat.S_IFMT) {
+      case FileStat.S_IFREG -> "regular";
+      case FileStat.S_IFDIR -> "directory";
+      case FileStat.S_IFLNK -> "symlink";
+      case FileStat.S_IFCHR, FileStat.S_IFBLK -> "device";
       default -> "other";
     };
   }
 
-  private static Info info(jnr.posix.FileStat st) {
+  private static Info info(FileStat st) {
     return new Info(st.st_size(), type(st.mode()), st.mode() & 07777, st.mtime());
-  }
-
-  private void retry(String call) throws FdException {
-    int errno = posix.errno();
-    if (errno != EINTR) {
-      throw Errnos.exception(errno, call);
-    }
   }
 }

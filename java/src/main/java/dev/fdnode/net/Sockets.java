@@ -3,19 +3,16 @@ package dev.fdnode.net;
 import dev.fdnode.core.Errnos;
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
+import dev.fdnode.core.Native;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
-import jnr.ffi.LastError;
-import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
-import jnr.ffi.annotations.In;
-import jnr.ffi.annotations.Out;
 
 /**
  * TCP and UDP sockets as raw descriptors, bound with jnr-ffi (JNR-POSIX has no socket calls, and
@@ -25,9 +22,9 @@ import jnr.ffi.annotations.Out;
  * Descriptors.openWith}.
  *
  * <p>Calls that wait ({@link #accept}, {@link #recv}, {@link #recvFrom}) poll in slices of at most
- * {@link #SLICE_MS} and take a fresh {@link FdInner.Use} per slice, so a concurrent close is never
- * held up by a long wait: the wait then ends with {@code closed}. {@link #send} uses send(2) with
- * MSG_NOSIGNAL, so a peer that went away gives {@code closed}, never SIGPIPE.
+ * {@link Native#SLICE_MS} and take a fresh {@link FdInner.Use} per slice, so a concurrent close is
+ * never held up by a long wait: the wait then ends with {@code closed}. {@link #send} uses send(2)
+ * with MSG_NOSIGNAL, so a peer that went away gives {@code closed}, never SIGPIPE.
  *
  * <p>Errors are POSIX atom names as everywhere else ({@code econnrefused}, {@code etimedout}, ...);
  * a host name that does not resolve is {@code nxdomain}, a wait that ran out is {@code timeout}.
@@ -50,14 +47,13 @@ public final class Sockets {
   static final int TCP_NODELAY = 1;
   static final int IPPROTO_IPV6 = 41;
   static final int IPV6_V6ONLY = 26;
-  static final int POLLIN = 0x001;
-  static final int POLLOUT = 0x004;
+  static final int POLLIN = Native.POLLIN;
+  static final int POLLOUT = Native.POLLOUT;
   static final int F_GETFL = 3;
   static final int F_SETFL = 4;
   static final int O_NONBLOCK = 0x800;
   static final int MSG_DONTWAIT = 0x40;
   static final int MSG_NOSIGNAL = 0x4000;
-  static final int EINTR = 4;
   static final int EAGAIN = 11;
   static final int EINPROGRESS = 115;
   static final int EPIPE = 32;
@@ -65,51 +61,11 @@ public final class Sockets {
   static final int ECONNABORTED = 103;
   static final int ENOTSOCK = 88;
 
-  /** Longest single poll(2) of a waiting call; a close is noticed within it. */
-  static final long SLICE_MS = 100;
-
   /** Largest datagram (IPv4/IPv6 UDP payload without jumbograms). */
   public static final int MAX_DATAGRAM = 65_535;
 
-  /** The libc calls used here. */
-  public interface LibC {
-    int socket(int domain, int type, int protocol);
-
-    int connect(int fd, @In Pointer addr, int len);
-
-    int bind(int fd, @In Pointer addr, int len);
-
-    int listen(int fd, int backlog);
-
-    int accept4(int fd, Pointer addr, Pointer len, int flags);
-
-    int poll(Pointer fds, long nfds, int timeout);
-
-    int getsockopt(int fd, int level, int name, @Out Pointer value, Pointer len);
-
-    int setsockopt(int fd, int level, int name, @In Pointer value, int len);
-
-    int getsockname(int fd, Pointer addr, Pointer len);
-
-    int getpeername(int fd, Pointer addr, Pointer len);
-
-    long send(int fd, @In byte[] buf, long len, int flags);
-
-    long recv(int fd, @Out byte[] buf, long len, int flags);
-
-    long sendto(int fd, @In byte[] buf, long len, int flags, @In Pointer addr, int addrLen);
-
-    long recvfrom(int fd, @Out byte[] buf, long len, int flags, Pointer addr, Pointer addrLen);
-
-    long read(int fd, @Out byte[] buf, long len);
-
-    int fcntl(int fd, int cmd, int arg);
-
-    int close(int fd);
-  }
-
-  private static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
-  private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
+  private static final Native.LibC LIBC = Native.LIBC;
+  private static final Runtime RUNTIME = Native.RUNTIME;
 
   /** A received datagram: the sender's address (4 or 16 bytes) and port. */
   public record Datagram(InetAddress from, int port, byte[] data) {}
@@ -174,7 +130,7 @@ public final class Sockets {
     try {
       if (LIBC.connect(fd, sa, (int) sa.size()) < 0) {
         int err = errno();
-        if (err != EINPROGRESS && err != EINTR) {
+        if (err != EINPROGRESS && err != Native.EINTR) {
           throw Errnos.exception(err, "connect");
         }
         if (!awaitReady(fd, POLLOUT, deadline)) {
@@ -235,7 +191,7 @@ public final class Sockets {
           return fd;
         }
         int err = errno();
-        if (err != EAGAIN && err != EINTR && err != ECONNABORTED) {
+        if (err != EAGAIN && err != Native.EINTR && err != ECONNABORTED) {
           throw Errnos.exception(err, "accept");
         }
         if (!awaitSlice(u.fd(), POLLIN, deadline) && System.nanoTime() - deadline >= 0) {
@@ -259,7 +215,7 @@ public final class Sockets {
         long n = LIBC.send(u.fd(), rest, rest.length, MSG_NOSIGNAL);
         if (n < 0) {
           int err = errno();
-          if (err == EINTR) {
+          if (err == Native.EINTR) {
             continue;
           }
           if (err == EPIPE || err == ECONNRESET) {
@@ -294,7 +250,7 @@ public final class Sockets {
             return null;
           }
           int err = errno();
-          if (err != EAGAIN && err != EINTR) {
+          if (err != EAGAIN && err != Native.EINTR) {
             throw Errnos.exception(err, "recv");
           }
         } else if (System.nanoTime() - deadline >= 0) {
@@ -328,7 +284,7 @@ public final class Sockets {
           return;
         }
         int err = errno();
-        if (err != EINTR) {
+        if (err != Native.EINTR) {
           throw Errnos.exception(err, "sendto");
         }
       }
@@ -368,7 +324,7 @@ public final class Sockets {
       if (err == EAGAIN) {
         return null;
       }
-      if (err != EINTR) {
+      if (err != Native.EINTR) {
         throw Errnos.exception(err, "recvfrom");
       }
     }
@@ -532,7 +488,7 @@ public final class Sockets {
   /** Polls until the deadline; true when ready (or an error/hang-up is pending). */
   private static boolean awaitReady(int fd, int events, long deadline) throws FdException {
     while (true) {
-      if (poll(fd, events, msLeft(deadline))) {
+      if (Native.poll(fd, events, msLeft(deadline))) {
         return true;
       }
       if (System.nanoTime() - deadline >= 0) {
@@ -541,29 +497,13 @@ public final class Sockets {
     }
   }
 
-  /** One poll of at most {@link #SLICE_MS}: true when ready. */
+  /** One poll of at most {@link Native#SLICE_MS}: true when ready. */
   private static boolean awaitSlice(int fd, int events, long deadline) throws FdException {
-    return poll(fd, events, Math.min(SLICE_MS, msLeft(deadline)));
+    return Native.poll(fd, events, Math.min(Native.SLICE_MS, msLeft(deadline)));
   }
 
   private static long msLeft(long deadline) {
     return Math.max(0, (deadline - System.nanoTime() + 999_999) / 1_000_000L);
-  }
-
-  private static boolean poll(int fd, int events, long ms) throws FdException {
-    Pointer pfd =
-        Memory.allocateDirect(RUNTIME, 8, true); // struct pollfd {int fd; short events, revents;}
-    pfd.putInt(0, fd);
-    pfd.putShort(4, (short) events);
-    pfd.putShort(6, (short) 0);
-    int n = LIBC.poll(pfd, 1, (int) Math.min(ms, Integer.MAX_VALUE));
-    if (n > 0) {
-      return true;
-    }
-    if (n < 0 && errno() != EINTR) {
-      throw Errnos.exception(errno(), "poll");
-    }
-    return false;
   }
 
   private static int getInt(int fd, int level, int name) throws FdException {
@@ -627,6 +567,6 @@ public final class Sockets {
   }
 
   private static int errno() {
-    return LastError.getLastError(RUNTIME);
+    return Native.errno();
   }
 }

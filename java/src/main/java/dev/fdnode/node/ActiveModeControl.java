@@ -1,6 +1,7 @@
 package dev.fdnode.node;
 
 import dev.fdnode.active.ActiveDelivery;
+import dev.fdnode.active.ActiveEvent;
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
 import dev.fdnode.core.Handle;
@@ -31,7 +32,7 @@ final class ActiveModeControl implements ModeControl {
   }
 
   @Override
-  public dev.fdnode.active.ActiveEvent.Datagram takePendingDatagram(FdInner inner) {
+  public ActiveEvent.Datagram takePendingDatagram(FdInner inner) {
     return active.takePendingDatagram(inner);
   }
 

@@ -1,6 +1,7 @@
 package dev.fdnode.node;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -159,7 +160,7 @@ public final class ConfigParser {
             || (v.contains(":") && v.matches("[0-9A-Fa-f:.]+"));
     if (literal) {
       try {
-        return java.net.InetAddress.getByName(v).getHostAddress();
+        return InetAddress.getByName(v).getHostAddress();
       } catch (IOException e) {
         // fall through
       }
@@ -267,7 +268,7 @@ public final class ConfigParser {
   public static HostNames localHostNames() {
     String host = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("");
     try {
-      host = java.net.InetAddress.getLocalHost().getHostName();
+      host = InetAddress.getLocalHost().getHostName();
     } catch (IOException e) {
       if (host.isEmpty()) host = "localhost";
     }
@@ -275,7 +276,7 @@ public final class ConfigParser {
     String longName = host;
     if (!host.contains(".")) {
       try {
-        String canonical = java.net.InetAddress.getLocalHost().getCanonicalHostName();
+        String canonical = InetAddress.getLocalHost().getCanonicalHostName();
         if (canonical.contains(".") && !canonical.matches("[0-9.]+")) longName = canonical;
       } catch (IOException e) {
         // keep the short name; erl -name would fail the same way

@@ -30,17 +30,16 @@ public final class Copier {
   }
 
   /** Copies until end of input; returns the number of bytes copied. */
-  public long copy(FdInner src, FdInner dst, int chunk, Progress progress)
-      throws FdException, RequestError {
-    if (chunk <= 0) throw new RequestError("einval", "chunk size must be positive");
+  public long copy(FdInner src, FdInner dst, int chunk, Progress progress) throws FdException {
+    if (chunk <= 0) throw new FdException("einval", "chunk size must be positive");
     if (src.mode() != ReceiveMode.PASSIVE) {
-      throw new RequestError("einval", "copy from a descriptor in an active mode");
+      throw new FdException("einval", "copy from a descriptor in an active mode");
     }
     int size = Math.min(chunk, Descriptors.MAX_READ);
     long total = remaining(src);
     long done = 0;
     while (true) {
-      if (progress.cancelled()) throw new RequestError("shutting_down", "copy cancelled");
+      if (progress.cancelled()) throw new FdException("shutting_down", "copy cancelled");
       byte[] data = descriptors.read(src, size);
       if (data == null) return done;
       if (data.length == 0) continue;

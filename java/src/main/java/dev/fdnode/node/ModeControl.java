@@ -1,5 +1,7 @@
 package dev.fdnode.node;
 
+import dev.fdnode.active.ActiveEvent;
+import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
 import dev.fdnode.core.Handle;
 import dev.fdnode.core.Pid;
@@ -12,7 +14,7 @@ import dev.fdnode.core.ReceiveMode;
  */
 public interface ModeControl {
 
-  void setMode(Handle handle, FdInner inner, ReceiveMode mode) throws dev.fdnode.core.FdException;
+  void setMode(Handle handle, FdInner inner, ReceiveMode mode) throws FdException;
 
   /** Moves control and ownership to {@code to}. */
   void transfer(FdInner inner, Pid to);
@@ -23,7 +25,7 @@ public interface ModeControl {
   /**
    * A datagram received for active delivery but not delivered, owed to the next recv_from; or null.
    */
-  default dev.fdnode.active.ActiveEvent.Datagram takePendingDatagram(FdInner inner) {
+  default ActiveEvent.Datagram takePendingDatagram(FdInner inner) {
     return null;
   }
 

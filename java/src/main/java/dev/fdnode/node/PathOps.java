@@ -30,7 +30,7 @@ final class PathOps {
   }
 
   /** lstat semantics: a symlink is reported as itself. A root may be inspected. */
-  FileOps.Info fileInfo(String path) throws RequestError, FdException {
+  FileOps.Info fileInfo(String path) throws FdException {
     Entry e = entry(path, false);
     try (RootedOpen.Dir d = rooted.openDir(e.root(), e.dir())) {
       return files.lstatAt(d, e.name());
@@ -38,28 +38,28 @@ final class PathOps {
   }
 
   /** Follows its path like {@code open}; the directory itself is walked to and verified. */
-  List<String> listDir(String path) throws RequestError, FdException {
+  List<String> listDir(String path) throws FdException {
     Path resolved = policy.resolve(path);
     try (RootedOpen.Dir d = rooted.openDir(policy.rootOf(resolved), resolved)) {
       return files.listDirAt(d);
     }
   }
 
-  void makeDir(String path, int mode) throws RequestError, FdException {
+  void makeDir(String path, int mode) throws FdException {
     Entry e = entry(path, true);
     try (RootedOpen.Dir d = rooted.openDir(e.root(), e.dir())) {
       files.makeDirAt(d, e.name(), mode);
     }
   }
 
-  void deleteFile(String path) throws RequestError, FdException {
+  void deleteFile(String path) throws FdException {
     Entry e = entry(path, true);
     try (RootedOpen.Dir d = rooted.openDir(e.root(), e.dir())) {
       files.deleteFileAt(d, e.name());
     }
   }
 
-  void deleteDir(String path) throws RequestError, FdException {
+  void deleteDir(String path) throws FdException {
     Entry e = entry(path, true);
     try (RootedOpen.Dir d = rooted.openDir(e.root(), e.dir())) {
       files.deleteDirAt(d, e.name());
@@ -67,7 +67,7 @@ final class PathOps {
   }
 
   /** Both parents are walked and verified, each from its own root. */
-  void rename(String from, String to) throws RequestError, FdException {
+  void rename(String from, String to) throws FdException {
     Entry f = entry(from, true);
     Entry t = entry(to, true);
     try (RootedOpen.Dir fd = rooted.openDir(f.root(), f.dir());
@@ -83,7 +83,7 @@ final class PathOps {
    * {@code .} or {@code ..} is resolved whole. With {@code mutating}, a root itself is refused
    * ({@code eacces}); otherwise a root is {@code "."} in itself.
    */
-  Entry entry(String path, boolean mutating) throws RequestError {
+  Entry entry(String path, boolean mutating) throws FdException {
     String trimmed = path;
     while (trimmed.length() > 1 && trimmed.endsWith("/"))
       trimmed = trimmed.substring(0, trimmed.length() - 1);
@@ -98,7 +98,7 @@ final class PathOps {
     }
     for (Path root : policy.roots()) {
       if (target.equals(root)) {
-        if (mutating) throw new RequestError("eacces", "refusing to change a root: " + root);
+        if (mutating) throw new FdException("eacces", "refusing to change a root: " + root);
         return new Entry(root, root, ".");
       }
     }

@@ -1,5 +1,7 @@
 package dev.fdnode.node;
 
+import dev.fdnode.core.FdException;
+import dev.fdnode.core.RootedOpen;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -13,9 +15,9 @@ import java.util.List;
  * .}, {@code ..} and every symlink on the way, including a dangling last one that {@code O_CREAT}
  * would follow) and then must lie under one of the roots, or the request gets {@code eacces}.
  *
- * <p>This check happens before open(2); {@link dev.fdnode.core.RootedOpen} then opens the resolved
- * path from the root with openat(2) and O_NOFOLLOW per component, so a component swapped for a
- * symlink in between is refused rather than followed (see {@link #rootOf}).
+ * <p>This check happens before open(2); {@link RootedOpen} then opens the resolved path from the
+ * root with openat(2) and O_NOFOLLOW per component, so a component swapped for a symlink in between
+ * is refused rather than followed (see {@link #rootOf}).
  */
 public final class PathPolicy {
   /** Linux's MAXSYMLINKS. */
@@ -43,23 +45,23 @@ public final class PathPolicy {
   /**
    * The real path to open for {@code path}.
    *
-   * @throws RequestError {@code einval} for a relative or NUL-containing path, {@code
-   *     enametoolong}, {@code eloop} for too many links, {@code eacces} outside every root
+   * @throws FdException {@code einval} for a relative or NUL-containing path, {@code enametoolong},
+   *     {@code eloop} for too many links, {@code eacces} outside every root
    */
-  public Path resolve(String path) throws RequestError {
-    if (path.indexOf('\0') >= 0) throw new RequestError("einval", "NUL byte in path");
-    if (!path.startsWith("/")) throw new RequestError("einval", "path must be absolute: " + path);
-    if (path.length() > PATH_MAX) throw new RequestError("enametoolong");
+  public Path resolve(String path) throws FdException {
+    if (path.indexOf('\0') >= 0) throw new FdException("einval", "NUL byte in path");
+    if (!path.startsWith("/")) throw new FdException("einval", "path must be absolute: " + path);
+    if (path.length() > PATH_MAX) throw new FdException("enametoolong");
 
     Path resolved = walk(path);
     for (Path root : roots) {
       if (resolved.startsWith(root)) return resolved;
     }
-    throw new RequestError("eacces", "outside every root: " + path);
+    throw new FdException("eacces", "outside every root: " + path);
   }
 
   /** The root {@code resolved} (a result of {@link #resolve}) lies under; the longest if nested. */
-  public Path rootOf(Path resolved) throws RequestError {
+  public Path rootOf(Path resolved) throws FdException {
     Path best = null;
     for (Path root : roots) {
       if (resolved.startsWith(root)
@@ -67,12 +69,12 @@ public final class PathPolicy {
         best = root;
       }
     }
-    if (best == null) throw new RequestError("eacces", "outside every root: " + resolved);
+    if (best == null) throw new FdException("eacces", "outside every root: " + resolved);
     return best;
   }
 
   /** Component-by-component resolution; what does not exist yet is taken literally. */
-  private static Path walk(String path) throws RequestError {
+  private static Path walk(String path) throws FdException {
     Deque<String> todo = new ArrayDeque<>();
     pushFront(todo, path);
     Path cur = Path.of("/");
@@ -87,12 +89,12 @@ public final class PathPolicy {
       }
       Path next = cur.resolve(c);
       if (Files.isSymbolicLink(next)) {
-        if (++hops > MAX_LINK_HOPS) throw new RequestError("eloop");
+        if (++hops > MAX_LINK_HOPS) throw new FdException("eloop");
         String target;
         try {
           target = Files.readSymbolicLink(next).toString();
         } catch (IOException e) {
-          throw new RequestError("eacces", "unreadable link " + next);
+          throw new FdException("eacces", "unreadable link " + next);
         }
         if (target.startsWith("/")) cur = Path.of("/");
         pushFront(todo, target);

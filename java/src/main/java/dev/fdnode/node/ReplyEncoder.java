@@ -8,6 +8,7 @@ import com.ericsson.otp.erlang.OtpErlangTuple;
 import dev.fdnode.active.ActiveEvent;
 import dev.fdnode.core.FdInner;
 import dev.fdnode.core.Handle;
+import java.net.InetAddress;
 import java.util.Locale;
 import java.util.Map;
 
@@ -61,7 +62,7 @@ public final class ReplyEncoder {
   }
 
   /** An inet address tuple: {@code {A, B, C, D}} or eight 16-bit groups for IPv6. */
-  public static OtpErlangTuple address(java.net.InetAddress a) {
+  public static OtpErlangTuple address(InetAddress a) {
     byte[] b = a.getAddress();
     if (b.length == 4) {
       return Terms.tuple(

@@ -16,7 +16,11 @@ import dev.fdnode.core.Posix;
 import dev.fdnode.poll.PollException;
 import dev.fdnode.poll.Poller;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,6 +28,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -79,8 +84,7 @@ public final class Server implements AutoCloseable {
   private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicLong garbage = new AtomicLong();
-  private final java.util.Set<InFlight> inFlight =
-      java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<InFlight> inFlight = ConcurrentHashMap.newKeySet();
   private static final OtpErlangObject PROGRESS = Terms.atom("fdnode_progress");
   private static final OtpErlangObject UNDEFINED = Terms.atom("undefined");
 
@@ -91,7 +95,7 @@ public final class Server implements AutoCloseable {
         new OtpNode(
             config.nodeName(),
             config.cookie(),
-            new BoundTransportFactory(java.net.InetAddress.getByName(config.listen())));
+            new BoundTransportFactory(InetAddress.getByName(config.listen())));
     String name = node.node();
     requireRegistered(node);
     this.mbox = node.createMbox(MAILBOX);
@@ -123,7 +127,7 @@ public final class Server implements AutoCloseable {
             encoder,
             new ActiveModeControl(active),
             this::send,
-            new DownOwners(65_536));
+            this::stopAsync);
     this.workers =
         new ThreadPoolExecutor(
             config.workers(),
@@ -270,18 +274,12 @@ public final class Server implements AutoCloseable {
       reply(c.replyTo(), c.ref(), Terms.error("shutting_down"));
       return;
     }
-    if (c.request() instanceof Request.Shutdown) {
-      LOG.info(() -> "shutdown requested by " + c.caller());
-      stopAsync();
-      reply(c.replyTo(), c.ref(), Terms.OK);
+    if (c.request().inline()) {
+      reply(c.replyTo(), c.ref(), dispatcher.execute(c.caller(), c.request(), progress(c)));
       return;
     }
     InFlight call = new InFlight(c.replyTo(), c.ref());
     inFlight.add(call);
-    if (runsInline(c.request())) {
-      call.answer(dispatcher.execute(c.caller(), c.request(), progress(c)));
-      return;
-    }
     try {
       workers.execute(
           () -> {
@@ -291,24 +289,6 @@ public final class Server implements AutoCloseable {
     } catch (RejectedExecutionException e) {
       call.answer(Terms.error(isRunning() ? "eagain" : "shutting_down"));
     }
-  }
-
-  /**
-   * Calls that never wait on anything outside this process (no pipe, socket, lock or drain) run on
-   * the receiving thread: a handoff to a worker costs more than they do. pread/pwrite qualify
-   * because they only reach regular files (a pipe or socket fails with espipe before any I/O).
-   */
-  private static boolean runsInline(Request r) {
-    return r instanceof Request.Ping
-        || r instanceof Request.Info
-        || r instanceof Request.Position
-        || r instanceof Request.SetMode
-        || r instanceof Request.ControllingProcess
-        || r instanceof Request.Pread
-        || r instanceof Request.Pwrite
-        || r instanceof Request.Pipe
-        || r instanceof Request.CloseAsync
-        || (r instanceof Request.Stats s && !s.gc());
   }
 
   /**
@@ -339,8 +319,7 @@ public final class Server implements AutoCloseable {
   private final class InFlight {
     private final OtpErlangPid replyTo;
     private final OtpErlangObject ref;
-    private final java.util.concurrent.atomic.AtomicBoolean answered =
-        new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean answered = new AtomicBoolean();
 
     InFlight(OtpErlangPid replyTo, OtpErlangObject ref) {
       this.replyTo = replyTo;
@@ -373,6 +352,11 @@ public final class Server implements AutoCloseable {
     public void remoteStatus(String peer, boolean up, Object info) {
       if (up) {
         LOG.info(() -> "node " + peer + " connected");
+        try {
+          housekeeping.execute(() -> dispatcher.nodeUp(peer)); // after its earlier nodeDown
+        } catch (RejectedExecutionException e) {
+          // stopping
+        }
         return;
       }
       try {
@@ -443,7 +427,7 @@ public final class Server implements AutoCloseable {
       }
       // Every call not yet answered (stuck in a blocking read) is failed now.
       int failed = 0;
-      for (InFlight call : java.util.List.copyOf(inFlight)) {
+      for (InFlight call : List.copyOf(inFlight)) {
         call.answer(Terms.error("shutting_down"));
         failed++;
       }

@@ -11,6 +11,8 @@ import com.ericsson.otp.erlang.OtpErlangTuple;
 import dev.fdnode.core.Pid;
 import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 
 /** Small helpers for building and taking apart JInterface terms. */
@@ -130,8 +132,8 @@ public final class Terms {
   /** A binary's bytes as strict UTF-8, or null. */
   public static String utf8(byte[] bytes) {
     try {
-      return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-    } catch (java.nio.charset.CharacterCodingException e) {
+      return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
       return null;
     }
   }

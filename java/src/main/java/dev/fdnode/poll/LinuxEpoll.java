@@ -1,18 +1,13 @@
 package dev.fdnode.poll;
 
-import jnr.ffi.LastError;
-import jnr.ffi.LibraryLoader;
+import dev.fdnode.core.Native;
 import jnr.ffi.Memory;
 import jnr.ffi.Platform;
 import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
-import jnr.ffi.annotations.In;
-import jnr.ffi.annotations.Out;
-import jnr.ffi.byref.IntByReference;
 
 /**
- * The few libc calls the poller needs (epoll and eventfd), bound with jnr-ffi. JNR-POSIX has no
- * epoll, and java.nio's selector only accepts its own channels.
+ * The constants and struct layout of the epoll and eventfd calls the poller makes (bound in {@link
+ * Native}: JNR-POSIX has no epoll, and java.nio's selector only accepts its own channels).
  */
 final class LinuxEpoll {
   static final int EPOLLIN = 0x001;
@@ -26,7 +21,6 @@ final class LinuxEpoll {
   static final int O_CLOEXEC = 0x80000;
   static final int EFD_NONBLOCK = 0x800;
   static final int EPERM = 1;
-  static final int EINTR = 4;
   static final int ENOENT = 2;
   static final long FIONREAD = 0x541B;
   static final int F_SETPIPE_SZ = 1031;
@@ -42,41 +36,18 @@ final class LinuxEpoll {
     DATA_OFFSET = packed ? 4 : 8;
   }
 
-  public interface LibC {
-    int epoll_create1(int flags);
-
-    int epoll_ctl(int epfd, int op, int fd, @In Pointer event);
-
-    int epoll_wait(int epfd, @Out Pointer events, int maxevents, int timeout);
-
-    int eventfd(int initval, int flags);
-
-    long read(int fd, @Out Pointer buf, long count);
-
-    long write(int fd, @In Pointer buf, long count);
-
-    int close(int fd);
-
-    int ioctl(int fd, long request, @Out IntByReference arg);
-
-    int fcntl(int fd, int cmd, int arg);
-  }
-
-  private static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
-  private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
-
   private LinuxEpoll() {}
 
-  static LibC libc() {
-    return LIBC;
+  static Native.LibC libc() {
+    return Native.LIBC;
   }
 
   static int errno() {
-    return LastError.getLastError(RUNTIME);
+    return Native.errno();
   }
 
   static Pointer allocateEvents(int count) {
-    return Memory.allocateDirect(RUNTIME, EVENT_SIZE * count, true);
+    return Memory.allocateDirect(Native.RUNTIME, EVENT_SIZE * count, true);
   }
 
   static void putEvent(Pointer events, int index, int flags, long data) {

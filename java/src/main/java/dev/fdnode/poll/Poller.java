@@ -1,5 +1,6 @@
 package dev.fdnode.poll;
 
+import dev.fdnode.core.Native;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -7,6 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import jnr.ffi.Pointer;
+import jnr.ffi.byref.IntByReference;
 
 /**
  * One epoll selector thread for many descriptors.
@@ -27,7 +29,7 @@ public final class Poller implements AutoCloseable {
   private static final int WATCH =
       LinuxEpoll.EPOLLIN | LinuxEpoll.EPOLLRDHUP | LinuxEpoll.EPOLLONESHOT;
 
-  private final LinuxEpoll.LibC libc = LinuxEpoll.libc();
+  private final Native.LibC libc = LinuxEpoll.libc();
   private final int epfd;
   private final int wakeFd;
   private final Executor handlers;
@@ -64,7 +66,7 @@ public final class Poller implements AutoCloseable {
   /** Watches {@code fd} for input; {@code onReady} runs once, then the fd waits for a rearm. */
   public Registration register(int fd, Runnable onReady) throws PollException {
     if (closed.get()) {
-      throw new PollException("register on closed poller", LinuxEpoll.EINTR);
+      throw new PollException("register on closed poller", Native.EINTR);
     }
     Registration registration = new Registration(nextId.getAndIncrement(), fd, onReady);
     registrations.put(registration.id, registration);
@@ -82,7 +84,7 @@ public final class Poller implements AutoCloseable {
    * say. The caller must hold the fd open.
    */
   public static int available(int fd) {
-    jnr.ffi.byref.IntByReference n = new jnr.ffi.byref.IntByReference();
+    IntByReference n = new IntByReference();
     return LinuxEpoll.libc().ioctl(fd, LinuxEpoll.FIONREAD, n) < 0 ? -1 : n.intValue();
   }
 
@@ -113,7 +115,7 @@ public final class Poller implements AutoCloseable {
       int n = libc.epoll_wait(epfd, events, BATCH, -1);
       if (n < 0) {
         int errno = LinuxEpoll.errno();
-        if (errno == LinuxEpoll.EINTR) {
+        if (errno == Native.EINTR) {
           continue;
         }
         LOG.log(Level.SEVERE, "epoll_wait failed, errno {0}; poller stops", errno);

@@ -12,6 +12,7 @@ import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangPid;
 import com.ericsson.otp.erlang.OtpErlangTuple;
 import dev.fdnode.core.Descriptors;
+import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
 import dev.fdnode.core.OpenOptions;
 import dev.fdnode.core.Opened;
@@ -123,10 +124,10 @@ class CopierTest {
     FdInner s = open(src, READ);
     FdInner d = open(tmp.resolve("dst"), CREATE);
     assertEquals(
-        "einval", assertThrows(RequestError.class, () -> copier.copy(s, d, 0, recording)).reason());
+        "einval", assertThrows(FdException.class, () -> copier.copy(s, d, 0, recording)).reason());
     s.setMode(ReceiveMode.ACTIVE);
     assertEquals(
-        "einval", assertThrows(RequestError.class, () -> copier.copy(s, d, 1, recording)).reason());
+        "einval", assertThrows(FdException.class, () -> copier.copy(s, d, 1, recording)).reason());
   }
 
   @Test
@@ -145,9 +146,9 @@ class CopierTest {
             return reports.size() >= 2;
           }
         };
-    RequestError e =
+    FdException e =
         assertThrows(
-            RequestError.class,
+            FdException.class,
             () -> copier.copy(open(src, READ), open(dst, CREATE), 1000, cancelAfterTwo));
     assertEquals("shutting_down", e.reason());
     assertEquals(2000, Files.size(dst));
@@ -167,12 +168,12 @@ class CopierTest {
             encoder.handle(s.handle()),
             encoder.handle(d.handle()),
             Terms.integer(3));
-    Request.Copy copy = assertInstanceOf(Request.Copy.class, decoder.request(req));
+    CopyRequests.Copy copy = assertInstanceOf(CopyRequests.Copy.class, decoder.request(req));
     assertEquals(3, copy.chunk());
     assertEquals(
         "badarg",
         assertThrows(
-                RequestError.class,
+                FdException.class,
                 () ->
                     decoder.request(
                         Terms.tuple(
@@ -183,7 +184,7 @@ class CopierTest {
     assertEquals(
         "einval",
         assertThrows(
-                RequestError.class,
+                FdException.class,
                 () ->
                     decoder.request(
                         Terms.tuple(
@@ -194,7 +195,7 @@ class CopierTest {
             .reason());
     assertEquals(
         Descriptors.MAX_READ,
-        ((Request.Copy)
+        ((CopyRequests.Copy)
                 decoder.request(
                     Terms.tuple(
                         Terms.atom("copy"),
@@ -209,8 +210,7 @@ class CopierTest {
             new PathPolicy(List.of(tmp.toRealPath())),
             encoder,
             ModeControl.recordOnly(),
-            (to, msg) -> {},
-            new DownOwners(10));
+            (to, msg) -> {});
     OtpErlangPid caller = new OtpErlangPid("beam@host", 1, 0, 1);
     OtpErlangObject r = dispatcher.execute(caller, copy, recording);
     assertEquals("{ok,7}", r.toString());

@@ -52,8 +52,7 @@ class DispatcherTest {
             new PathPolicy(List.of(root)),
             new ReplyEncoder(NODE),
             ModeControl.recordOnly(),
-            (to, msg) -> sent.add(new Sent(to, msg)),
-            new DownOwners(100));
+            (to, msg) -> sent.add(new Sent(to, msg)));
   }
 
   @AfterEach
@@ -64,7 +63,8 @@ class DispatcherTest {
   static final OpenOptions RW = new OpenOptions(true, true, false, true, false, false, false, 0644);
 
   Handle open(OtpErlangPid who, String name) throws Exception {
-    OtpErlangObject r = d.execute(who, new Request.Open(root.resolve(name).toString(), RW));
+    OtpErlangObject r =
+        d.execute(who, new DescriptorRequests.Open(root.resolve(name).toString(), RW));
     OtpErlangTuple ok = assertInstanceOf(OtpErlangTuple.class, r, r.toString());
     assertEquals("ok", Terms.atomName(ok.elementAt(0)), r.toString());
     return decoder.handle(ok.elementAt(1));
@@ -76,30 +76,33 @@ class DispatcherTest {
 
   @Test
   void pingAndOpenWriteReadClose() throws Exception {
-    assertEquals("pong", str(d.execute(A, new Request.Ping())));
+    assertEquals("pong", str(d.execute(A, new ControlRequests.Ping())));
     Handle h = open(A, "f");
     assertEquals(
-        "ok", str(d.execute(A, new Request.Write(h, "abc".getBytes(StandardCharsets.UTF_8)))));
-    assertEquals("{ok,0}", str(d.execute(A, new Request.Position(h, 0, Request.SEEK_SET))));
-    OtpErlangTuple r = (OtpErlangTuple) d.execute(A, new Request.Read(h, 10));
+        "ok",
+        str(d.execute(A, new DescriptorRequests.Write(h, "abc".getBytes(StandardCharsets.UTF_8)))));
+    assertEquals(
+        "{ok,0}", str(d.execute(A, new DescriptorRequests.Position(h, 0, Request.SEEK_SET))));
+    OtpErlangTuple r = (OtpErlangTuple) d.execute(A, new DescriptorRequests.Read(h, 10));
     assertEquals(
         "abc",
         new String(((OtpErlangBinary) r.elementAt(1)).binaryValue(), StandardCharsets.UTF_8));
-    assertEquals("eof", str(d.execute(A, new Request.Read(h, 10))));
-    assertEquals("ok", str(d.execute(B, new Request.Close(h)))); // any process may close
-    assertEquals("{error,closed}", str(d.execute(A, new Request.Read(h, 10))));
+    assertEquals("eof", str(d.execute(A, new DescriptorRequests.Read(h, 10))));
+    assertEquals("ok", str(d.execute(B, new DescriptorRequests.Close(h)))); // any process may close
+    assertEquals("{error,closed}", str(d.execute(A, new DescriptorRequests.Read(h, 10))));
   }
 
   @Test
   void openOutsideRootsIsEacces() {
-    assertEquals("{error,eacces}", str(d.execute(A, new Request.Open("/etc/passwd", RW))));
-    assertEquals("{error,einval}", str(d.execute(A, new Request.Open("relative", RW))));
+    assertEquals(
+        "{error,eacces}", str(d.execute(A, new DescriptorRequests.Open("/etc/passwd", RW))));
+    assertEquals("{error,einval}", str(d.execute(A, new DescriptorRequests.Open("relative", RW))));
     assertEquals(
         "{error,enoent}",
         str(
             d.execute(
                 A,
-                new Request.Open(
+                new DescriptorRequests.Open(
                     root + "/missing",
                     new OpenOptions(true, false, false, false, false, false, false, 0644)))));
   }
@@ -109,45 +112,48 @@ class DispatcherTest {
     Handle h = open(A, "f");
     assertEquals(
         "{error,invalid_handle}",
-        str(d.execute(A, new Request.Read(new Handle(h.id(), h.token() ^ 1), 1))));
+        str(d.execute(A, new DescriptorRequests.Read(new Handle(h.id(), h.token() ^ 1), 1))));
     assertEquals(
-        "{error,invalid_handle}", str(d.execute(A, new Request.Read(new Handle(999, 1), 1))));
+        "{error,invalid_handle}",
+        str(d.execute(A, new DescriptorRequests.Read(new Handle(999, 1), 1))));
   }
 
   @Test
   void onlyTheControllerSetsTheMode() throws Exception {
     Handle h = open(A, "f");
     assertEquals(
-        "{error,not_owner}", str(d.execute(B, new Request.SetMode(h, ReceiveMode.ACTIVE))));
-    assertEquals("ok", str(d.execute(A, new Request.SetMode(h, ReceiveMode.ACTIVE))));
-    assertEquals("{error,einval}", str(d.execute(A, new Request.Read(h, 1)))); // not passive
-    assertEquals("ok", str(d.execute(A, new Request.SetMode(h, ReceiveMode.PASSIVE))));
-    assertEquals("eof", str(d.execute(A, new Request.Read(h, 1))));
+        "{error,not_owner}", str(d.execute(B, new ControlRequests.SetMode(h, ReceiveMode.ACTIVE))));
+    assertEquals("ok", str(d.execute(A, new ControlRequests.SetMode(h, ReceiveMode.ACTIVE))));
+    assertEquals(
+        "{error,einval}", str(d.execute(A, new DescriptorRequests.Read(h, 1)))); // not passive
+    assertEquals("ok", str(d.execute(A, new ControlRequests.SetMode(h, ReceiveMode.PASSIVE))));
+    assertEquals("eof", str(d.execute(A, new DescriptorRequests.Read(h, 1))));
   }
 
   @Test
   void controllingProcessMovesControlAndOwnership() throws Exception {
     Handle h = open(A, "f");
-    assertEquals("{error,not_owner}", str(d.execute(B, new Request.ControllingProcess(h, B))));
-    assertEquals("ok", str(d.execute(A, new Request.ControllingProcess(h, B))));
+    assertEquals(
+        "{error,not_owner}", str(d.execute(B, new ControlRequests.ControllingProcess(h, B))));
+    assertEquals("ok", str(d.execute(A, new ControlRequests.ControllingProcess(h, B))));
     OtpErlangMap info =
-        (OtpErlangMap) ((OtpErlangTuple) d.execute(A, new Request.Info(h))).elementAt(1);
+        (OtpErlangMap) ((OtpErlangTuple) d.execute(A, new ControlRequests.Info(h))).elementAt(1);
     assertEquals(B, info.get(Terms.atom("owner")));
     assertEquals(B, info.get(Terms.atom("controller")));
     assertEquals(
-        "{error,not_owner}", str(d.execute(A, new Request.SetMode(h, ReceiveMode.ACTIVE))));
+        "{error,not_owner}", str(d.execute(A, new ControlRequests.SetMode(h, ReceiveMode.ACTIVE))));
     // the old owner's exit no longer closes it; the new one's does
     assertEquals(0, d.ownerDown(Terms.toPid(A)));
     assertEquals(1, d.ownerDown(Terms.toPid(B)));
-    assertEquals("{error,closed}", str(d.execute(B, new Request.Read(h, 1))));
+    assertEquals("{error,closed}", str(d.execute(B, new DescriptorRequests.Read(h, 1))));
   }
 
   @Test
   void infoMap() throws Exception {
     Handle h = open(A, "f");
-    d.execute(A, new Request.Write(h, new byte[3]));
+    d.execute(A, new DescriptorRequests.Write(h, new byte[3]));
     OtpErlangMap info =
-        (OtpErlangMap) ((OtpErlangTuple) d.execute(A, new Request.Info(h))).elementAt(1);
+        (OtpErlangMap) ((OtpErlangTuple) d.execute(A, new ControlRequests.Info(h))).elementAt(1);
     assertEquals(6, info.arity());
     assertEquals(A, info.get(Terms.atom("owner")));
     assertEquals(Terms.atom("passive"), info.get(Terms.atom("mode")));
@@ -159,24 +165,24 @@ class DispatcherTest {
   @Test
   void closeAsyncCompletesToTheCaller() throws Exception {
     Handle h = open(A, "f");
-    OtpErlangTuple r = (OtpErlangTuple) d.execute(A, new Request.CloseAsync(h));
+    OtpErlangTuple r = (OtpErlangTuple) d.execute(A, new DescriptorRequests.CloseAsync(h));
     assertEquals("ok", Terms.atomName(r.elementAt(0)));
     Sent s = sent.poll(5, TimeUnit.SECONDS);
     assertEquals(A, s.to());
     assertEquals("{fdnode_completion," + r.elementAt(1) + ",ok}", str(s.msg()));
-    assertEquals("{error,closed}", str(d.execute(A, new Request.Read(h, 1))));
+    assertEquals("{error,closed}", str(d.execute(A, new DescriptorRequests.Read(h, 1))));
   }
 
   @Test
   void pipeRoundTrip() throws Exception {
-    OtpErlangTuple r = (OtpErlangTuple) d.execute(A, new Request.Pipe());
+    OtpErlangTuple r = (OtpErlangTuple) d.execute(A, new DescriptorRequests.Pipe());
     OtpErlangTuple ends = (OtpErlangTuple) r.elementAt(1);
     Handle rd = decoder.handle(ends.elementAt(0));
     Handle wr = decoder.handle(ends.elementAt(1));
-    assertEquals("ok", str(d.execute(A, new Request.Write(wr, new byte[] {7, 8}))));
-    OtpErlangTuple got = (OtpErlangTuple) d.execute(A, new Request.Read(rd, 10));
+    assertEquals("ok", str(d.execute(A, new DescriptorRequests.Write(wr, new byte[] {7, 8}))));
+    OtpErlangTuple got = (OtpErlangTuple) d.execute(A, new DescriptorRequests.Read(rd, 10));
     assertEquals(new OtpErlangBinary(new byte[] {7, 8}), got.elementAt(1));
-    assertEquals("{error,espipe}", str(d.execute(A, new Request.Pread(rd, 0, 1))));
+    assertEquals("{error,espipe}", str(d.execute(A, new DescriptorRequests.Pread(rd, 0, 1))));
   }
 
   @Test
@@ -184,31 +190,33 @@ class DispatcherTest {
     Handle a = open(A, "a");
     Handle c = open(C, "c");
     assertEquals(1, d.ownerDown(Terms.toPid(A)));
-    assertEquals("{error,closed}", str(d.execute(A, new Request.Sync(a))));
+    assertEquals("{error,closed}", str(d.execute(A, new DescriptorRequests.Sync(a))));
     assertEquals(1, d.nodeDown("other@host"));
-    assertEquals("{error,closed}", str(d.execute(C, new Request.Sync(c))));
+    assertEquals("{error,closed}", str(d.execute(C, new DescriptorRequests.Sync(c))));
   }
 
   @Test
   void openForAnOwnerAlreadyDownIsUndone() throws Exception {
     d.ownerDown(Terms.toPid(A));
-    assertEquals("{error,closed}", str(d.execute(A, new Request.Open(root + "/late", RW))));
+    assertEquals(
+        "{error,closed}", str(d.execute(A, new DescriptorRequests.Open(root + "/late", RW))));
     assertEquals(0, descriptors.stats().openFds());
   }
 
   @Test
   void emfileAtTheLimit() throws Exception {
     for (int i = 0; i < 16; i++) open(A, "f" + i);
-    assertEquals("{error,emfile}", str(d.execute(A, new Request.Open(root + "/one-more", RW))));
+    assertEquals(
+        "{error,emfile}", str(d.execute(A, new DescriptorRequests.Open(root + "/one-more", RW))));
   }
 
   @Test
   void statsMap() throws Exception {
     Handle h = open(A, "f");
     open(C, "g");
-    d.execute(A, new Request.Write(h, new byte[5]));
+    d.execute(A, new DescriptorRequests.Write(h, new byte[5]));
     OtpErlangMap m =
-        (OtpErlangMap) ((OtpErlangTuple) d.execute(A, new Request.Stats())).elementAt(1);
+        (OtpErlangMap) ((OtpErlangTuple) d.execute(A, new ControlRequests.Stats())).elementAt(1);
     assertEquals(new OtpErlangLong(2), m.get(Terms.atom("open_fds")));
     assertEquals(new OtpErlangLong(5), m.get(Terms.atom("bytes_written")));
     assertEquals(new OtpErlangLong(0), m.get(Terms.atom("active_fds")));

@@ -3,6 +3,7 @@ package dev.fdnode.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.fdnode.core.FdException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,7 +29,7 @@ class PathPolicyTest {
   }
 
   String reason(String p) {
-    return assertThrows(RequestError.class, () -> policy.resolve(p)).reason();
+    return assertThrows(FdException.class, () -> policy.resolve(p)).reason();
   }
 
   @Test

@@ -14,6 +14,7 @@ import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangPid;
 import com.ericsson.otp.erlang.OtpErlangRef;
 import com.ericsson.otp.erlang.OtpErlangString;
+import dev.fdnode.core.FdException;
 import dev.fdnode.core.Handle;
 import dev.fdnode.core.OpenOptions;
 import dev.fdnode.core.ReceiveMode;
@@ -45,7 +46,7 @@ class RequestDecoderTest {
   }
 
   String reason(OtpErlangObject req) {
-    return assertThrows(RequestError.class, () -> dec.request(req)).reason();
+    return assertThrows(FdException.class, () -> dec.request(req)).reason();
   }
 
   // ---- envelopes ----
@@ -57,7 +58,7 @@ class RequestDecoderTest {
     assertEquals(PID, c.replyTo());
     assertEquals(REF, c.ref());
     assertEquals(PID2, c.caller());
-    assertInstanceOf(Request.Ping.class, c.request());
+    assertInstanceOf(ControlRequests.Ping.class, c.request());
   }
 
   @Test
@@ -113,11 +114,11 @@ class RequestDecoderTest {
 
   @Test
   void nullaryAsAtomOrTuple() throws Exception {
-    assertInstanceOf(Request.Ping.class, dec.request(atom("ping")));
-    assertInstanceOf(Request.Ping.class, dec.request(tuple(atom("ping"))));
-    assertInstanceOf(Request.Pipe.class, dec.request(tuple(atom("pipe"))));
-    assertInstanceOf(Request.Stats.class, dec.request(tuple(atom("stats"))));
-    assertInstanceOf(Request.Shutdown.class, dec.request(tuple(atom("shutdown"))));
+    assertInstanceOf(ControlRequests.Ping.class, dec.request(atom("ping")));
+    assertInstanceOf(ControlRequests.Ping.class, dec.request(tuple(atom("ping"))));
+    assertInstanceOf(DescriptorRequests.Pipe.class, dec.request(tuple(atom("pipe"))));
+    assertInstanceOf(ControlRequests.Stats.class, dec.request(tuple(atom("stats"))));
+    assertInstanceOf(ControlRequests.Shutdown.class, dec.request(tuple(atom("shutdown"))));
     assertEquals("badarg", reason(tuple(atom("ping"), i(1))));
     assertEquals("badarg", reason(atom("pong")));
     assertEquals("badarg", reason(i(3)));
@@ -129,9 +130,9 @@ class RequestDecoderTest {
 
   @Test
   void openDefaultsToRead() throws Exception {
-    Request.Open o =
+    DescriptorRequests.Open o =
         assertInstanceOf(
-            Request.Open.class, dec.request(tuple(atom("open"), bin("/tmp/x"), list())));
+            DescriptorRequests.Open.class, dec.request(tuple(atom("open"), bin("/tmp/x"), list())));
     assertEquals("/tmp/x", o.path());
     assertEquals(
         new OpenOptions(true, false, false, false, false, false, false, 0644), o.options());
@@ -139,8 +140,8 @@ class RequestDecoderTest {
 
   @Test
   void openAllOptions() throws Exception {
-    Request.Open o =
-        (Request.Open)
+    DescriptorRequests.Open o =
+        (DescriptorRequests.Open)
             dec.request(
                 tuple(
                     atom("open"),
@@ -160,8 +161,8 @@ class RequestDecoderTest {
 
   @Test
   void openWriteOnly() throws Exception {
-    Request.Open o =
-        (Request.Open) dec.request(tuple(atom("open"), bin("/a"), list(atom("write"))));
+    DescriptorRequests.Open o =
+        (DescriptorRequests.Open) dec.request(tuple(atom("open"), bin("/a"), list(atom("write"))));
     assertEquals(false, o.options().read());
     assertEquals(true, o.options().write());
   }
@@ -205,7 +206,8 @@ class RequestDecoderTest {
 
   @Test
   void handleDecodes() throws Exception {
-    Request.Close c = (Request.Close) dec.request(tuple(atom("close"), h(7, 12345)));
+    DescriptorRequests.Close c =
+        (DescriptorRequests.Close) dec.request(tuple(atom("close"), h(7, 12345)));
     assertEquals(new Handle(7, 12345), c.handle());
   }
 
@@ -214,7 +216,7 @@ class RequestDecoderTest {
     BigInteger big = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE); // 2^64-1
     OtpErlangObject hd = tuple(atom("fdnode_fd"), atom(NODE), i(1), new OtpErlangLong(big));
     assertEquals(
-        new Handle(1, -1L), ((Request.Info) dec.request(tuple(atom("info"), hd))).handle());
+        new Handle(1, -1L), ((ControlRequests.Info) dec.request(tuple(atom("info"), hd))).handle());
     OtpErlangObject tooBig =
         tuple(atom("fdnode_fd"), atom(NODE), i(1), new OtpErlangLong(BigInteger.ONE.shiftLeft(64)));
     assertEquals("invalid_handle", reason(tuple(atom("info"), tooBig)));
@@ -263,24 +265,28 @@ class RequestDecoderTest {
 
   @Test
   void handleRequests() throws Exception {
-    assertInstanceOf(Request.Close.class, dec.request(tuple(atom("close"), h(1, 2))));
-    assertInstanceOf(Request.CloseAsync.class, dec.request(tuple(atom("close_async"), h(1, 2))));
-    assertInstanceOf(Request.Sync.class, dec.request(tuple(atom("sync"), h(1, 2))));
-    assertInstanceOf(Request.Info.class, dec.request(tuple(atom("info"), h(1, 2))));
+    assertInstanceOf(DescriptorRequests.Close.class, dec.request(tuple(atom("close"), h(1, 2))));
+    assertInstanceOf(
+        DescriptorRequests.CloseAsync.class, dec.request(tuple(atom("close_async"), h(1, 2))));
+    assertInstanceOf(DescriptorRequests.Sync.class, dec.request(tuple(atom("sync"), h(1, 2))));
+    assertInstanceOf(ControlRequests.Info.class, dec.request(tuple(atom("info"), h(1, 2))));
   }
 
   // ---- read / pread ----
 
   @Test
   void readSizes() throws Exception {
-    assertEquals(100, ((Request.Read) dec.request(tuple(atom("read"), h(1, 2), i(100)))).size());
-    assertEquals(0, ((Request.Read) dec.request(tuple(atom("read"), h(1, 2), i(0)))).size());
+    assertEquals(
+        100, ((DescriptorRequests.Read) dec.request(tuple(atom("read"), h(1, 2), i(100)))).size());
+    assertEquals(
+        0, ((DescriptorRequests.Read) dec.request(tuple(atom("read"), h(1, 2), i(0)))).size());
     assertEquals(
         RequestDecoder.MAX_READ,
-        ((Request.Read) dec.request(tuple(atom("read"), h(1, 2), i(Long.MAX_VALUE)))).size());
+        ((DescriptorRequests.Read) dec.request(tuple(atom("read"), h(1, 2), i(Long.MAX_VALUE))))
+            .size());
     assertEquals(
         RequestDecoder.MAX_READ,
-        ((Request.Read)
+        ((DescriptorRequests.Read)
                 dec.request(
                     tuple(atom("read"), h(1, 2), new OtpErlangLong(BigInteger.TEN.pow(40)))))
             .size());
@@ -294,7 +300,8 @@ class RequestDecoderTest {
 
   @Test
   void pread() throws Exception {
-    Request.Pread p = (Request.Pread) dec.request(tuple(atom("pread"), h(1, 2), i(10), i(20)));
+    DescriptorRequests.Pread p =
+        (DescriptorRequests.Pread) dec.request(tuple(atom("pread"), h(1, 2), i(10), i(20)));
     assertEquals(10, p.offset());
     assertEquals(20, p.size());
     assertEquals("einval", reason(tuple(atom("pread"), h(1, 2), i(-1), i(20))));
@@ -310,16 +317,21 @@ class RequestDecoderTest {
 
   @Test
   void writeBinaryAndIolist() throws Exception {
-    Request.Write w = (Request.Write) dec.request(tuple(atom("write"), h(1, 2), bin("abc")));
+    DescriptorRequests.Write w =
+        (DescriptorRequests.Write) dec.request(tuple(atom("write"), h(1, 2), bin("abc")));
     assertArrayEquals("abc".getBytes(StandardCharsets.UTF_8), w.data());
     OtpErlangObject io =
         new OtpErlangList(
             new OtpErlangObject[] {i('a'), list(bin("bc"), new OtpErlangString("de")), list()},
             bin("f"));
-    Request.Write w2 = (Request.Write) dec.request(tuple(atom("write"), h(1, 2), io));
+    DescriptorRequests.Write w2 =
+        (DescriptorRequests.Write) dec.request(tuple(atom("write"), h(1, 2), io));
     assertArrayEquals("abcdef".getBytes(StandardCharsets.UTF_8), w2.data());
     assertEquals(
-        0, ((Request.Write) dec.request(tuple(atom("write"), h(1, 2), list()))).data().length);
+        0,
+        ((DescriptorRequests.Write) dec.request(tuple(atom("write"), h(1, 2), list())))
+            .data()
+            .length);
   }
 
   @Test
@@ -334,7 +346,8 @@ class RequestDecoderTest {
 
   @Test
   void pwrite() throws Exception {
-    Request.Pwrite p = (Request.Pwrite) dec.request(tuple(atom("pwrite"), h(1, 2), i(5), bin("x")));
+    DescriptorRequests.Pwrite p =
+        (DescriptorRequests.Pwrite) dec.request(tuple(atom("pwrite"), h(1, 2), i(5), bin("x")));
     assertEquals(5, p.offset());
     assertArrayEquals(new byte[] {'x'}, p.data());
     assertEquals("einval", reason(tuple(atom("pwrite"), h(1, 2), i(-5), bin("x"))));
@@ -346,25 +359,25 @@ class RequestDecoderTest {
   @Test
   void positionForms() throws Exception {
     assertEquals(
-        new Request.Position(new Handle(1, 2), 7, Request.SEEK_SET),
+        new DescriptorRequests.Position(new Handle(1, 2), 7, Request.SEEK_SET),
         dec.request(tuple(atom("position"), h(1, 2), i(7))));
     assertEquals(
-        new Request.Position(new Handle(1, 2), 7, Request.SEEK_SET),
+        new DescriptorRequests.Position(new Handle(1, 2), 7, Request.SEEK_SET),
         dec.request(tuple(atom("position"), h(1, 2), tuple(atom("bof"), i(7)))));
     assertEquals(
-        new Request.Position(new Handle(1, 2), -3, Request.SEEK_CUR),
+        new DescriptorRequests.Position(new Handle(1, 2), -3, Request.SEEK_CUR),
         dec.request(tuple(atom("position"), h(1, 2), tuple(atom("cur"), i(-3)))));
     assertEquals(
-        new Request.Position(new Handle(1, 2), -1, Request.SEEK_END),
+        new DescriptorRequests.Position(new Handle(1, 2), -1, Request.SEEK_END),
         dec.request(tuple(atom("position"), h(1, 2), tuple(atom("eof"), i(-1)))));
     assertEquals(
-        new Request.Position(new Handle(1, 2), 0, Request.SEEK_END),
+        new DescriptorRequests.Position(new Handle(1, 2), 0, Request.SEEK_END),
         dec.request(tuple(atom("position"), h(1, 2), atom("eof"))));
     assertEquals(
-        new Request.Position(new Handle(1, 2), 0, Request.SEEK_CUR),
+        new DescriptorRequests.Position(new Handle(1, 2), 0, Request.SEEK_CUR),
         dec.request(tuple(atom("position"), h(1, 2), atom("cur"))));
     assertEquals(
-        new Request.Position(new Handle(1, 2), 0, Request.SEEK_SET),
+        new DescriptorRequests.Position(new Handle(1, 2), 0, Request.SEEK_SET),
         dec.request(tuple(atom("position"), h(1, 2), atom("bof"))));
   }
 
@@ -385,13 +398,16 @@ class RequestDecoderTest {
   void setMode() throws Exception {
     assertEquals(
         ReceiveMode.PASSIVE,
-        ((Request.SetMode) dec.request(tuple(atom("set_mode"), h(1, 2), atom("passive")))).mode());
+        ((ControlRequests.SetMode) dec.request(tuple(atom("set_mode"), h(1, 2), atom("passive"))))
+            .mode());
     assertEquals(
         ReceiveMode.ACTIVE,
-        ((Request.SetMode) dec.request(tuple(atom("set_mode"), h(1, 2), atom("active")))).mode());
+        ((ControlRequests.SetMode) dec.request(tuple(atom("set_mode"), h(1, 2), atom("active"))))
+            .mode());
     assertEquals(
         ReceiveMode.ACTIVE_ONCE,
-        ((Request.SetMode) dec.request(tuple(atom("set_mode"), h(1, 2), atom("active_once"))))
+        ((ControlRequests.SetMode)
+                dec.request(tuple(atom("set_mode"), h(1, 2), atom("active_once"))))
             .mode());
     assertEquals("badarg", reason(tuple(atom("set_mode"), h(1, 2), atom("once"))));
     assertEquals("badarg", reason(tuple(atom("set_mode"), h(1, 2), i(1))));
@@ -399,8 +415,9 @@ class RequestDecoderTest {
 
   @Test
   void controllingProcess() throws Exception {
-    Request.ControllingProcess cp =
-        (Request.ControllingProcess) dec.request(tuple(atom("controlling_process"), h(1, 2), PID2));
+    ControlRequests.ControllingProcess cp =
+        (ControlRequests.ControllingProcess)
+            dec.request(tuple(atom("controlling_process"), h(1, 2), PID2));
     assertEquals(PID2, cp.newController());
     assertEquals("badarg", reason(tuple(atom("controlling_process"), h(1, 2), atom("me"))));
   }

@@ -3,7 +3,10 @@ package dev.fdnode.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.fdnode.core.FdLeakCheck;
+import dev.fdnode.core.Posix;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,8 +14,13 @@ import java.security.SecureRandom;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.logging.Handler;
 import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -164,7 +172,7 @@ class ServerEndToEndTest {
   @Test
   void blockingFifoReadDoesNotHoldUpOtherCallers() throws Exception {
     Path fifo = root.resolve("fifo");
-    new dev.fdnode.core.Posix().mkfifo(fifo.toString(), 0600);
+    new Posix().mkfifo(fifo.toString(), 0600);
     String script =
         prelude(server)
             + String.join(
@@ -189,7 +197,7 @@ class ServerEndToEndTest {
   @Test
   void fullPoolAnswersEagain() throws Exception {
     Path fifo = root.resolve("fifo1");
-    new dev.fdnode.core.Posix().mkfifo(fifo.toString(), 0600);
+    new Posix().mkfifo(fifo.toString(), 0600);
     String name = "fdnodetest" + Long.toHexString(RANDOM.nextLong() >>> 16) + "@" + host;
     try (Server small =
         Server.start(
@@ -221,6 +229,113 @@ class ServerEndToEndTest {
       assertEquals("{ok,<<99,100>>}", got.get("r2"), r.output);
       assertEquals("pong", got.get("ping"), r.output);
     }
+  }
+
+  /**
+   * A BEAM node dies while the Java node is blocked opening a FIFO for it; its node-down sweep runs
+   * and finds nothing yet. Then a writer arrives and the open completes for an owner whose node is
+   * gone: the descriptor must be closed at once, not left open for good. Checked by the FIFO's path
+   * in /proc/self/fd.
+   */
+  @Test
+  void fifoOpenedForANodeThatDiedMeanwhileIsClosed() throws Exception {
+    Logger serverLog = Logger.getLogger(Server.class.getName());
+    Logger dispatcherLog = Logger.getLogger(Dispatcher.class.getName());
+    Level dispatcherLevel = dispatcherLog.getLevel();
+    dispatcherLog.setLevel(Level.FINE); // the refused open is logged at FINE
+    Path fifo = root.resolve("fifo");
+    new Posix().mkfifo(fifo.toString(), 0600);
+    String sname = "down" + Long.toHexString(RANDOM.nextLong() >>> 16);
+    String peer = sname + "@" + host;
+    String script =
+        String.join(
+            "\n",
+            "J = '" + server.nodeName() + "',",
+            "{fdnode, J} ! {'$fdnode_call', self(), make_ref(), self(), {open, <<\""
+                + fifo
+                + "\">>, [read]}},",
+            "receive after infinity -> ok end.");
+    Awaited nodeDown = await(serverLog, r -> r.getMessage().startsWith("node " + peer + " down"));
+    Awaited refused =
+        await(dispatcherLog, r -> r.getMessage().contains("owner or its node went down"));
+    Path out = Files.createTempFile(tmp, "erl", ".out");
+    Process erl =
+        new ProcessBuilder(
+                "erl", "-sname", sname, "-setcookie", cookie, "-noshell", "-eval", script)
+            .redirectErrorStream(true)
+            .redirectOutput(out.toFile())
+            .start();
+    // Closed now, not by the process reaper later: a pipe of ours must not outlive the test.
+    erl.getOutputStream().close();
+    try {
+      awaitOpenBlocked(erl, out);
+      erl.destroyForcibly(); // SIGKILL: the distribution connection just drops
+      assertTrue(erl.waitFor(10, TimeUnit.SECONDS), "erl did not die");
+      assertTrue(nodeDown.latch.await(15, TimeUnit.SECONDS), "node-down never handled");
+
+      // The writer arrives: the blocked open(2) returns, for an owner whose node is gone.
+      Files.newOutputStream(fifo).close();
+      assertTrue(refused.latch.await(10, TimeUnit.SECONDS), "the open was not refused");
+      assertEquals(0, server.openDescriptors(), "open_fds is back to 0");
+      assertEquals(List.of(), fdsOn(fifo), "a descriptor for the FIFO is left open");
+      assertTrue(server.isRunning());
+    } finally {
+      erl.destroyForcibly();
+      serverLog.removeHandler(nodeDown);
+      dispatcherLog.removeHandler(refused);
+      dispatcherLog.setLevel(dispatcherLevel);
+    }
+  }
+
+  /** Waits until a worker thread of the Java node sits in the FIFO's open. */
+  private static void awaitOpenBlocked(Process erl, Path out) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < deadline) {
+      for (var e : Thread.getAllStackTraces().entrySet()) {
+        if (!e.getKey().getName().startsWith("fdnode-worker")) continue;
+        for (StackTraceElement f : e.getValue()) {
+          if (f.getClassName().endsWith("RootedOpen")) return;
+        }
+      }
+      if (!erl.isAlive()) fail("erl exited: " + Files.readString(out));
+      Thread.sleep(10);
+    }
+    fail("the open never reached the Java node: " + Files.readString(out));
+  }
+
+  private static List<Integer> fdsOn(Path target) {
+    return FdLeakCheck.openFds().entrySet().stream()
+        .filter(e -> e.getValue().equals(target.toString()))
+        .map(e -> e.getKey())
+        .toList();
+  }
+
+  /** A log handler that counts down when a matching record is published. */
+  private static final class Awaited extends Handler {
+    final CountDownLatch latch = new CountDownLatch(1);
+    private final Predicate<LogRecord> match;
+
+    Awaited(Predicate<LogRecord> match) {
+      this.match = match;
+      setLevel(Level.ALL);
+    }
+
+    @Override
+    public void publish(LogRecord r) {
+      if (r.getMessage() != null && match.test(r)) latch.countDown();
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {}
+  }
+
+  private static Awaited await(Logger log, Predicate<LogRecord> match) {
+    Awaited a = new Awaited(match);
+    log.addHandler(a);
+    return a;
   }
 
   private Result erl(String prefix, String script) throws Exception {

@@ -15,6 +15,7 @@ import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangPid;
 import com.ericsson.otp.erlang.OtpErlangTuple;
 import dev.fdnode.core.Descriptors;
+import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
 import dev.fdnode.core.FileType;
 import dev.fdnode.core.Handle;
@@ -53,8 +54,7 @@ class TcpConnectAndHeapStatsTest {
             new PathPolicy(List.of(tmp.toRealPath())),
             new ReplyEncoder(NODE),
             ModeControl.recordOnly(),
-            (to, msg) -> sent.add(msg),
-            new DownOwners(100));
+            (to, msg) -> sent.add(msg));
   }
 
   @AfterEach
@@ -71,16 +71,16 @@ class TcpConnectAndHeapStatsTest {
   }
 
   String reason(OtpErlangObject req) {
-    return assertThrows(RequestError.class, () -> dec.request(req)).reason();
+    return assertThrows(FdException.class, () -> dec.request(req)).reason();
   }
 
   @Test
   void decodesTcpConnect() throws Exception {
-    Request.TcpConnect t =
+    SocketRequests.TcpConnect t =
         assertInstanceOf(
-            Request.TcpConnect.class,
+            SocketRequests.TcpConnect.class,
             dec.request(tuple(atom("tcp_connect"), bin("127.0.0.1"), i(8080), i(1500))));
-    assertEquals(new Request.TcpConnect("127.0.0.1", 8080, 1500), t);
+    assertEquals(new SocketRequests.TcpConnect("127.0.0.1", 8080, 1500), t);
     assertEquals("badarg", reason(tuple(atom("tcp_connect"), atom("localhost"), i(80), i(1))));
     assertEquals("badarg", reason(tuple(atom("tcp_connect"), bin("h"), atom("http"), i(1))));
     assertEquals("badarg", reason(tuple(atom("tcp_connect"), bin("h"), i(80), atom("infinity"))));
@@ -94,11 +94,13 @@ class TcpConnectAndHeapStatsTest {
 
   @Test
   void decodesStatsOptions() throws Exception {
-    assertEquals(new Request.Stats(false), dec.request(atom("stats")));
-    assertEquals(new Request.Stats(false), dec.request(tuple(atom("stats"))));
-    assertEquals(new Request.Stats(false), dec.request(tuple(atom("stats"), new OtpErlangList())));
+    assertEquals(new ControlRequests.Stats(false), dec.request(atom("stats")));
+    assertEquals(new ControlRequests.Stats(false), dec.request(tuple(atom("stats"))));
     assertEquals(
-        new Request.Stats(true), dec.request(tuple(atom("stats"), new OtpErlangList(atom("gc")))));
+        new ControlRequests.Stats(false), dec.request(tuple(atom("stats"), new OtpErlangList())));
+    assertEquals(
+        new ControlRequests.Stats(true),
+        dec.request(tuple(atom("stats"), new OtpErlangList(atom("gc")))));
     assertEquals("badarg", reason(tuple(atom("stats"), new OtpErlangList(atom("nope")))));
     assertEquals("badarg", reason(tuple(atom("stats"), atom("gc"))));
   }
@@ -107,7 +109,7 @@ class TcpConnectAndHeapStatsTest {
   void connectsAndRegistersASocketOwnedByTheCaller() throws Exception {
     try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       OtpErlangObject r =
-          d.execute(A, new Request.TcpConnect("127.0.0.1", server.getLocalPort(), 5000));
+          d.execute(A, new SocketRequests.TcpConnect("127.0.0.1", server.getLocalPort(), 5000));
       OtpErlangTuple ok = assertInstanceOf(OtpErlangTuple.class, r, r.toString());
       assertEquals("ok", Terms.atomName(ok.elementAt(0)), r.toString());
       Handle h = dec.handle(ok.elementAt(1));
@@ -116,13 +118,13 @@ class TcpConnectAndHeapStatsTest {
       assertEquals(Terms.toPid(A), f.owner());
       try (Socket peer = server.accept()) {
         peer.getOutputStream().write("hi".getBytes(StandardCharsets.UTF_8));
-        OtpErlangTuple data = (OtpErlangTuple) d.execute(A, new Request.Read(h, 10));
+        OtpErlangTuple data = (OtpErlangTuple) d.execute(A, new DescriptorRequests.Read(h, 10));
         assertEquals(
             "hi",
             new String(
                 ((OtpErlangBinary) data.elementAt(1)).binaryValue(), StandardCharsets.UTF_8));
       }
-      assertEquals("ok", d.execute(A, new Request.Close(h)).toString());
+      assertEquals("ok", d.execute(A, new DescriptorRequests.Close(h)).toString());
     }
   }
 
@@ -134,11 +136,12 @@ class TcpConnectAndHeapStatsTest {
     }
     assertEquals(
         "{error,econnrefused}",
-        d.execute(A, new Request.TcpConnect("127.0.0.1", port, 2000)).toString());
+        d.execute(A, new SocketRequests.TcpConnect("127.0.0.1", port, 2000)).toString());
     assertEquals(0, descriptors.stats().openFds()); // the failed connect gave its slot back
-    d.execute(A, new Request.Pipe()); // both slots taken
+    d.execute(A, new DescriptorRequests.Pipe()); // both slots taken
     assertEquals(
-        "{error,emfile}", d.execute(A, new Request.TcpConnect("127.0.0.1", port, 2000)).toString());
+        "{error,emfile}",
+        d.execute(A, new SocketRequests.TcpConnect("127.0.0.1", port, 2000)).toString());
   }
 
   @Test
@@ -146,18 +149,20 @@ class TcpConnectAndHeapStatsTest {
     try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       OtpErlangTuple ok =
           (OtpErlangTuple)
-              d.execute(A, new Request.TcpConnect("127.0.0.1", server.getLocalPort(), 5000));
+              d.execute(A, new SocketRequests.TcpConnect("127.0.0.1", server.getLocalPort(), 5000));
       Handle h = dec.handle(ok.elementAt(1));
       try (Socket peer = server.accept()) {
         long readBefore = descriptors.stats().bytesRead();
         long writtenBefore = descriptors.stats().bytesWritten();
         assertEquals(
             "ok",
-            d.execute(A, new Request.Send(h, "hello".getBytes(StandardCharsets.UTF_8))).toString());
+            d.execute(A, new SocketRequests.Send(h, "hello".getBytes(StandardCharsets.UTF_8)))
+                .toString());
         assertEquals(
             "hello", new String(peer.getInputStream().readNBytes(5), StandardCharsets.UTF_8));
         peer.getOutputStream().write("abc".getBytes(StandardCharsets.UTF_8));
-        OtpErlangTuple data = (OtpErlangTuple) d.execute(A, new Request.Recv(h, 65_536, 5000));
+        OtpErlangTuple data =
+            (OtpErlangTuple) d.execute(A, new SocketRequests.Recv(h, 65_536, 5000));
         assertEquals(
             "abc",
             new String(
@@ -165,7 +170,7 @@ class TcpConnectAndHeapStatsTest {
         assertEquals(writtenBefore + 5, descriptors.stats().bytesWritten());
         assertEquals(readBefore + 3, descriptors.stats().bytesRead());
       }
-      assertEquals("ok", d.execute(A, new Request.Close(h)).toString());
+      assertEquals("ok", d.execute(A, new DescriptorRequests.Close(h)).toString());
     }
   }
 
@@ -173,7 +178,8 @@ class TcpConnectAndHeapStatsTest {
   void statsReportHeapUsed() {
     for (boolean gc : new boolean[] {false, true}) {
       OtpErlangMap m =
-          (OtpErlangMap) ((OtpErlangTuple) d.execute(A, new Request.Stats(gc))).elementAt(1);
+          (OtpErlangMap)
+              ((OtpErlangTuple) d.execute(A, new ControlRequests.Stats(gc))).elementAt(1);
       OtpErlangLong heap = assertInstanceOf(OtpErlangLong.class, m.get(atom("heap_used")));
       assertTrue(heap.longValue() > 0, "heap_used " + heap);
     }

@@ -1,0 +1,140 @@
+package dev.fdnode.core;
+
+import jnr.constants.platform.Errno;
+import jnr.ffi.LastError;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.byref.IntByReference;
+
+/**
+ * The libc calls JNR-POSIX lacks, bound once with jnr-ffi: sockets, poll(2), epoll and eventfd, the
+ * {@code *at(2)} calls, fcntl/ioctl on raw numbers. With them: errno, EINTR, and the one poll(2)
+ * wrapper every wait uses.
+ */
+public final class Native {
+  /** The calls; see their man pages. Pointers are direct memory from {@link #RUNTIME}. */
+  public interface LibC {
+    // descriptors
+    long read(int fd, @Out Pointer buf, long count);
+
+    long read(int fd, @Out byte[] buf, long count);
+
+    long write(int fd, @In Pointer buf, long count);
+
+    int close(int fd);
+
+    int fcntl(int fd, int cmd, int arg);
+
+    int ioctl(int fd, long request, @Out IntByReference arg);
+
+    int poll(Pointer fds, long nfds, int timeout);
+
+    // epoll and eventfd
+    int epoll_create1(int flags);
+
+    int epoll_ctl(int epfd, int op, int fd, @In Pointer event);
+
+    int epoll_wait(int epfd, @Out Pointer events, int maxevents, int timeout);
+
+    int eventfd(int initval, int flags);
+
+    // sockets
+    int socket(int domain, int type, int protocol);
+
+    int connect(int fd, @In Pointer addr, int len);
+
+    int bind(int fd, @In Pointer addr, int len);
+
+    int listen(int fd, int backlog);
+
+    int accept4(int fd, Pointer addr, Pointer len, int flags);
+
+    int getsockopt(int fd, int level, int name, @Out Pointer value, Pointer len);
+
+    int setsockopt(int fd, int level, int name, @In Pointer value, int len);
+
+    int getsockname(int fd, Pointer addr, Pointer len);
+
+    int getpeername(int fd, Pointer addr, Pointer len);
+
+    long send(int fd, @In byte[] buf, long len, int flags);
+
+    long recv(int fd, @Out byte[] buf, long len, int flags);
+
+    long sendto(int fd, @In byte[] buf, long len, int flags, @In Pointer addr, int addrLen);
+
+    long recvfrom(int fd, @Out byte[] buf, long len, int flags, Pointer addr, Pointer addrLen);
+
+    // relative to a directory descriptor
+    int openat(int dirfd, String path, int flags, int mode);
+
+    int fstatat(int dirfd, String path, @Out byte[] buf, int flags);
+
+    int mkdirat(int dirfd, String path, int mode);
+
+    int unlinkat(int dirfd, String path, int flags);
+
+    int renameat(int olddirfd, String oldpath, int newdirfd, String newpath);
+
+    Pointer fdopendir(int fd);
+
+    Pointer readdir(Pointer dir);
+
+    int closedir(Pointer dir);
+
+    long readlink(String path, @Out byte[] buf, long size);
+  }
+
+  public static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
+  public static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
+
+  public static final int EINTR = Errno.EINTR.intValue();
+
+  /**
+   * Longest single wait of a call that may block (a read on an idle pipe, an accept, a recv): a
+   * close from another thread is noticed within it.
+   */
+  public static final int SLICE_MS = 100;
+
+  public static final short POLLIN = 0x001;
+  public static final short POLLOUT = 0x004;
+
+  /** One {@code struct pollfd {int fd; short events, revents;}} per thread. */
+  private static final ThreadLocal<Pointer> POLLFD =
+      ThreadLocal.withInitial(() -> Memory.allocateDirect(RUNTIME, 8, true));
+
+  private Native() {}
+
+  /** errno of the last failed call on this thread. */
+  public static int errno() {
+    return LastError.getLastError(RUNTIME);
+  }
+
+  public static void clearErrno() {
+    LastError.setLastError(RUNTIME, 0);
+  }
+
+  /**
+   * poll(2) on one descriptor for at most {@code timeoutMs}: true when it is ready for {@code
+   * events} or has an error or hang-up pending (the call that follows says which); false when the
+   * time ran out or a signal interrupted the wait.
+   */
+  public static boolean poll(int fd, int events, long timeoutMs) throws FdException {
+    Pointer p = POLLFD.get();
+    p.putInt(0, fd);
+    p.putShort(4, (short) events);
+    p.putShort(6, (short) 0);
+    int n = LIBC.poll(p, 1, (int) Math.min(timeoutMs, Integer.MAX_VALUE));
+    if (n > 0) {
+      return true;
+    }
+    if (n < 0 && errno() != EINTR) {
+      throw Errnos.exception(errno(), "poll");
+    }
+    return false;
+  }
+}

@@ -1,0 +1,394 @@
+package dev.fdnode.node;
+
+import com.ericsson.otp.erlang.OtpErlangAtom;
+import com.ericsson.otp.erlang.OtpErlangBinary;
+import com.ericsson.otp.erlang.OtpErlangList;
+import com.ericsson.otp.erlang.OtpErlangLong;
+import com.ericsson.otp.erlang.OtpErlangObject;
+import com.ericsson.otp.erlang.OtpErlangPid;
+import com.ericsson.otp.erlang.OtpErlangTuple;
+import dev.fdnode.core.Descriptors;
+import dev.fdnode.core.FdException;
+import dev.fdnode.core.Handle;
+import dev.fdnode.core.OpenOptions;
+import dev.fdnode.core.ReceiveMode;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The arguments of one request tuple {@code {Tag, Arg1, ..., ArgN}}, decoded by position as an
+ * operation asks for them (docs/protocol.md). Pure: wrong types are {@code badarg}, right types
+ * with impossible values (negative sizes, NUL in a path) {@code einval}.
+ */
+final class Args {
+  /** Reads larger than this are cut down to it: a read may return fewer bytes anyway. */
+  static final int MAX_READ = Descriptors.MAX_READ;
+
+  static final Set<String> OPTION_NAMES =
+      Set.of("nodelay", "keepalive", "reuseaddr", "sndbuf", "recbuf", "active");
+
+  private static final int DEFAULT_CREATE_MODE = 0644;
+
+  private final OtpErlangObject[] elements;
+  private final String localNode;
+
+  /** {@code elements} is the whole tuple, tag first: argument {@code i} is {@code elements[i]}. */
+  Args(OtpErlangObject[] elements, String localNode) {
+    this.elements = elements;
+    this.localNode = localNode;
+  }
+
+  /** Number of arguments after the tag. */
+  int count() {
+    return elements.length - 1;
+  }
+
+  boolean isBinary(int i) {
+    return elements[i] instanceof OtpErlangBinary;
+  }
+
+  Handle handle(int i) throws FdException {
+    return handle(elements[i], localNode);
+  }
+
+  /** {@code {fdnode_fd, Node, Id, Token}}; a handle of another node is invalid here. */
+  static Handle handle(OtpErlangObject o, String localNode) throws FdException {
+    OtpErlangObject[] h = Terms.tagged(o, "fdnode_fd");
+    if (h == null
+        || h.length != 4
+        || !(h[1] instanceof OtpErlangAtom node)
+        || !(h[2] instanceof OtpErlangLong id)
+        || !(h[3] instanceof OtpErlangLong token)) {
+      throw badarg("not a handle");
+    }
+    if (!node.atomValue().equals(localNode)) {
+      throw new FdException("invalid_handle", "handle of node " + node.atomValue());
+    }
+    Long tok = Terms.unsigned64(token);
+    if (!id.isLong() || id.longValue() <= 0 || tok == null) {
+      throw new FdException("invalid_handle", "handle id or token out of range");
+    }
+    return new Handle(id.longValue(), tok);
+  }
+
+  OtpErlangPid pid(int i, String what) throws FdException {
+    if (!(elements[i] instanceof OtpErlangPid p)) throw badarg(what + " needs a pid");
+    return p;
+  }
+
+  String path(int i) throws FdException {
+    if (!(elements[i] instanceof OtpErlangBinary b)) throw badarg("path is not a binary");
+    byte[] bytes = b.binaryValue();
+    for (byte x : bytes) {
+      if (x == 0) throw einval("NUL byte in path");
+    }
+    String s = Terms.utf8(bytes);
+    if (s == null) throw einval("path is not UTF-8");
+    return s;
+  }
+
+  /** A host name or address literal: a non-empty UTF-8 binary without NUL. */
+  String host(int i) throws FdException {
+    return host(elements[i]);
+  }
+
+  private static String host(OtpErlangObject o) throws FdException {
+    if (!(o instanceof OtpErlangBinary b)) throw badarg("host is not a binary");
+    byte[] bytes = b.binaryValue();
+    if (bytes.length == 0 || bytes.length > 255) throw einval("host name length");
+    for (byte x : bytes) {
+      if (x == 0) throw einval("NUL byte in host");
+    }
+    String s = Terms.utf8(bytes);
+    if (s == null) throw einval("host is not UTF-8");
+    return s;
+  }
+
+  int port(int i) throws FdException {
+    if (!(elements[i] instanceof OtpErlangLong n)) throw badarg("port is not an integer");
+    if (!n.isLong() || n.longValue() < 1 || n.longValue() > 65535) {
+      throw einval("port out of range");
+    }
+    return (int) n.longValue();
+  }
+
+  /** A port to bind: 0 lets the kernel choose. */
+  int bindPort(int i) throws FdException {
+    return (int) bounded(elements[i], 0, 65_535);
+  }
+
+  /** Milliseconds, non-negative; very large values are capped at a day. */
+  long timeoutMs(int i) throws FdException {
+    if (!(elements[i] instanceof OtpErlangLong n)) throw badarg("timeout is not an integer");
+    if (n.signum() < 0) throw einval("negative timeout");
+    return !n.isLong() ? 86_400_000L : Math.min(n.longValue(), 86_400_000L);
+  }
+
+  /** A read size: negative is einval, beyond {@link #MAX_READ} is capped. */
+  int size(int i) throws FdException {
+    if (!(elements[i] instanceof OtpErlangLong n)) throw badarg("size is not an integer");
+    if (n.signum() < 0) throw einval("negative size");
+    if (!n.isLong() || n.longValue() > MAX_READ) return MAX_READ;
+    return (int) n.longValue();
+  }
+
+  /** A copy chunk size: positive; beyond {@link #MAX_READ} is capped. */
+  int chunk(int i) throws FdException {
+    if (!(elements[i] instanceof OtpErlangLong n)) throw badarg("chunk size is not an integer");
+    if (n.signum() <= 0) throw einval("chunk size must be positive");
+    if (!n.isLong() || n.longValue() > MAX_READ) return MAX_READ;
+    return (int) n.longValue();
+  }
+
+  long offset(int i) throws FdException {
+    if (!(elements[i] instanceof OtpErlangLong n)) throw badarg("offset is not an integer");
+    if (n.signum() < 0 || !n.isLong()) throw einval("offset out of range");
+    return n.longValue();
+  }
+
+  byte[] data(int i) throws FdException {
+    byte[] d = Terms.iodata(elements[i]);
+    if (d == null) throw badarg("data is not iodata");
+    return d;
+  }
+
+  OpenOptions openOptions(int i) throws FdException {
+    if (!(elements[i] instanceof OtpErlangList list) || list.getLastTail() != null) {
+      throw badarg("open options are not a proper list");
+    }
+    boolean read = false, write = false, append = false, create = false;
+    boolean exclusive = false, truncate = false, nonblock = false;
+    int mode = DEFAULT_CREATE_MODE;
+    for (OtpErlangObject e : list.elements()) {
+      String name = Terms.atomName(e);
+      if (name == null) {
+        OtpErlangObject[] m = Terms.tagged(e, "mode");
+        if (m == null || m.length != 2 || !(m[1] instanceof OtpErlangLong n)) {
+          throw badarg("bad open option " + e);
+        }
+        if (!n.isLong() || n.longValue() < 0 || n.longValue() > 07777) {
+          throw einval("mode out of range");
+        }
+        mode = (int) n.longValue();
+        continue;
+      }
+      switch (name) {
+        case "read" -> read = true;
+        case "write" -> write = true;
+        case "append" -> append = true;
+        case "create" -> create = true;
+        case "exclusive" -> exclusive = true;
+        case "truncate" -> truncate = true;
+        case "nonblock" -> nonblock = true;
+        default -> throw badarg("unknown open option " + name);
+      }
+    }
+    if (!read && !write) read = true;
+    return new OpenOptions(read, write, append, create, exclusive, truncate, nonblock, mode);
+  }
+
+  /** An offset, {@code bof | cur | eof}, or {@code {bof | cur | eof, Offset}}. */
+  DescriptorRequests.Position position(Handle h, int i) throws FdException {
+    OtpErlangObject loc = elements[i];
+    if (loc instanceof OtpErlangLong n) {
+      return new DescriptorRequests.Position(h, signed(n), Request.SEEK_SET);
+    }
+    String bare = Terms.atomName(loc);
+    if (bare != null) return new DescriptorRequests.Position(h, 0, whence(bare));
+    if (loc instanceof OtpErlangTuple t
+        && t.arity() == 2
+        && Terms.atomName(t.elementAt(0)) != null
+        && t.elementAt(1) instanceof OtpErlangLong n) {
+      return new DescriptorRequests.Position(h, signed(n), whence(Terms.atomName(t.elementAt(0))));
+    }
+    throw badarg("bad position " + loc);
+  }
+
+  private static long signed(OtpErlangLong n) throws FdException {
+    if (!n.isLong()) throw einval("offset out of range");
+    return n.longValue();
+  }
+
+  private static int whence(String w) throws FdException {
+    return switch (w) {
+      case "bof" -> Request.SEEK_SET;
+      case "cur" -> Request.SEEK_CUR;
+      case "eof" -> Request.SEEK_END;
+      default -> throw badarg("bad position " + w);
+    };
+  }
+
+  ReceiveMode mode(int i) throws FdException {
+    String m = Terms.atomName(elements[i]);
+    if (m == null) throw badarg("mode is not an atom");
+    return switch (m) {
+      case "passive" -> ReceiveMode.PASSIVE;
+      case "active" -> ReceiveMode.ACTIVE;
+      case "active_once" -> ReceiveMode.ACTIVE_ONCE;
+      default -> throw badarg("unknown mode " + m);
+    };
+  }
+
+  /** {@code [gc]} or {@code []}: whether to collect garbage before measuring the heap. */
+  boolean statsGc(int i) throws FdException {
+    if (!(elements[i] instanceof OtpErlangList list) || list.getLastTail() != null) {
+      throw badarg("stats options are not a proper list");
+    }
+    boolean gc = false;
+    for (OtpErlangObject e : list.elements()) {
+      if (!"gc".equals(Terms.atomName(e))) throw badarg("unknown stats option " + e);
+      gc = true;
+    }
+    return gc;
+  }
+
+  /** Options of tcp_listen, udp_open and tcp_connect/5 ({@code active} is not one of them). */
+  SocketRequests.SocketOptions socketOptions(int i) throws FdException {
+    return options(elements[i], null, true);
+  }
+
+  /** Options of setopts: no bind options; {@code active} is returned in {@code active[0]}. */
+  SocketRequests.SocketOptions setOptions(int i, ReceiveMode[] active) throws FdException {
+    return options(elements[i], active, false);
+  }
+
+  private static SocketRequests.SocketOptions options(
+      OtpErlangObject o, ReceiveMode[] active, boolean bind) throws FdException {
+    if (!(o instanceof OtpErlangList list) || list.getLastTail() != null) {
+      throw badarg("socket options are not a proper list");
+    }
+    String ip = null;
+    boolean inet6 = false;
+    int backlog = -1, sndbuf = -1, recbuf = -1;
+    Boolean reuseaddr = null, nodelay = null, keepalive = null;
+    for (OtpErlangObject e : list.elements()) {
+      String bare = Terms.atomName(e);
+      if (bind && "inet6".equals(bare)) {
+        inet6 = true;
+        continue;
+      }
+      if (bind && "inet".equals(bare)) {
+        inet6 = false;
+        continue;
+      }
+      if (!(e instanceof OtpErlangTuple t)
+          || t.arity() != 2
+          || Terms.atomName(t.elementAt(0)) == null) {
+        throw badarg("bad socket option " + e);
+      }
+      String name = Terms.atomName(t.elementAt(0));
+      OtpErlangObject v = t.elementAt(1);
+      switch (name) {
+        case "ip" -> {
+          if (!bind) throw badarg("ip is only for opening");
+          ip = address(v);
+        }
+        case "backlog" -> {
+          if (!bind) throw badarg("backlog is only for opening");
+          backlog = (int) Math.min(bounded(v, 0, Long.MAX_VALUE), 65_535);
+        }
+        case "reuseaddr" -> reuseaddr = bool(v);
+        case "nodelay" -> nodelay = bool(v);
+        case "keepalive" -> keepalive = bool(v);
+        case "sndbuf" -> sndbuf = (int) bounded(v, 1, Integer.MAX_VALUE / 2);
+        case "recbuf" -> recbuf = (int) bounded(v, 1, Integer.MAX_VALUE / 2);
+        case "active" -> {
+          if (active == null) throw badarg("set active with set_mode or setopts");
+          active[0] = activeMode(v);
+        }
+        default -> throw badarg("unknown socket option " + name);
+      }
+    }
+    return new SocketRequests.SocketOptions(
+        ip, inet6, backlog, reuseaddr, nodelay, keepalive, sndbuf, recbuf);
+  }
+
+  List<String> optionNames(int i) throws FdException {
+    if (!(elements[i] instanceof OtpErlangList list) || list.getLastTail() != null) {
+      throw badarg("option names are not a proper list");
+    }
+    List<String> names = new ArrayList<>();
+    for (OtpErlangObject e : list.elements()) {
+      String n = Terms.atomName(e);
+      if (n == null || !OPTION_NAMES.contains(n)) throw badarg("unknown socket option " + e);
+      names.add(n);
+    }
+    return names;
+  }
+
+  /** {@code true}, {@code false} ({@code passive}), {@code once}, or the mode names of set_mode. */
+  private static ReceiveMode activeMode(OtpErlangObject v) throws FdException {
+    String m = Terms.atomName(v);
+    if (m == null) throw badarg("active is not an atom");
+    return switch (m) {
+      case "true", "active" -> ReceiveMode.ACTIVE;
+      case "false", "passive" -> ReceiveMode.PASSIVE;
+      case "once", "active_once" -> ReceiveMode.ACTIVE_ONCE;
+      default -> throw badarg("bad active value " + m);
+    };
+  }
+
+  private static boolean bool(OtpErlangObject v) throws FdException {
+    String b = Terms.atomName(v);
+    if ("true".equals(b)) return true;
+    if ("false".equals(b)) return false;
+    throw badarg("not a boolean: " + v);
+  }
+
+  private static long bounded(OtpErlangObject v, long min, long max) throws FdException {
+    if (!(v instanceof OtpErlangLong n)) throw badarg("not an integer: " + v);
+    if (!n.isLong() || n.longValue() < min || n.longValue() > max) {
+      throw einval("out of range: " + v);
+    }
+    return n.longValue();
+  }
+
+  String address(int i) throws FdException {
+    return address(elements[i]);
+  }
+
+  /**
+   * An address: a binary (a name or a literal), an inet tuple of 4 bytes or 8 16-bit groups, or the
+   * atoms {@code any} / {@code loopback} (IPv4).
+   */
+  private static String address(OtpErlangObject o) throws FdException {
+    if (o instanceof OtpErlangBinary) return host(o);
+    if (o instanceof OtpErlangAtom at) {
+      return switch (at.atomValue()) {
+        case "any" -> "0.0.0.0";
+        case "loopback" -> "127.0.0.1";
+        default -> throw badarg("bad address " + o);
+      };
+    }
+    if (o instanceof OtpErlangTuple t && (t.arity() == 4 || t.arity() == 8)) {
+      boolean v4 = t.arity() == 4;
+      byte[] ip = new byte[v4 ? 4 : 16];
+      for (int i = 0; i < t.arity(); i++) {
+        long part = bounded(t.elementAt(i), 0, v4 ? 255 : 65_535);
+        if (v4) {
+          ip[i] = (byte) part;
+        } else {
+          ip[2 * i] = (byte) (part >>> 8);
+          ip[2 * i + 1] = (byte) part;
+        }
+      }
+      try {
+        return InetAddress.getByAddress(ip).getHostAddress();
+      } catch (UnknownHostException e) {
+        throw einval("bad address");
+      }
+    }
+    throw badarg("bad address " + o);
+  }
+
+  static FdException badarg(String detail) {
+    return new FdException("badarg", detail);
+  }
+
+  static FdException einval(String detail) {
+    return new FdException("einval", detail);
+  }
+}

@@ -1,0 +1,149 @@
+package dev.fdnode.node;
+
+import com.ericsson.otp.erlang.OtpErlangObject;
+import com.ericsson.otp.erlang.OtpErlangPid;
+import dev.fdnode.core.Descriptors;
+import dev.fdnode.core.FdException;
+import dev.fdnode.core.FdInner;
+import dev.fdnode.core.Handle;
+import dev.fdnode.core.Opened;
+import dev.fdnode.core.Pid;
+import dev.fdnode.core.RootedOpen;
+import dev.fdnode.fs.FileOps;
+import dev.fdnode.net.Sockets;
+
+/**
+ * What a {@link Request} runs against: the node's services and the one caller. Built per call by
+ * the {@link Dispatcher}; the services are shared by every call.
+ */
+final class Context {
+  /** The node's services, one set per node. */
+  record Services(
+      Descriptors descriptors,
+      PathPolicy policy,
+      PathOps paths,
+      RootedOpen rootedOpen,
+      FileOps files,
+      Sockets sockets,
+      Copier copier,
+      ReplyEncoder encoder,
+      ModeControl modes,
+      Dispatcher.Sender sender,
+      Runnable stopNode,
+      long startedNanos) {}
+
+  private final Services services;
+  private final OtpErlangPid callerPid;
+  private final Pid caller;
+  private final Copier.Progress progress;
+
+  Context(Services services, OtpErlangPid callerPid, Copier.Progress progress) {
+    this.services = services;
+    this.callerPid = callerPid;
+    this.caller = Terms.toPid(callerPid);
+    this.progress = progress;
+  }
+
+  OtpErlangPid callerPid() {
+    return callerPid;
+  }
+
+  Pid caller() {
+    return caller;
+  }
+
+  Copier.Progress progress() {
+    return progress;
+  }
+
+  Descriptors descriptors() {
+    return services.descriptors();
+  }
+
+  PathPolicy policy() {
+    return services.policy();
+  }
+
+  PathOps paths() {
+    return services.paths();
+  }
+
+  RootedOpen rootedOpen() {
+    return services.rootedOpen();
+  }
+
+  FileOps files() {
+    return services.files();
+  }
+
+  Sockets sockets() {
+    return services.sockets();
+  }
+
+  Copier copier() {
+    return services.copier();
+  }
+
+  ReplyEncoder encoder() {
+    return services.encoder();
+  }
+
+  ModeControl modes() {
+    return services.modes();
+  }
+
+  long startedNanos() {
+    return services.startedNanos();
+  }
+
+  FdInner lookup(Handle h) throws FdException {
+    return services.descriptors().lookup(h);
+  }
+
+  /** Sends a message that is not the reply (a completion, say). */
+  void send(OtpErlangPid to, OtpErlangObject msg) {
+    services.sender().send(to, msg);
+  }
+
+  /** Starts stopping the node: new calls get {@code shutting_down} from now on. */
+  void stopNode() {
+    services.stopNode().run();
+  }
+
+  /**
+   * New descriptors from {@code opener}, owned by the caller (see {@link Descriptors#adopt}):
+   * closed again, and {@code closed}, when the caller or its node went down meanwhile.
+   */
+  Opened[] adopt(Descriptors.Opener opener) throws FdException {
+    return services.descriptors().adopt(caller, opener);
+  }
+
+  /** As {@link #adopt} for one descriptor made by {@code source}. */
+  Opened adoptOne(Descriptors.FdSource source) throws FdException {
+    return adoptOne(source, false);
+  }
+
+  /** As {@link #adoptOne(Descriptors.FdSource)}; {@code append} as for an O_APPEND open. */
+  Opened adoptOne(Descriptors.FdSource source, boolean append) throws FdException {
+    Descriptors d = services.descriptors();
+    return d.adopt(caller, () -> new Opened[] {d.openWith(source, caller, append)})[0];
+  }
+
+  /**
+   * Runs {@code change} under {@code f}'s control lock once the caller is its controlling process
+   * ({@code not_owner} otherwise): the gen_tcp rule for set_mode and controlling_process.
+   */
+  void asController(FdInner f, ControlChange change) throws FdException {
+    synchronized (f.controlLock()) {
+      try (FdInner.Use open = f.use()) { // closed: no change
+        if (!caller.equals(f.controller())) throw new FdException("not_owner");
+        change.run();
+      }
+    }
+  }
+
+  @FunctionalInterface
+  interface ControlChange {
+    void run() throws FdException;
+  }
+}

@@ -1,0 +1,122 @@
+package dev.fdnode.node;
+
+import com.ericsson.otp.erlang.OtpErlangObject;
+import com.ericsson.otp.erlang.OtpErlangPid;
+import dev.fdnode.core.FdException;
+import dev.fdnode.core.FdInner;
+import dev.fdnode.core.Handle;
+import dev.fdnode.core.Pid;
+import dev.fdnode.core.ReceiveMode;
+import java.util.logging.Logger;
+
+/**
+ * Control of a descriptor and of the node: ping, receive mode, controlling process, info, stats,
+ * shutdown. Only the controlling process may change the mode or hand control on (the gen_tcp rule),
+ * checked and done under the descriptor's control lock.
+ */
+sealed interface ControlRequests extends Request {
+  Logger LOG = Logger.getLogger(ControlRequests.class.getName());
+  OtpErlangObject PONG = Terms.atom("pong");
+
+  record Ping() implements ControlRequests, Inline {
+    static Ping decode(Args a) {
+      return new Ping();
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) {
+      return PONG;
+    }
+  }
+
+  record SetMode(Handle handle, ReceiveMode mode) implements ControlRequests, Inline {
+    static SetMode decode(Args a) throws FdException {
+      return new SetMode(a.handle(1), a.mode(2));
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) throws FdException {
+      FdInner f = c.lookup(handle);
+      c.asController(f, () -> c.modes().setMode(handle, f, mode));
+      return Terms.OK;
+    }
+  }
+
+  /** The new process becomes owner and controller. */
+  record ControllingProcess(Handle handle, OtpErlangPid newController)
+      implements ControlRequests, Inline {
+    static ControllingProcess decode(Args a) throws FdException {
+      return new ControllingProcess(a.handle(1), a.pid(2, "controlling_process"));
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) throws FdException {
+      FdInner f = c.lookup(handle);
+      Pid to = Terms.toPid(newController);
+      c.asController(f, () -> c.modes().transfer(f, to));
+      c.descriptors().closeIfOwnerGone(to); // handed to a process already gone
+      return Terms.OK;
+    }
+  }
+
+  record Info(Handle handle) implements ControlRequests, Inline {
+    static Info decode(Args a) throws FdException {
+      return new Info(a.handle(1));
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) throws FdException {
+      return Terms.ok(c.encoder().info(c.lookup(handle)));
+    }
+  }
+
+  /** {@code gc}: run a full GC first, so {@code heap_used} is what is retained (not inline). */
+  record Stats(boolean gc) implements ControlRequests {
+    public Stats() {
+      this(false);
+    }
+
+    static Stats decode(Args a) throws FdException {
+      return new Stats(a.count() == 1 && a.statsGc(1));
+    }
+
+    @Override
+    public boolean inline() {
+      return !gc;
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) {
+      long uptimeMs = (System.nanoTime() - c.startedNanos()) / 1_000_000L;
+      var s = c.descriptors().stats();
+      if (gc) System.gc(); // a full collection (G1 default): heap_used is then what is retained
+      Runtime rt = Runtime.getRuntime();
+      return Terms.ok(
+          c.encoder()
+              .stats(
+                  new ReplyEncoder.StatsView(
+                      s.openFds(),
+                      s.fdsByNode(),
+                      s.pendingRingOps(),
+                      s.bytesRead(),
+                      s.bytesWritten(),
+                      s.activeModeFds(),
+                      uptimeMs,
+                      rt.totalMemory() - rt.freeMemory())));
+    }
+  }
+
+  /** Replies ok, then the node drains and stops; calls from now on get shutting_down. */
+  record Shutdown() implements ControlRequests, Inline {
+    static Shutdown decode(Args a) {
+      return new Shutdown();
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) {
+      LOG.info(() -> "shutdown requested by " + c.callerPid());
+      c.stopNode();
+      return Terms.OK;
+    }
+  }
+}

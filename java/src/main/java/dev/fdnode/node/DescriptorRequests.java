@@ -1,0 +1,174 @@
+package dev.fdnode.node;
+
+import com.ericsson.otp.erlang.OtpErlangBinary;
+import com.ericsson.otp.erlang.OtpErlangObject;
+import dev.fdnode.core.Completion;
+import dev.fdnode.core.FdException;
+import dev.fdnode.core.FdInner;
+import dev.fdnode.core.Handle;
+import dev.fdnode.core.OpenOptions;
+import dev.fdnode.core.Opened;
+import dev.fdnode.core.ReceiveMode;
+import java.nio.file.Path;
+import java.util.logging.Logger;
+
+/**
+ * Descriptor I/O: open, pipe, close, read, write, positioned I/O, position, sync. Reads are passive
+ * only (the gen_tcp rule); sequential reads and writes share one offset per descriptor.
+ */
+sealed interface DescriptorRequests extends Request {
+  Logger LOG = Logger.getLogger(DescriptorRequests.class.getName());
+  OtpErlangObject COMPLETION = Terms.atom("fdnode_completion");
+
+  /** {@code path} is the caller's path, not yet checked against {@link PathPolicy}. */
+  record Open(String path, OpenOptions options) implements DescriptorRequests {
+    static Open decode(Args a) throws FdException {
+      return new Open(a.path(1), a.openOptions(2));
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) throws FdException {
+      Path resolved = c.policy().resolve(path);
+      Path root = c.policy().rootOf(resolved);
+      // Walk from the root with O_NOFOLLOW: a symlink swapped in after the check is refused.
+      Opened opened =
+          c.adoptOne(() -> c.rootedOpen().open(root, resolved, options), options.append());
+      LOG.fine(() -> "open " + resolved + " -> " + opened.handle().id() + " for " + c.callerPid());
+      return Terms.ok(c.encoder().handle(opened.handle()));
+    }
+  }
+
+  /** {@code {ok, {ReadEnd, WriteEnd}}}. */
+  record Pipe() implements DescriptorRequests, Inline {
+    static Pipe decode(Args a) {
+      return new Pipe();
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) throws FdException {
+      Opened[] ends = c.adopt(() -> c.descriptors().pipe(c.caller()));
+      return Terms.ok(
+          Terms.tuple(c.encoder().handle(ends[0].handle()), c.encoder().handle(ends[1].handle())));
+    }
+  }
+
+  record Close(Handle handle) implements DescriptorRequests {
+    static Close decode(Args a) throws FdException {
+      return new Close(a.handle(1));
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) throws FdException {
+      FdInner f = c.lookup(handle);
+      c.descriptors().close(f);
+      c.modes().forget(f);
+      return Terms.OK;
+    }
+  }
+
+  /**
+   * {@code {ok, OpId}} now, {@code {fdnode_completion, OpId, Result}} to the caller when closed.
+   */
+  record CloseAsync(Handle handle) implements DescriptorRequests, Inline {
+    static CloseAsync decode(Args a) throws FdException {
+      return new CloseAsync(a.handle(1));
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) throws FdException {
+      FdInner f = c.lookup(handle);
+      long op =
+          c.descriptors()
+              .closeAsync(
+                  f,
+                  done -> {
+                    c.modes().forget(f);
+                    c.send(
+                        c.callerPid(),
+                        Terms.tuple(COMPLETION, Terms.integer(done.opId()), result(done)));
+                  });
+      return Terms.ok(Terms.integer(op));
+    }
+
+    private static OtpErlangObject result(Completion done) {
+      return done.error() == null ? Terms.OK : Terms.error(done.error().reason());
+    }
+  }
+
+  record Read(Handle handle, int size) implements DescriptorRequests {
+    static Read decode(Args a) throws FdException {
+      return new Read(a.handle(1), a.size(2));
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) throws FdException {
+      FdInner f = c.lookup(handle);
+      if (f.mode() != ReceiveMode.PASSIVE) throw new FdException("einval", "read in active mode");
+      byte[] kept = c.modes().takePending(f); // read for active delivery, owed to this read
+      byte[] data = kept != null ? kept : c.descriptors().read(f, size);
+      return data == null ? Terms.EOF : Terms.ok(new OtpErlangBinary(data));
+    }
+  }
+
+  record Write(Handle handle, byte[] data) implements DescriptorRequests {
+    static Write decode(Args a) throws FdException {
+      return new Write(a.handle(1), a.data(2));
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) throws FdException {
+      c.descriptors().write(c.lookup(handle), data);
+      return Terms.OK;
+    }
+  }
+
+  /** Inline: only a regular file gets this far (a pipe or socket fails with espipe first). */
+  record Pread(Handle handle, long offset, int size) implements DescriptorRequests, Inline {
+    static Pread decode(Args a) throws FdException {
+      return new Pread(a.handle(1), a.offset(2), a.size(3));
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) throws FdException {
+      byte[] data = c.descriptors().pread(c.lookup(handle), offset, size);
+      return data == null ? Terms.EOF : Terms.ok(new OtpErlangBinary(data));
+    }
+  }
+
+  /** Inline for the reason {@link Pread} is. */
+  record Pwrite(Handle handle, long offset, byte[] data) implements DescriptorRequests, Inline {
+    static Pwrite decode(Args a) throws FdException {
+      return new Pwrite(a.handle(1), a.offset(2), a.data(3));
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) throws FdException {
+      c.descriptors().pwrite(c.lookup(handle), offset, data);
+      return Terms.OK;
+    }
+  }
+
+  /** {@code whence} is one of {@link Request#SEEK_SET}, {@code SEEK_CUR}, {@code SEEK_END}. */
+  record Position(Handle handle, long offset, int whence) implements DescriptorRequests, Inline {
+    static Position decode(Args a) throws FdException {
+      return a.position(a.handle(1), 2);
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) throws FdException {
+      return Terms.ok(Terms.integer(c.descriptors().position(c.lookup(handle), offset, whence)));
+    }
+  }
+
+  record Sync(Handle handle) implements DescriptorRequests {
+    static Sync decode(Args a) throws FdException {
+      return new Sync(a.handle(1));
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) throws FdException {
+      c.descriptors().sync(c.lookup(handle));
+      return Terms.OK;
+    }
+  }
+}

@@ -1,0 +1,272 @@
+package dev.fdnode.node;
+
+import com.ericsson.otp.erlang.OtpErlangBinary;
+import com.ericsson.otp.erlang.OtpErlangList;
+import com.ericsson.otp.erlang.OtpErlangObject;
+import com.ericsson.otp.erlang.OtpErlangTuple;
+import dev.fdnode.active.ActiveEvent;
+import dev.fdnode.core.FdException;
+import dev.fdnode.core.FdInner;
+import dev.fdnode.core.Handle;
+import dev.fdnode.core.Opened;
+import dev.fdnode.core.ReceiveMode;
+import dev.fdnode.net.Sockets;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * TCP and UDP sockets (docs/protocol.md "Sockets"): connect, listen, accept, send/recv, UDP, socket
+ * options and names. New sockets are owned by the caller, like an open; receives are passive only.
+ */
+sealed interface SocketRequests extends Request {
+
+  /** A TCP/UDP socket's bind and option settings; null / -1 where not given. */
+  record SocketOptions(
+      String ip,
+      boolean inet6,
+      int backlog,
+      Boolean reuseaddr,
+      Boolean nodelay,
+      Boolean keepalive,
+      int sndbuf,
+      int recbuf) {
+    public static final SocketOptions NONE =
+        new SocketOptions(null, false, -1, null, null, null, -1, -1);
+
+    /** Sets the options given ({@code reuseaddr} only with {@code withReuse}: it acts at bind). */
+    void applyTo(Sockets sockets, FdInner f, boolean withReuse) throws FdException {
+      if (withReuse && reuseaddr != null) {
+        sockets.setOption(f, Sockets.Option.REUSEADDR, reuseaddr ? 1 : 0);
+      }
+      if (nodelay != null) sockets.setOption(f, Sockets.Option.NODELAY, nodelay ? 1 : 0);
+      if (keepalive != null) sockets.setOption(f, Sockets.Option.KEEPALIVE, keepalive ? 1 : 0);
+      if (sndbuf > 0) sockets.setOption(f, Sockets.Option.SNDBUF, sndbuf);
+      if (recbuf > 0) sockets.setOption(f, Sockets.Option.RECBUF, recbuf);
+    }
+  }
+
+  /**
+   * {@code {tcp_connect, Host, Port, TimeoutMs}} or {@code {tcp_connect, Host, Port, TimeoutMs,
+   * Options}}: a connected TCP socket, owned by the caller.
+   */
+  record TcpConnect(String host, int port, long timeoutMs, SocketOptions options)
+      implements SocketRequests {
+    public TcpConnect(String host, int port, long timeoutMs) {
+      this(host, port, timeoutMs, SocketOptions.NONE);
+    }
+
+    static TcpConnect decode(Args a) throws FdException {
+      return new TcpConnect(a.host(1), a.port(2), a.timeoutMs(3));
+    }
+
+    static TcpConnect decodeWithOptions(Args a) throws FdException {
+      return new TcpConnect(a.host(1), a.port(2), a.timeoutMs(3), a.socketOptions(4));
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) throws FdException {
+      Opened opened = c.adoptOne(() -> c.sockets().connect(host, port, timeoutMs));
+      try {
+        options.applyTo(c.sockets(), opened.inner(), true);
+      } catch (FdException e) {
+        c.descriptors().close(opened.inner());
+        throw e;
+      }
+      return Terms.ok(c.encoder().handle(opened.handle()));
+    }
+  }
+
+  record TcpListen(int port, SocketOptions options) implements SocketRequests {
+    static TcpListen decode(Args a) throws FdException {
+      return new TcpListen(a.bindPort(1), a.socketOptions(2));
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) throws FdException {
+      boolean reuse = options.reuseaddr() == null || options.reuseaddr(); // a quick restart
+      int backlog = options.backlog() < 0 ? 128 : options.backlog();
+      Opened opened =
+          c.adoptOne(() -> c.sockets().listen(options.ip(), port, backlog, reuse, options.inet6()));
+      options.applyTo(c.sockets(), opened.inner(), false);
+      return Terms.ok(c.encoder().handle(opened.handle()));
+    }
+  }
+
+  record Accept(Handle listener, long timeoutMs) implements SocketRequests {
+    static Accept decode(Args a) throws FdException {
+      return new Accept(a.handle(1), a.timeoutMs(2));
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) throws FdException {
+      FdInner l = c.lookup(listener);
+      Opened opened = c.adoptOne(() -> c.sockets().accept(l, timeoutMs));
+      return Terms.ok(c.encoder().handle(opened.handle()));
+    }
+  }
+
+  record Send(Handle handle, byte[] data) implements SocketRequests {
+    static Send decode(Args a) throws FdException {
+      return new Send(a.handle(1), a.data(2));
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) throws FdException {
+      c.sockets().send(c.lookup(handle), data);
+      c.descriptors().countTraffic(0, data.length);
+      return Terms.OK;
+    }
+  }
+
+  /** {@code size} 0 on the wire means "what is there", up to 64 KiB. */
+  record Recv(Handle handle, int size, long timeoutMs) implements SocketRequests {
+    static Recv decode(Args a) throws FdException {
+      Handle h = a.handle(1);
+      int size = a.size(2);
+      return new Recv(h, size == 0 ? 65_536 : size, a.timeoutMs(3));
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) throws FdException {
+      FdInner f = c.lookup(handle);
+      requirePassive(f);
+      byte[] kept = c.modes().takePending(f); // read by active delivery as the fd turned passive
+      byte[] data = kept != null ? kept : c.sockets().recv(f, size, timeoutMs);
+      if (data == null) return Terms.EOF;
+      if (kept == null) c.descriptors().countTraffic(data.length, 0); // kept: counted when read
+      return Terms.ok(new OtpErlangBinary(data));
+    }
+  }
+
+  record UdpOpen(int port, SocketOptions options) implements SocketRequests {
+    static UdpOpen decode(Args a) throws FdException {
+      return new UdpOpen(a.bindPort(1), a.socketOptions(2));
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) throws FdException {
+      boolean reuse = options.reuseaddr() != null && options.reuseaddr();
+      Opened opened =
+          c.adoptOne(() -> c.sockets().udpOpen(options.ip(), port, reuse, options.inet6()));
+      options.applyTo(c.sockets(), opened.inner(), false);
+      return Terms.ok(c.encoder().handle(opened.handle()));
+    }
+  }
+
+  record SendTo(Handle handle, String host, int port, byte[] data) implements SocketRequests {
+    static SendTo decode(Args a) throws FdException {
+      return new SendTo(a.handle(1), a.address(2), a.port(3), a.data(4));
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) throws FdException {
+      c.sockets().sendTo(c.lookup(handle), host, port, data);
+      c.descriptors().countTraffic(0, data.length);
+      return Terms.OK;
+    }
+  }
+
+  /** {@code {ok, {Address, Port, Data}}}. */
+  record RecvFrom(Handle handle, long timeoutMs) implements SocketRequests {
+    static RecvFrom decode(Args a) throws FdException {
+      return new RecvFrom(a.handle(1), a.timeoutMs(2));
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) throws FdException {
+      FdInner f = c.lookup(handle);
+      requirePassive(f);
+      ActiveEvent.Datagram kept = c.modes().takePendingDatagram(f); // counted when it was read
+      if (kept != null) return Terms.ok(datagram(kept.from(), kept.port(), kept.data()));
+      Sockets.Datagram d = c.sockets().recvFrom(f, timeoutMs);
+      c.descriptors().countTraffic(d.data().length, 0);
+      return Terms.ok(datagram(d.from(), d.port(), d.data()));
+    }
+  }
+
+  /** {@code active} is null when not set; it is then set as set_mode sets it. */
+  record SetOpts(Handle handle, SocketOptions options, ReceiveMode active)
+      implements SocketRequests {
+    static SetOpts decode(Args a) throws FdException {
+      Handle h = a.handle(1);
+      ReceiveMode[] active = new ReceiveMode[1];
+      SocketOptions o = a.setOptions(2, active);
+      return new SetOpts(h, o, active[0]);
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) throws FdException {
+      options.applyTo(c.sockets(), c.lookup(handle), true);
+      if (active != null) return new ControlRequests.SetMode(handle, active).run(c);
+      return Terms.OK;
+    }
+  }
+
+  /** {@code {ok, [{Name, Value}]}}; {@code active} is {@code true | once | false}. */
+  record GetOpts(Handle handle, List<String> names) implements SocketRequests {
+    static GetOpts decode(Args a) throws FdException {
+      return new GetOpts(a.handle(1), a.optionNames(2));
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) throws FdException {
+      FdInner f = c.lookup(handle);
+      List<OtpErlangObject> out = new ArrayList<>();
+      for (String name : names) {
+        OtpErlangObject value;
+        if (name.equals("active")) {
+          value =
+              Terms.atom(
+                  switch (f.mode()) {
+                    case ACTIVE -> "true";
+                    case ACTIVE_ONCE -> "once";
+                    default -> "false";
+                  });
+        } else {
+          Sockets.Option o = Sockets.Option.valueOf(name.toUpperCase(Locale.ROOT));
+          int v = c.sockets().getOption(f, o);
+          value = o.bool ? Terms.atom(v != 0 ? "true" : "false") : Terms.integer(v);
+        }
+        out.add(Terms.tuple(Terms.atom(name), value));
+      }
+      return Terms.ok(new OtpErlangList(out.toArray(new OtpErlangObject[0])));
+    }
+  }
+
+  record Peername(Handle handle) implements SocketRequests {
+    static Peername decode(Args a) throws FdException {
+      return new Peername(a.handle(1));
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) throws FdException {
+      return Terms.ok(socketAddress(c.sockets().peername(c.lookup(handle))));
+    }
+  }
+
+  record Sockname(Handle handle) implements SocketRequests {
+    static Sockname decode(Args a) throws FdException {
+      return new Sockname(a.handle(1));
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) throws FdException {
+      return Terms.ok(socketAddress(c.sockets().sockname(c.lookup(handle))));
+    }
+  }
+
+  private static void requirePassive(FdInner f) throws FdException {
+    if (f.mode() != ReceiveMode.PASSIVE) throw new FdException("einval", "receive in active mode");
+  }
+
+  private static OtpErlangTuple socketAddress(InetSocketAddress a) {
+    return Terms.tuple(ReplyEncoder.address(a.getAddress()), Terms.integer(a.getPort()));
+  }
+
+  private static OtpErlangTuple datagram(InetAddress from, int port, byte[] data) {
+    return Terms.tuple(ReplyEncoder.address(from), Terms.integer(port), new OtpErlangBinary(data));
+  }
+}
