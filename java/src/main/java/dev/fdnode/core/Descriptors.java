@@ -21,6 +21,12 @@ public final class Descriptors implements AutoCloseable {
   /** Largest single read buffer; a larger request just reads less. */
   public static final int MAX_READ = 8 << 20;
 
+  /** Most ranges in one {@link #preadMany} or {@link #pwriteMany}. */
+  public static final int MAX_BATCH_RANGES = 1024;
+
+  /** Most bytes one batch moves, summed over its ranges: what one read may return. */
+  public static final int MAX_BATCH_BYTES = MAX_READ;
+
   private final Posix posix;
   private final int maxOpen;
   private final Duration closeWait;
@@ -321,19 +327,87 @@ public final class Descriptors implements AutoCloseable {
     Objects.requireNonNull(data, "data");
     checkPosition(pos);
     try (FdInner.Use u = f.use()) {
-      int done = 0;
-      while (done < data.length) {
-        long at = pos + done;
-        if (at < 0) {
-          throw new FdException("efbig", "position overflow");
-        }
-        int n = posix.pwrite(u.fd(), data, done, data.length - done, at);
-        if (n == 0) {
-          throw new FdException("eio", "pwrite made no progress");
-        }
-        bytesWritten.add(n);
-        done += n;
+      pwriteAll(u.fd(), pos, data);
+    }
+  }
+
+  /**
+   * Reads each range ({@code offsets[i]}, {@code sizes[i]}) in full, or up to end of file; an entry
+   * is null when its range starts at or beyond it. Seekable descriptors only ({@code espipe}). The
+   * batch holds one use of {@code f}, so a close waits for all of it; any error fails the whole
+   * batch.
+   */
+  public byte[][] preadMany(FdInner f, long[] offsets, int[] sizes) throws FdException {
+    checkRanges(offsets.length, sizes.length);
+    long total = 0;
+    for (int i = 0; i < offsets.length; i++) {
+      checkPosition(offsets[i]);
+      checkLength(sizes[i]);
+      total += sizes[i];
+    }
+    checkBatchBytes(total);
+    try (FdInner.Use u = f.use()) {
+      checkSeekable(f);
+      byte[][] out = new byte[offsets.length][];
+      for (int i = 0; i < offsets.length; i++) {
+        out[i] = preadFull(u.fd(), offsets[i], sizes[i]);
       }
+      return out;
+    }
+  }
+
+  /**
+   * Writes each {@code data[i]} in full at {@code offsets[i]}, in order; the descriptor's offset is
+   * unchanged. Seekable descriptors only ({@code espipe}), every offset checked before the first
+   * write. An OS error stops the batch: the ranges before the failing one are written, the rest are
+   * not.
+   */
+  public void pwriteMany(FdInner f, long[] offsets, byte[][] data) throws FdException {
+    checkRanges(offsets.length, data.length);
+    long total = 0;
+    for (int i = 0; i < offsets.length; i++) {
+      checkPosition(offsets[i]);
+      total += data[i].length;
+    }
+    checkBatchBytes(total);
+    try (FdInner.Use u = f.use()) {
+      checkSeekable(f);
+      for (int i = 0; i < offsets.length; i++) {
+        pwriteAll(u.fd(), offsets[i], data[i]);
+      }
+    }
+  }
+
+  /** Short reads continue: a regular file returns fewer bytes only at end of file. */
+  private byte[] preadFull(int fd, long pos, int size) throws FdException {
+    byte[] buf = new byte[size];
+    if (size == 0) {
+      return buf;
+    }
+    int done = 0;
+    while (done < size && pos + done >= 0) { // past the largest offset is end of file
+      int n = posix.pread(fd, buf, done, size - done, pos + done);
+      if (n == 0) {
+        break;
+      }
+      done += n;
+    }
+    return trimmed(buf, done);
+  }
+
+  private void pwriteAll(int fd, long pos, byte[] data) throws FdException {
+    int done = 0;
+    while (done < data.length) {
+      long at = pos + done;
+      if (at < 0) {
+        throw new FdException("efbig", "position overflow");
+      }
+      int n = posix.pwrite(fd, data, done, data.length - done, at);
+      if (n == 0) {
+        throw new FdException("eio", "pwrite made no progress");
+      }
+      bytesWritten.add(n);
+      done += n;
     }
   }
 
@@ -448,6 +522,27 @@ public final class Descriptors implements AutoCloseable {
   private static void checkLength(int max) throws FdException {
     if (max < 0) {
       throw new FdException("einval", "negative size");
+    }
+  }
+
+  private static void checkRanges(int ranges, int values) throws FdException {
+    if (ranges != values) {
+      throw new IllegalArgumentException("offsets and values differ in length");
+    }
+    if (ranges > MAX_BATCH_RANGES) {
+      throw new FdException("einval", "more than " + MAX_BATCH_RANGES + " ranges");
+    }
+  }
+
+  private static void checkBatchBytes(long bytes) throws FdException {
+    if (bytes > MAX_BATCH_BYTES) {
+      throw new FdException("einval", "more than " + MAX_BATCH_BYTES + " bytes in one batch");
+    }
+  }
+
+  private static void checkSeekable(FdInner f) throws FdException {
+    if (!f.seekable()) {
+      throw new FdException("espipe", "not a seekable file");
     }
   }
 

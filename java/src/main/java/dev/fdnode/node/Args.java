@@ -144,9 +144,78 @@ final class Args {
   }
 
   long offset(int i) throws FdException {
-    if (!(elements[i] instanceof OtpErlangLong n)) throw badarg("offset is not an integer");
+    return offset(elements[i]);
+  }
+
+  private static long offset(OtpErlangObject o) throws FdException {
+    if (!(o instanceof OtpErlangLong n)) throw badarg("offset is not an integer");
     if (n.signum() < 0 || !n.isLong()) throw einval("offset out of range");
     return n.longValue();
+  }
+
+  /** The ranges of a pread_many: {@code offsets[i]} and {@code sizes[i]}. */
+  record Reads(long[] offsets, int[] sizes) {}
+
+  /** The pieces of a pwrite_many: {@code data[i]} goes at {@code offsets[i]}. */
+  record Writes(long[] offsets, byte[][] data) {}
+
+  /**
+   * {@code [{Offset, Size}]}: sizes are non-negative integers; more than {@link
+   * Descriptors#MAX_BATCH_RANGES} ranges or {@link Descriptors#MAX_BATCH_BYTES} bytes in all is
+   * {@code einval} (a batch is never cut short the way one read is).
+   */
+  Reads reads(int i) throws FdException {
+    OtpErlangObject[][] pairs = batch(elements[i]);
+    long[] offsets = new long[pairs.length];
+    int[] sizes = new int[pairs.length];
+    long total = 0;
+    for (int k = 0; k < pairs.length; k++) {
+      offsets[k] = offset(pairs[k][0]);
+      if (!(pairs[k][1] instanceof OtpErlangLong n)) throw badarg("size is not an integer");
+      if (n.signum() < 0) throw einval("negative size");
+      if (!n.isLong() || n.longValue() > Descriptors.MAX_BATCH_BYTES - total) throw tooBig();
+      total += n.longValue();
+      sizes[k] = (int) n.longValue();
+    }
+    return new Reads(offsets, sizes);
+  }
+
+  /** {@code [{Offset, iodata}]}, with the limits of {@link #reads}. */
+  Writes writes(int i) throws FdException {
+    OtpErlangObject[][] pairs = batch(elements[i]);
+    long[] offsets = new long[pairs.length];
+    byte[][] data = new byte[pairs.length][];
+    long total = 0;
+    for (int k = 0; k < pairs.length; k++) {
+      offsets[k] = offset(pairs[k][0]);
+      data[k] = Terms.iodata(pairs[k][1]);
+      if (data[k] == null) throw badarg("data is not iodata");
+      total += data[k].length;
+      if (total > Descriptors.MAX_BATCH_BYTES) throw tooBig();
+    }
+    return new Writes(offsets, data);
+  }
+
+  /** A proper list of 2-tuples, at most {@link Descriptors#MAX_BATCH_RANGES} long. */
+  private static OtpErlangObject[][] batch(OtpErlangObject o) throws FdException {
+    if (!(o instanceof OtpErlangList list) || list.getLastTail() != null) {
+      throw badarg("ranges are not a proper list");
+    }
+    if (list.arity() > Descriptors.MAX_BATCH_RANGES) {
+      throw einval("more than " + Descriptors.MAX_BATCH_RANGES + " ranges");
+    }
+    OtpErlangObject[][] pairs = new OtpErlangObject[list.arity()][];
+    for (int k = 0; k < pairs.length; k++) {
+      if (!(list.elementAt(k) instanceof OtpErlangTuple t) || t.arity() != 2) {
+        throw badarg("a range is not {Offset, Value}");
+      }
+      pairs[k] = t.elements();
+    }
+    return pairs;
+  }
+
+  private static FdException tooBig() {
+    return einval("more than " + Descriptors.MAX_BATCH_BYTES + " bytes in one batch");
   }
 
   byte[] data(int i) throws FdException {

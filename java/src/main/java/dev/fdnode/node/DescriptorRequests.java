@@ -1,6 +1,7 @@
 package dev.fdnode.node;
 
 import com.ericsson.otp.erlang.OtpErlangBinary;
+import com.ericsson.otp.erlang.OtpErlangList;
 import com.ericsson.otp.erlang.OtpErlangObject;
 import dev.fdnode.core.Completion;
 import dev.fdnode.core.FdException;
@@ -13,8 +14,9 @@ import java.nio.file.Path;
 import java.util.logging.Logger;
 
 /**
- * Descriptor I/O: open, pipe, close, read, write, positioned I/O, position, sync. Reads are passive
- * only (the gen_tcp rule); sequential reads and writes share one offset per descriptor.
+ * Descriptor I/O: open, pipe, close, read, write, positioned I/O (one range or a batch), position,
+ * sync. Reads are passive only (the gen_tcp rule); sequential reads and writes share one offset per
+ * descriptor.
  */
 sealed interface DescriptorRequests extends Request {
   Logger LOG = Logger.getLogger(DescriptorRequests.class.getName());
@@ -144,6 +146,40 @@ sealed interface DescriptorRequests extends Request {
     @Override
     public OtpErlangObject run(Context c) throws FdException {
       c.descriptors().pwrite(c.lookup(handle), offset, data);
+      return Terms.OK;
+    }
+  }
+
+  /**
+   * {@code {ok, [binary() | eof]}}, one entry per range, as {@code file:pread/2}. Inline: only a
+   * seekable file is read (anything else is espipe before the first read), and the batch reads at
+   * most what one {@link Pread} may.
+   */
+  record PreadMany(Handle handle, Args.Reads ranges) implements DescriptorRequests, Inline {
+    static PreadMany decode(Args a) throws FdException {
+      return new PreadMany(a.handle(1), a.reads(2));
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) throws FdException {
+      byte[][] data = c.descriptors().preadMany(c.lookup(handle), ranges.offsets(), ranges.sizes());
+      OtpErlangObject[] out = new OtpErlangObject[data.length];
+      for (int i = 0; i < data.length; i++) {
+        out[i] = data[i] == null ? Terms.EOF : new OtpErlangBinary(data[i]);
+      }
+      return Terms.ok(new OtpErlangList(out));
+    }
+  }
+
+  /** {@code ok} once every piece is written, in list order; inline for the reason of PreadMany. */
+  record PwriteMany(Handle handle, Args.Writes pieces) implements DescriptorRequests, Inline {
+    static PwriteMany decode(Args a) throws FdException {
+      return new PwriteMany(a.handle(1), a.writes(2));
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) throws FdException {
+      c.descriptors().pwriteMany(c.lookup(handle), pieces.offsets(), pieces.data());
       return Terms.OK;
     }
   }

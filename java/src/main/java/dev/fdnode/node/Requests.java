@@ -35,6 +35,8 @@ final class Requests {
           op("write", 2, DescriptorRequests.Write::decode),
           op("pread", 3, DescriptorRequests.Pread::decode),
           op("pwrite", 3, DescriptorRequests.Pwrite::decode),
+          op("pread_many", 2, DescriptorRequests.PreadMany::decode),
+          op("pwrite_many", 2, DescriptorRequests.PwriteMany::decode),
           op("position", 2, DescriptorRequests.Position::decode),
           op("sync", 1, DescriptorRequests.Sync::decode),
           // sockets
