@@ -3,7 +3,8 @@
 //// A Java node holds the descriptors; Gleam talks to it over Erlang
 //// distribution. This module has what every descriptor shares: the `Fd`
 //// type, `FdError`, and open/close/read/write/pread/pwrite/position/sync/
-//// info and modes. The others: `fdnode/node` (start and stop a Java node),
+//// info and modes (`pread_many`/`pwrite_many`: many ranges in one call).
+//// The others: `fdnode/node` (start and stop a Java node),
 //// `fdnode/tcp`, `fdnode/udp`, `fdnode/fs` (paths and metadata) and
 //// `fdnode/active` (messages of active delivery, selector-ready).
 ////
@@ -433,6 +434,49 @@ pub fn pwrite(
   fd: Fd(File),
   at offset: Int,
   data data: BitArray,
+  within timeout: Int,
+) -> Result(Nil, FdError)
+
+/// Reads several ranges, each `#(offset, size)`, in one call (as Erlang's
+/// `file:pread/2`): one `Input` per range, in order. Each `Data` has `size`
+/// bytes, fewer only where the range crosses end of file; a range that
+/// starts at or beyond it is `Eof`. The descriptor's offset is unchanged.
+/// All or nothing: any error fails the whole call. At most 1024 ranges and
+/// 8 MiB in all (`Einval` beyond: a batch is refused, not cut short); a
+/// negative offset or size is `Einval`.
+///
+/// ## Example
+///
+/// ```gleam
+/// // the header and the index of a file, in one round trip
+/// let assert Ok([fdnode.Data(header), fdnode.Data(index)]) =
+///   fdnode.pread_many(file, ranges: [#(0, 16), #(4096, 512)], within: 5000)
+/// ```
+@external(erlang, "fdnode_gleam_ffi", "pread_many")
+pub fn pread_many(
+  fd: Fd(File),
+  ranges ranges: List(#(Int, Int)),
+  within timeout: Int,
+) -> Result(List(Input), FdError)
+
+/// Writes several pieces, each `#(offset, data)`, in one call (as Erlang's
+/// `file:pwrite/2`): every piece in full, in list order, so a later piece
+/// wins where two overlap. The descriptor's offset is unchanged. Limits and
+/// argument errors as for `pread_many`, all found before anything is
+/// written. An OS error (`Enospc`, `Efbig`, ...) stops the batch: the pieces
+/// before the failing one are written, the rest are not; repeating the call
+/// is safe.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(Nil) =
+///   fdnode.pwrite_many(file, pieces: [#(0, <<"head":utf8>>), #(4096, block)], within: 5000)
+/// ```
+@external(erlang, "fdnode_gleam_ffi", "pwrite_many")
+pub fn pwrite_many(
+  fd: Fd(File),
+  pieces pieces: List(#(Int, BitArray)),
   within timeout: Int,
 ) -> Result(Nil, FdError)
 

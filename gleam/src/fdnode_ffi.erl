@@ -29,7 +29,8 @@
          await_exit/2, stats/1, stats/2, stats_with/3]).
 %% Descriptors (files, pipes; what every kind shares)
 -export([open/3, open/4, close/1, close/2, close_async/1, close_async/2,
-         read/2, read/3, write/2, write/3, pread/3, pread/4, pwrite/3, pwrite/4,
+         read/2, read/3, write/2, write/3, pread/2, pread/3, pread/4, pwrite/2,
+         pwrite/3, pwrite/4,
          position/2, position/3, sync/1, sync/2, set_mode/2, set_mode/3,
          controlling_process/2, controlling_process/3, info/1, info/2,
          pipe/1, pipe/2, copy/3, copy/4]).
@@ -48,7 +49,11 @@
 -type handle() :: {fdnode_fd, node(), pos_integer(), non_neg_integer()}.
 -type reason() :: atom().
 -type location() :: integer() | {bof | cur | eof, integer()} | bof | cur | eof.
--export_type([handle/0, reason/0, location/0]).
+%% A range of a batched pread, as in file:pread/2: `{Offset, Size}'.
+-type range() :: {non_neg_integer(), non_neg_integer()}.
+%% A piece of a batched pwrite, as in file:pwrite/2: `{Offset, Data}'.
+-type piece() :: {non_neg_integer(), iodata()}.
+-export_type([handle/0, reason/0, location/0, range/0, piece/0]).
 
 %% ================================================================ lifecycle
 
@@ -306,9 +311,26 @@ write(Fd, Data, Timeout) ->
         error -> {error, badarg}
     end.
 
-%% @equiv pread(Fd, Offset, Size, default_timeout())
--spec pread(handle(), non_neg_integer(), non_neg_integer()) ->
+%% @equiv pread(Fd, Ranges, default_timeout())
+-spec pread(handle(), [range()]) -> {ok, [binary() | eof]} | {error, reason()}.
+pread(Fd, Ranges) -> pread(Fd, Ranges, default_timeout()).
+
+%% @doc `pread(Fd, Ranges, Timeout)' reads several ranges in one call, as
+%% `file:pread/2' does: `{ok, [Data | eof]}', one entry per `{Offset, Size}'
+%% in order. Each `Data' is `Size' bytes, fewer only where the range crosses
+%% end of file; a range starting at or beyond it is `eof'; `[]' gives
+%% `{ok, []}'. All or nothing: any error (`espipe' for a pipe or socket,
+%% `closed', an OS error) fails the whole call. At most 1024 ranges and
+%% 8 MiB in all, else `{error, einval}' (a batch is refused, not cut short);
+%% a negative offset or size is `einval', a list of anything but
+%% `{Integer, Integer}' is `badarg'. The handle's offset is not moved.
+%%
+%% `pread(Fd, Offset, Size)' is {@link pread/4} with the default timeout.
+-spec pread(handle(), [range()], timeout()) -> {ok, [binary() | eof]} | {error, reason()};
+           (handle(), non_neg_integer(), non_neg_integer()) ->
           {ok, binary()} | eof | {error, reason()}.
+pread(Fd, Ranges, Timeout) when is_list(Ranges) ->
+    fd_call(Fd, fun(H) -> {pread_many, H, Ranges} end, Timeout);
 pread(Fd, Offset, Size) -> pread(Fd, Offset, Size, default_timeout()).
 
 %% @doc Reads up to `Size' bytes at `Offset' without moving the handle's offset.
@@ -319,8 +341,28 @@ pread(Fd, Offset, Size, Timeout) when is_integer(Offset), is_integer(Size) ->
 pread(_, _, _, _) ->
     {error, badarg}.
 
-%% @equiv pwrite(Fd, Offset, Data, default_timeout())
--spec pwrite(handle(), non_neg_integer(), iodata()) -> ok | {error, reason()}.
+%% @equiv pwrite(Fd, Pieces, default_timeout())
+-spec pwrite(handle(), [piece()]) -> ok | {error, reason()}.
+pwrite(Fd, Pieces) -> pwrite(Fd, Pieces, default_timeout()).
+
+%% @doc `pwrite(Fd, Pieces, Timeout)' writes several pieces in one call, as
+%% `file:pwrite/2' does: each `{Offset, Data}' in full (partial writes
+%% continued), in list order, so a later piece overwrites an earlier one
+%% where they overlap. The handle's offset is not moved. Limits and argument
+%% errors as for {@link pread/3}, all found before the first byte is written
+%% (data that is not iodata is `badarg' and nothing is sent). An OS error
+%% (`enospc', `efbig', ...) stops the batch with `{error, Reason}': the pieces
+%% before the failing one are written, the rest are not; positioned writes
+%% can simply be repeated.
+%%
+%% `pwrite(Fd, Offset, Data)' is {@link pwrite/4} with the default timeout.
+-spec pwrite(handle(), [piece()], timeout()) -> ok | {error, reason()};
+            (handle(), non_neg_integer(), iodata()) -> ok | {error, reason()}.
+pwrite(Fd, Pieces, Timeout) when is_list(Pieces) ->
+    case pieces(Pieces, []) of
+        {ok, Bins} -> fd_call(Fd, fun(H) -> {pwrite_many, H, Bins} end, Timeout);
+        error -> {error, badarg}
+    end;
 pwrite(Fd, Offset, Data) -> pwrite(Fd, Offset, Data, default_timeout()).
 
 %% @doc Writes all of `Data' at `Offset' without moving the handle's offset.
@@ -693,6 +735,15 @@ to_binary(Data) ->
     catch
         error:_ -> error
     end.
+
+%% The data of each piece as one binary; offsets are the Java node's to check.
+pieces([{Offset, Data} | Rest], Acc) ->
+    case to_binary(Data) of
+        {ok, Bin} -> pieces(Rest, [{Offset, Bin} | Acc]);
+        error -> error
+    end;
+pieces([], Acc) -> {ok, lists:reverse(Acc)};
+pieces(_, _) -> error.
 
 to_binary_path(Path) ->
     try unicode:characters_to_binary(Path) of

@@ -9,6 +9,7 @@
 -module(fdnode_gleam_ffi).
 
 -export([open/4, pipe/2, close/2, close_async/2, read/3, write/3, pread/4, pwrite/4,
+         pread_many/3, pwrite_many/3,
          position/3, sync/2, set_mode/3, controlling_process/3, info/2, fd_node/1,
          copy/5, pid_from/1, identity/1]).
 %% Shared by the other adapters
@@ -42,6 +43,15 @@ write(Fd, Data, Timeout) -> unit(fdnode_ffi:write(Fd, Data, Timeout)).
 pread(Fd, Offset, Size, Timeout) -> data(fdnode_ffi:pread(Fd, Offset, Size, Timeout)).
 
 pwrite(Fd, Offset, Data, Timeout) -> unit(fdnode_ffi:pwrite(Fd, Offset, Data, Timeout)).
+
+%% Ranges and pieces are Gleam tuples, already `{Offset, Size}' / `{Offset, Bin}'.
+pread_many(Fd, Ranges, Timeout) ->
+    case fdnode_ffi:pread(Fd, Ranges, Timeout) of
+        {ok, Inputs} when is_list(Inputs) -> {ok, [input(I) || I <- Inputs]};
+        Other -> value(Other)
+    end.
+
+pwrite_many(Fd, Pieces, Timeout) -> unit(fdnode_ffi:pwrite(Fd, Pieces, Timeout)).
 
 position(Fd, {absolute, N}, Timeout) -> value(fdnode_ffi:position(Fd, {bof, N}, Timeout));
 position(Fd, {relative, N}, Timeout) -> value(fdnode_ffi:position(Fd, {cur, N}, Timeout));
@@ -93,9 +103,12 @@ value({error, R}) -> {error, to_error(R)};
 value(Other) -> {error, {unknown, text(Other)}}.
 
 %% Input: Data(Bin) = {data, Bin}, Eof = eof.
-data({ok, Bin}) when is_binary(Bin) -> {ok, {data, Bin}};
+data({ok, Bin}) when is_binary(Bin) -> {ok, input(Bin)};
 data(eof) -> {ok, eof};
 data(Other) -> value(Other).
+
+input(Bin) when is_binary(Bin) -> {data, Bin};
+input(eof) -> eof.
 
 %% @doc An fdnode_ffi reason as a Gleam FdError.
 to_error(R) when is_atom(R) ->
