@@ -25,7 +25,8 @@ main([OutFile, EbinDir]) ->
          {open_close, fun() -> open_close(Node, Data) end},
          {many_fds, fun() -> many_fds(Node, JvmPid, Root) end},
          {active, fun() -> active_delivery(Node, Echo, Root) end},
-         {copy, fun() -> copy(Node, Root) end}],
+         {copy, fun() -> copy(Node, Root) end},
+         {batch, fun() -> batch(Node, Data) end}],
     Results = [Run() || {Name, Run} <- Sections, Only =:= [] orelse lists:member(Name, Only)],
     Report = report(lists:append(Results)),
     io:put_chars(Report),
@@ -202,6 +203,26 @@ copy(Node, Root) ->
      {copy, "fdnode read/write 1 MiB chunks through the BEAM", io_lib:format("~.1f MB/s", [Size / element(1, Through)])},
      {copy, "baseline: file:copy on the BEAM", io_lib:format("~.1f MB/s", [Size / element(1, Local)])}].
 
+%% 64 preads of 4 KiB at scattered offsets: one call each, then the same
+%% ranges in one pread_many; the two alternate round by round (same load).
+batch(Node, Data) ->
+    {ok, Fd} = fdnode_ffi:open(Node, list_to_binary(Data), [read]),
+    Ranges = [{(I * 7919 * 4096) rem ((1 bsl 20) - 4096), 4096} || I <- lists:seq(1, 64)],
+    OneByOne = fun() -> [{ok, _} = fdnode_ffi:pread(Fd, O, S) || {O, S} <- Ranges] end,
+    Batched = fun() -> {ok, [_ | _]} = fdnode_ffi:pread(Fd, Ranges) end,
+    N = 50,
+    Time = fun(F) ->
+                   T0 = erlang:monotonic_time(nanosecond),
+                   [F() || _ <- lists:seq(1, N)],
+                   (erlang:monotonic_time(nanosecond) - T0) / N / 1000
+           end,
+    _ = {Time(OneByOne), Time(Batched)},
+    Pairs = [{Time(OneByOne), Time(Batched)} || _ <- lists:seq(1, ?ROUNDS)],
+    ok = fdnode_ffi:close(Fd),
+    Stat = fun(L) -> S = lists:sort(L), {us, median(S), hd(S), lists:last(S)} end,
+    [{batch, "fdnode 64 x pread 4 KiB, one call each", Stat([A || {A, _} <- Pairs])},
+     {batch, "fdnode pread_many of the same 64 ranges", Stat([B || {_, B} <- Pairs])}].
+
 copy_loop(In, Out) ->
     case fdnode_ffi:read(In, 1 bsl 20) of
         {ok, Bin} -> ok = fdnode_ffi:write(Out, Bin), copy_loop(In, Out);
@@ -346,4 +367,7 @@ ratios(Rows) ->
     ++ Ratio("64-caller `info` throughput / bare echo throughput",
              "fdnode info, 64 callers", "baseline: JInterface echo, 64 callers", ">= 0.8")
     ++ Ratio("active delivery MB/s / bare JInterface push MB/s",
-             "fdnode active FIFO", "baseline: bare JInterface push", ">= 0.8").
+             "fdnode active FIFO", "baseline: bare JInterface push", ">= 0.8")
+    ++ Ratio("one pread_many of 64 ranges / 64 single preads (time)",
+             "fdnode pread_many of the same 64 ranges", "fdnode 64 x pread 4 KiB, one call each",
+             "< 1").
