@@ -169,26 +169,40 @@ public final class Descriptors implements AutoCloseable {
   /** Up to {@code max} bytes at the descriptor's offset; null at end of input. */
   public byte[] read(FdInner f, int max) throws FdException {
     checkLength(max);
+    byte[] buf = new byte[Math.min(max, MAX_READ)];
+    int n = readInto(f, buf, buf.length);
+    if (buf.length == 0) {
+      return buf;
+    }
+    return n == 0 ? null : n == buf.length ? buf : Arrays.copyOf(buf, n);
+  }
+
+  /**
+   * Reads up to {@code len} bytes at the descriptor's offset into the start of {@code buf} (a
+   * buffer the caller reuses); returns the count, 0 at end of input (or when {@code len} is 0).
+   */
+  public int readInto(FdInner f, byte[] buf, int len) throws FdException {
+    checkLength(len);
     try (FdInner.Use u = f.use()) {
-      byte[] buf = new byte[Math.min(max, MAX_READ)];
-      if (buf.length == 0) {
-        return buf;
+      if (len == 0) {
+        return 0;
       }
       int n;
       if (f.seekable()) {
         ReentrantLock lock = f.positionLock();
         lock.lock();
         try {
-          n = posix.pread(u.fd(), buf, 0, buf.length, f.offset());
+          n = posix.pread(u.fd(), buf, 0, len, f.offset());
           f.advance(n);
         } finally {
           lock.unlock();
         }
       } else {
         Readiness.await(f, u.fd(), Readiness.POLLIN); // a close wakes it (owner died)
-        n = posix.read(u.fd(), buf, 0, buf.length);
+        n = posix.read(u.fd(), buf, 0, len);
       }
-      return trimmed(buf, n);
+      bytesRead.add(n);
+      return n;
     }
   }
 
