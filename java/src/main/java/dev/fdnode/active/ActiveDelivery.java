@@ -41,6 +41,13 @@ public final class ActiveDelivery implements AutoCloseable {
   private final int chunkSize;
   private final ConcurrentHashMap<Long, Watch> watches = new ConcurrentHashMap<>();
 
+  /**
+   * Each reader thread reads into its own buffer and lends it to the sink, which encodes the chunk
+   * before {@code send} returns; the thread's next read refills it. Bytes that must outlive the
+   * send (kept for a passive read) are copied out.
+   */
+  private final ThreadLocal<byte[]> readBuffers;
+
   public ActiveDelivery(
       Descriptors descriptors, Poller poller, Executor readers, ActiveSink sink, int chunkSize) {
     this.descriptors = descriptors;
@@ -48,6 +55,7 @@ public final class ActiveDelivery implements AutoCloseable {
     this.readers = readers;
     this.sink = sink;
     this.chunkSize = chunkSize;
+    this.readBuffers = ThreadLocal.withInitial(() -> new byte[chunkSize]);
   }
 
   /**
@@ -72,7 +80,7 @@ public final class ActiveDelivery implements AutoCloseable {
       if (watch.pending != null) {
         byte[] kept = watch.pending;
         watch.pending = null;
-        deliverLocked(watch, kept);
+        deliverLocked(watch, kept, kept.length);
         if (inner.mode() == ReceiveMode.PASSIVE) {
           return; // active-once was satisfied by the kept bytes
         }
@@ -219,20 +227,20 @@ public final class ActiveDelivery implements AutoCloseable {
       onDatagramReady(watch);
       return;
     }
+    byte[] buffer = readBuffers.get();
     int available = -1;
     for (int round = 1; ; round++) {
-      byte[] chunk = null;
+      int n = 0;
       FdException failure = null;
       try {
-        // Sized to what is waiting, the chunk needs no trimming copy.
         int want = available > 0 ? Math.min(available, chunkSize) : chunkSize;
-        chunk = descriptors.read(watch.inner, want);
+        n = descriptors.readInto(watch.inner, buffer, want);
       } catch (FdException e) {
         failure = e;
       }
       synchronized (watch) {
         watch.reading = false;
-        if (!handleChunkLocked(watch, chunk, failure)) {
+        if (!handleChunkLocked(watch, buffer, n, failure)) {
           return;
         }
         available = round < ROUNDS ? waiting(watch) : 0;
@@ -245,8 +253,11 @@ public final class ActiveDelivery implements AutoCloseable {
     }
   }
 
-  /** Delivers or keeps one read's outcome; true when the fd is still active and open. */
-  private boolean handleChunkLocked(Watch watch, byte[] chunk, FdException failure) {
+  /**
+   * Delivers or keeps one read's outcome ({@code n} bytes of {@code buffer}, 0 at end of input);
+   * true when the fd is still active and open.
+   */
+  private boolean handleChunkLocked(Watch watch, byte[] buffer, int n, FdException failure) {
     if (watch.forgotten) {
       return false;
     }
@@ -256,7 +267,7 @@ public final class ActiveDelivery implements AutoCloseable {
       }
       return false;
     }
-    if (chunk == null) {
+    if (n == 0) {
       if (watch.inner.mode() != ReceiveMode.PASSIVE) {
         sink.send(watch.inner.controller(), watch.handle, new ActiveEvent.Closed());
       }
@@ -264,10 +275,10 @@ public final class ActiveDelivery implements AutoCloseable {
       return false;
     }
     if (watch.inner.mode() == ReceiveMode.PASSIVE) {
-      watch.pending = concat(watch.pending, chunk);
+      watch.pending = concat(watch.pending, java.util.Arrays.copyOf(buffer, n));
       return false;
     }
-    deliverLocked(watch, chunk);
+    deliverLocked(watch, buffer, n);
     return watch.inner.mode() != ReceiveMode.PASSIVE;
   }
 
@@ -347,9 +358,9 @@ public final class ActiveDelivery implements AutoCloseable {
     }
   }
 
-  private void deliverLocked(Watch watch, byte[] chunk) {
+  private void deliverLocked(Watch watch, byte[] buffer, int length) {
     Pid controller = watch.inner.controller();
-    sink.send(controller, watch.handle, new ActiveEvent.Data(chunk));
+    sink.send(controller, watch.handle, new ActiveEvent.Data(buffer, length));
     if (watch.inner.mode() == ReceiveMode.ACTIVE_ONCE) {
       watch.inner.setMode(ReceiveMode.PASSIVE);
       sink.send(controller, watch.handle, new ActiveEvent.Passive());

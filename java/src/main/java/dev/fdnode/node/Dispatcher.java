@@ -1,6 +1,5 @@
 package dev.fdnode.node;
 
-import com.ericsson.otp.erlang.OtpErlangBinary;
 import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangPid;
 import dev.fdnode.core.Completion;
@@ -133,14 +132,14 @@ public final class Dispatcher {
       if (f.mode() != ReceiveMode.PASSIVE) throw new RequestError("einval", "read in active mode");
       byte[] kept = modes.takePending(f); // read for active delivery, owed to this read
       byte[] data = kept != null ? kept : descriptors.read(f, r.size());
-      return data == null ? Terms.EOF : Terms.ok(new OtpErlangBinary(data));
+      return data == null ? Terms.EOF : Terms.ok(UncopiedBinary.owning(data));
     } else if (req instanceof Request.Write w) {
       FdInner f = descriptors.lookup(w.handle());
       descriptors.write(f, w.data());
       return Terms.OK;
     } else if (req instanceof Request.Pread r) {
       byte[] data = descriptors.pread(descriptors.lookup(r.handle()), r.offset(), r.size());
-      return data == null ? Terms.EOF : Terms.ok(new OtpErlangBinary(data));
+      return data == null ? Terms.EOF : Terms.ok(UncopiedBinary.owning(data));
     } else if (req instanceof Request.Pwrite w) {
       FdInner f = descriptors.lookup(w.handle());
       descriptors.pwrite(f, w.offset(), w.data());
