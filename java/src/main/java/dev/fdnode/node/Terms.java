@@ -86,8 +86,22 @@ public final class Terms {
     return null;
   }
 
+  /**
+   * Node names, one String each: every decoded pid carries its own copy, and an open fd keeps its
+   * owner's pid, so without this each fd held one more copy of the same name.
+   */
+  private static final ConcurrentHashMap<String, String> NODE_NAMES = new ConcurrentHashMap<>();
+
   public static Pid toPid(OtpErlangPid p) {
-    return new Pid(p.node(), p.id(), p.serial(), p.creation());
+    return new Pid(nodeName(p.node()), p.id(), p.serial(), p.creation());
+  }
+
+  private static String nodeName(String name) {
+    String known = NODE_NAMES.get(name);
+    if (known != null) return known;
+    if (NODE_NAMES.size() >= MAX_ATOMS) return name;
+    known = NODE_NAMES.putIfAbsent(name, name);
+    return known != null ? known : name;
   }
 
   public static OtpErlangPid toErlang(Pid p) {
