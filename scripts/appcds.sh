@@ -3,6 +3,9 @@
 # classes loaded up to its ready line), which the launcher passes with
 # -XX:SharedArchiveFile when the file sits next to the jar. Best effort: if
 # anything fails, no archive is left behind and the build goes on.
+# A static archive (JDK and fdnode classes in one file, -Xshare:dump from the
+# class list of a real start) rather than a dynamic one on top of the JDK's
+# default archive: measured side by side, the node's idle RSS is ~2 MiB lower.
 # Usage: scripts/appcds.sh [JAR]   (default target/fdnode.jar)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -32,8 +35,8 @@ epmd -daemon 2>/dev/null || skip "epmd does not start"
 mkdir "$work/root"
 mkfifo "$work/stdin"
 # The node runs until its stdin closes (--exit-on-stdin-eof), then writes the
-# archive as the JVM exits.
-java "${flags[@]}" -XX:ArchiveClassesAtExit="$jsa" -jar "$jar" \
+# list of the classes it loaded as the JVM exits.
+java "${flags[@]}" -XX:DumpLoadedClassList="$work/classes.lst" -jar "$jar" \
   --name "appcds_$$" --cookie "appcds_$RANDOM$RANDOM" --root "$work/root" \
   --exit-on-stdin-eof <"$work/stdin" >"$work/out" 2>&1 &
 java_pid=$!
@@ -47,8 +50,12 @@ grep -q '^fdnode ready' "$work/out" || skip "the node did not get ready: $(tail 
 exec 3>&-
 wait "$java_pid" || true
 java_pid=
+[ -s "$work/classes.lst" ] || skip "no class list written"
+timeout 300 java "${flags[@]}" -Xshare:dump -XX:SharedClassListFile="$work/classes.lst" \
+  -XX:SharedArchiveFile="$jsa" -cp "$jar" >"$work/dump" 2>&1 \
+  || skip "the dump failed: $(tail -n 2 "$work/dump" | tr '\n' ' ')"
 # A dump that failed leaves no file or one the JVM refuses: check that it maps.
-[ -s "$jsa" ] || skip "no archive written: $(grep -i 'cds\|archiv' "$work/out" | tail -n 2 | tr '\n' ' ')"
+[ -s "$jsa" ] || skip "no archive written"
 java "${flags[@]}" -XX:SharedArchiveFile="$jsa" -Xshare:on -cp "$jar" -version >/dev/null 2>&1 \
   || skip "the JVM refuses the archive"
 echo "appcds: wrote $jsa ($(du -k "$jsa" | cut -f1) KiB)"

@@ -66,12 +66,18 @@ main([OutFile, EbinDir]) ->
 
 %% ------------------------------------------------------------------ nodes
 
-%% The flags the BEAM launcher passes by default (kept in step with it), with
-%% the AppCDS archive when `make build' left one next to the jar.
+%% The JVM flags the BEAM launcher should pass by default (kept in step with
+%% it; see docs/benchmarks.md for the measurements behind them), with the
+%% AppCDS archive when `make build' left one next to the jar.
 launcher_flags(Jar) ->
+    jit_and_gc_flags() ++ ["-Xms8m"] ++ archive_flags(Jar).
+
+jit_and_gc_flags() ->
+    ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=16m"].
+
+archive_flags(Jar) ->
     Jsa = filename:join(filename:dirname(Jar), "fdnode.jsa"),
-    ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=16m"]
-        ++ ["-XX:SharedArchiveFile=" ++ Jsa || filelib:is_regular(Jsa)].
+    ["-XX:SharedArchiveFile=" ++ Jsa || filelib:is_regular(Jsa)].
 
 %% A `java' that adds Flags: fdnode_ffi:start takes the executable to run.
 java_wrapper(Dir, Name, Flags) ->
@@ -250,14 +256,14 @@ active_delivery(Nodes, Echo, #{node := PeerNode}, Root) ->
 %% Start-up and idle memory of the Java node under each JVM flag set:
 %% `java -jar' to the ready line, then resident memory once it has settled.
 jvm(Root, Jar, Tmp) ->
-    Flags = launcher_flags(Jar),
-    NoCds = [F || F <- Flags, not lists:prefix("-XX:SharedArchiveFile", F)],
+    Three = jit_and_gc_flags(),
+    Cds = archive_flags(Jar),
     %% -Xms8m: the default initial heap (1/64 of RAM) lets start-up garbage
     %% touch fresh pages; a small one reuses them (the heap still grows).
     Sets = [{"JVM defaults", []},
-            {"launcher flags, no AppCDS", NoCds}]
-        ++ [{"launcher flags + AppCDS", Flags} || Flags =/= NoCds]
-        ++ [{"launcher flags + AppCDS + -Xms8m", Flags ++ ["-Xms8m"]} || Flags =/= NoCds],
+            {"GC+JIT flags, no AppCDS", Three}]
+        ++ [{"GC+JIT flags + AppCDS", Three ++ Cds} || Cds =/= []]
+        ++ [{"launcher flags", launcher_flags(Jar)}],
     Runs = [{L, java_wrapper(Tmp, "jvm" ++ integer_to_list(I), F)}
             || {I, {L, F}} <- lists:zip(lists:seq(1, length(Sets)), Sets)],
     Measure = fun(Java) ->
@@ -535,10 +541,7 @@ goals(Rows) ->
             _ -> []
         end
     end,
-    Cds = case V("launcher flags + AppCDS: idle RSS") of
-              undefined -> "launcher flags, no AppCDS";
-              _ -> "launcher flags + AppCDS"
-          end,
+    Cds = "launcher flags",
     lists:append(
       [Ratio("sequential pread 4 KiB latency / bare echo", "fdnode pread 4 KiB", "baseline: bare JInterface echo", le, 1.0),
        Info("sequential pread 4 KiB latency / Erlang-to-Erlang call", "fdnode pread 4 KiB", "baseline: Erlang-to-Erlang call"),
