@@ -106,11 +106,11 @@ class BufferedTransportTest {
             "\n",
             "J = '" + node.node() + "',",
             "{echo, J} ! {self(), small},",
-            "R1 = receive {reply, small} -> ok after 5000 -> timeout end,",
+            "R1 = receive {reply, small} -> ok after 15000 -> timeout end,",
             "Big = list_to_binary([I rem 251 || I <- lists:seq(1, 300000)]),",
             "{echo, J} ! {self(), Big},",
             "R2 = receive {reply, B} when B =:= Big -> ok; {reply, _} -> corrupt",
-            "     after 5000 -> timeout end,",
+            "     after 15000 -> timeout end,",
             "io:format(\"small=~w big=~w~n\", [R1, R2]),",
             "halt().");
     Epmd.Result out =
@@ -133,40 +133,49 @@ class BufferedTransportTest {
             "Loop(2),",
             // halt/0 right after a send can drop it: stay until the test stops us.
             "timer:sleep(30000), halt().");
-    java.nio.file.Path log = java.nio.file.Files.createTempFile("fdnode-bt", ".out");
-    Process erl =
-        new ProcessBuilder(erl(peer, script))
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
+    Process erl = new ProcessBuilder(erl(peer, script)).redirectErrorStream(true).start();
+    StringBuffer output = new StringBuffer();
+    java.util.concurrent.CountDownLatch registered = new java.util.concurrent.CountDownLatch(1);
+    Thread reader =
+        new Thread(
+            () -> {
+              try (java.io.BufferedReader in =
+                  new java.io.BufferedReader(
+                      new java.io.InputStreamReader(
+                          erl.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+                for (String line; (line = in.readLine()) != null; ) {
+                  output.append(line).append('\n');
+                  if (line.equals("up")) registered.countDown();
+                }
+              } catch (java.io.IOException e) {
+                // erl went away; the assertions say what was missing
+              }
+            },
+            "bt-erl-output");
+    reader.setDaemon(true);
+    reader.start();
     try {
       String peerNode = peer + "@" + host;
       OtpMbox mbox = node.createMbox();
-      // The node connects out (BoundTransportFactory.createTransport) once erl is registered.
-      boolean up = false;
-      for (int i = 0; i < 100 && !up; i++) {
-        up = node.ping(peerNode, 200);
-      }
-      assertTrue(up, "erl peer never answered a ping");
+      // erl prints "up" once `peer` is registered; it never contacts us, so our first send
+      // opens the connection from this side (BoundTransportFactory.createTransport).
+      assertTrue(registered.await(30, TimeUnit.SECONDS), "erl never registered: " + output);
 
       mbox.send("peer", peerNode, pair(mbox.self(), new OtpErlangAtom("small")));
-      OtpErlangObject small = mbox.receive(5_000);
-      assertNotNull(small, "a single small message did not arrive within 5 s");
+      OtpErlangObject small = mbox.receive(15_000);
+      assertNotNull(small, "a single small message did not arrive within 15 s: " + output);
       assertEquals(new OtpErlangAtom("small"), ((OtpErlangTuple) small).elementAt(1));
 
       byte[] big = new byte[300_000];
       RANDOM.nextBytes(big);
       mbox.send("peer", peerNode, pair(mbox.self(), new OtpErlangBinary(big)));
-      OtpErlangObject back = mbox.receive(5_000);
-      assertNotNull(
-          back,
-          "a 300 KB message did not come back within 5 s: " + java.nio.file.Files.readString(log));
+      OtpErlangObject back = mbox.receive(15_000);
+      assertNotNull(back, "a 300 KB message did not come back within 15 s: " + output);
       assertArrayEquals(
           big, ((OtpErlangBinary) ((OtpErlangTuple) back).elementAt(1)).binaryValue());
     } finally {
       erl.destroy();
       erl.waitFor(10, TimeUnit.SECONDS);
-      java.nio.file.Files.deleteIfExists(log);
     }
   }
 
