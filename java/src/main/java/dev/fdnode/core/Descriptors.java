@@ -31,6 +31,11 @@ public final class Descriptors implements AutoCloseable {
   private final LongAdder bytesWritten = new LongAdder();
   private final AtomicBoolean closed = new AtomicBoolean();
 
+  /** Shared by every FdInner: a method reference made per open costs 16 B per open fd. */
+  private final FdCloser osClose;
+
+  private final Runnable countClosed = openCount::decrementAndGet;
+
   public Descriptors(Posix posix, int maxOpen) {
     this(posix, maxOpen, 1024, 1, Duration.ofSeconds(2));
   }
@@ -46,6 +51,7 @@ public final class Descriptors implements AutoCloseable {
       throw new IllegalArgumentException("maxOpen must be >= 1");
     }
     this.posix = Objects.requireNonNull(posix, "posix");
+    this.osClose = posix::close;
     this.maxOpen = maxOpen;
     this.closeWait = Objects.requireNonNull(closeWait, "closeWait");
     this.ring = new CompletionRing(this::run, ringCapacity, ringWorkers);
@@ -130,8 +136,8 @@ public final class Descriptors implements AutoCloseable {
       openCount.addAndGet(-1);
       throw e;
     }
-    FdInner inner = new FdInner(table.reserveId(), fd, owner, type, append, posix::close);
-    inner.whenClosed(openCount::decrementAndGet);
+    FdInner inner = new FdInner(table.reserveId(), fd, owner, type, append, osClose);
+    inner.whenClosed(countClosed);
     Handle h = table.register(inner);
     return new Opened(h, inner);
   }
