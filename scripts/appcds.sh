@@ -12,8 +12,8 @@ cd "$(dirname "$0")/.."
 jar=${1:-target/fdnode.jar}
 [ -f "$jar" ] && jar=$(realpath "$jar") # the archive records the class path as given
 jsa="$(dirname "$jar")/fdnode.jsa"
-# The flags the launcher starts the node with: an archive is only used by a
-# JVM whose settings match the ones it was dumped with.
+# The launcher's GC and JIT flags: an archive is only used by a JVM whose
+# settings match the ones it was dumped with (the heap size does not matter).
 flags=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=16m)
 rm -f "$jsa"
 work=$(mktemp -d)
