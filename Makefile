@@ -17,8 +17,10 @@ help:
 deps:
 	@scripts/deps.sh
 
+# The AppCDS archive (target/fdnode.jsa) is best effort: appcds.sh never fails the build.
 java: deps
 	$(MVN) -q -DskipTests package
+	scripts/appcds.sh
 
 gleam: deps
 	node tools/gleam/build.mjs
@@ -28,6 +30,7 @@ build: java gleam
 # Surefire runs inside `package`, so the jar the Gleam suite uses is the one tested.
 test-java: deps
 	$(MVN) package
+	scripts/appcds.sh
 
 test-gleam: gleam
 	scripts/gleam-test.sh

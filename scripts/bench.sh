@@ -14,6 +14,16 @@ echo "bench: descriptor limit $(ulimit -n)"
 epmd -daemon
 erlc -o "$out" scripts/bench/fdnode_bench.erl
 export FDNODE_JAR="$PWD/target/fdnode.jar" FDNODE_ROOT="$root"
+# FDNODE_BENCH_BEFORE=<git revision> builds that revision's jar and runs it
+# beside this one (same flags, interleaved): the report adds after/before ratios.
+if [ -n "${FDNODE_BENCH_BEFORE:-}" ] && [ -z "${FDNODE_BENCH_BEFORE_JAR:-}" ]; then
+  before="$out/before"
+  mkdir -p "$before"
+  git archive "$FDNODE_BENCH_BEFORE" | tar -x -C "$before"
+  ${MVN:-mvn -B -ntp} -q -f "$before/pom.xml" -DskipTests package
+  export FDNODE_BENCH_BEFORE_JAR="$before/target/fdnode.jar"
+fi
+echo "bench: load average $(cut -d' ' -f1-3 /proc/loadavg)"
 # JMH figures of the Java core first, while nothing else runs; appended below.
 core=$(mktemp)
 trap 'rm -rf "$out" "$root" "$core"' EXIT

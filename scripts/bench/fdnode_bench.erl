@@ -1,17 +1,43 @@
 %% @doc End-to-end benchmarks of fdnode against baselines measured in the same
-%% run: an Erlang-to-Erlang distributed call, a bare JInterface echo node, a
-%% local `file' call, a bare JInterface push and an Erlang port reading a FIFO.
+%% run: an Erlang-to-Erlang distributed call, a bare JInterface echo node, an
+%% Erlang peer node doing the same file work, a local `file' call, a bare
+%% JInterface push and an Erlang port reading a FIFO.
+%%
+%% Every measure runs its contenders in turn, round after round (interleaved),
+%% so a load change on the machine hits all of them alike; a figure is the
+%% median of ?ROUNDS rounds after a warm-up round, with the spread (min..max).
+%% The Java nodes start with the launcher's JVM flags (launcher_flags/1).
+%% With FDNODE_BENCH_BEFORE_JAR set, an older jar runs beside the current one
+%% (same flags) and the report gives after/before ratios.
 %% Run through `make bench'; results go to stdout and docs/benchmarks.md.
 -module(fdnode_bench).
--export([main/1, echo_loop/0]).
+-export([main/1, echo_loop/0, file_server/0, fifo_reader/3]).
 
--define(ROUNDS, 5).
+%% Rounds per measure (FDNODE_BENCH_ROUNDS, at least 5): more narrow the
+%% medians when other work shares the machine.
+-define(ROUNDS, max(5, list_to_integer(os:getenv("FDNODE_BENCH_ROUNDS", "7")))).
+-define(CHUNK, 262144). % the Java node's active chunk: same message sizes everywhere
 
 main([OutFile, EbinDir]) when is_atom(OutFile) ->
     main([atom_to_list(OutFile), atom_to_list(EbinDir)]);
 main([OutFile, EbinDir]) ->
     Root = os:getenv("FDNODE_ROOT"),
-    {ok, Node} = fdnode_ffi:start(#{root => Root, args => ["--max-fds", "250000"]}),
+    Jar = os:getenv("FDNODE_JAR"),
+    Load0 = loadavg(),
+    Tmp = filename:join(Root, "jvm"),
+    ok = filelib:ensure_dir(filename:join(Tmp, "x")),
+    Launcher = java_wrapper(Tmp, "launcher", launcher_flags(Jar)),
+    C2 = java_wrapper(Tmp, "c2", launcher_flags(Jar) -- ["-XX:TieredStopAtLevel=1"]),
+    Nodes0 = [{"fdnode", start_node(Root, Jar, Launcher)},
+              {"fdnode, C2 JIT", start_node(Root, Jar, C2)}]
+        ++ case os:getenv("FDNODE_BENCH_BEFORE_JAR", "") of
+               "" -> [];
+               Before -> [{"fdnode before", start_node(Root, Before,
+                                                       java_wrapper(Tmp, "before", launcher_flags(Before)))}]
+           end,
+    Nodes = [{L, N} || {L, {ok, N}} <- Nodes0],
+    length(Nodes) =:= length(Nodes0) orelse error({start_failed, Nodes0}),
+    {_, Node} = hd(Nodes),
     {ok, JvmPid} = fdnode_ffi:os_pid(Node),
     Echo = start_echo_node(),
     Peer = start_peer(EbinDir),
@@ -20,19 +46,51 @@ main([OutFile, EbinDir]) ->
     %% FDNODE_BENCH_ONLY=latency,active (say) runs a subset while tuning.
     Only = [list_to_atom(S) || S <- string:lexemes(os:getenv("FDNODE_BENCH_ONLY", ""), ",")],
     Sections =
-        [{latency, fun() -> latency(Node, Echo, Peer, Data) end},
-         {throughput, fun() -> throughput(Node, Echo, Peer) end},
-         {open_close, fun() -> open_close(Node, Data) end},
+        [{latency, fun() -> latency(Nodes, Echo, Peer, Data) end},
+         {throughput, fun() -> throughput(Nodes, Echo, Peer) end},
+         {open_close, fun() -> open_close(Nodes, Peer, Data) end},
+         {active, fun() -> active_delivery(Nodes, Echo, Peer, Root) end},
+         {jvm, fun() -> jvm(Root, Jar, Tmp) end},
          {many_fds, fun() -> many_fds(Node, JvmPid, Root) end},
-         {active, fun() -> active_delivery(Node, Echo, Root) end},
          {copy, fun() -> copy(Node, Root) end},
          {batch, fun() -> batch(Node, Data) end}],
-    Results = [Run() || {Name, Run} <- Sections, Only =:= [] orelse lists:member(Name, Only)],
-    Report = report(lists:append(Results)),
+    Results = [begin
+                   io:format("bench: ~s~n", [Name]),
+                   Run()
+               end || {Name, Run} <- Sections, Only =:= [] orelse lists:member(Name, Only)],
+    Rows = lists:append(Results),
+    Report = report(Rows, [L || {L, _} <- Nodes], Load0, loadavg()),
     io:put_chars(Report),
     ok = file:write_file(OutFile, Report),
-    fdnode_ffi:stop(Node),
+    [fdnode_ffi:stop(N) || {_, N} <- Nodes],
     halt(0).
+
+%% ------------------------------------------------------------------ nodes
+
+%% The JVM flags the BEAM launcher should pass by default (kept in step with
+%% it; see docs/benchmarks.md for the measurements behind them), with the
+%% AppCDS archive when `make build' left one next to the jar.
+launcher_flags(Jar) ->
+    jit_and_gc_flags() ++ ["-Xms8m"] ++ archive_flags(Jar).
+
+jit_and_gc_flags() ->
+    ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=16m"].
+
+archive_flags(Jar) ->
+    Jsa = filename:join(filename:dirname(Jar), "fdnode.jsa"),
+    ["-XX:SharedArchiveFile=" ++ Jsa || filelib:is_regular(Jsa)].
+
+%% A `java' that adds Flags: fdnode_ffi:start takes the executable to run.
+java_wrapper(Dir, Name, Flags) ->
+    Path = filename:join(Dir, "java-" ++ Name),
+    Java = os:find_executable("java"),
+    ok = file:write_file(Path, ["#!/bin/sh\nexec ", Java, [[" ", F] || F <- Flags], " \"$@\"\n"]),
+    ok = file:change_mode(Path, 8#755),
+    Path.
+
+start_node(Root, Jar, Java) ->
+    fdnode_ffi:start(#{root => Root, jar => Jar, java => Java,
+                       args => ["--max-fds", "250000"], link => false}).
 
 %% ------------------------------------------------------------------ baselines
 
@@ -50,16 +108,54 @@ start_echo_node() ->
     after 30000 -> error(echo_node_timeout)
     end.
 
+%% An Erlang peer node with an echo process and a file server: the baselines
+%% for what fdnode does, done by Erlang across the same kind of connection.
 start_peer(EbinDir) ->
     {ok, _Peer, PeerNode} =
         peer:start_link(#{name => list_to_atom("bench_peer_" ++ os:getpid()),
                           args => ["-setcookie", atom_to_list(erlang:get_cookie()),
                                    "-pa", EbinDir, "-pa", filename:dirname(code:which(?MODULE))]}),
-    spawn(PeerNode, ?MODULE, echo_loop, []).
+    #{node => PeerNode,
+      echo => spawn(PeerNode, ?MODULE, echo_loop, []),
+      files => spawn(PeerNode, ?MODULE, file_server, [])}.
 
 echo_loop() ->
     receive
         {From, Ref, Msg} -> From ! {Ref, Msg}, echo_loop()
+    end.
+
+%% Holds raw files for callers on other nodes, as the Java node holds fds:
+%% {open, Path} -> {ok, Id}; {close, Id} -> ok.
+file_server() -> file_server(#{}).
+
+file_server(Files) ->
+    receive
+        {From, Ref, {open, Path}} ->
+            case file:open(Path, [read, raw, binary]) of
+                {ok, F} ->
+                    Id = erlang:unique_integer([positive]),
+                    From ! {Ref, {ok, Id}},
+                    file_server(Files#{Id => F});
+                Error ->
+                    From ! {Ref, Error},
+                    file_server(Files)
+            end;
+        {From, Ref, {close, Id}} ->
+            #{Id := F} = Files,
+            From ! {Ref, file:close(F)},
+            file_server(maps:remove(Id, Files))
+    end.
+
+%% Reads a FIFO on the peer node in ?CHUNK reads and sends every chunk, as
+%% fdnode's active delivery does.
+fifo_reader(To, Fifo, Chunk) ->
+    {ok, F} = file:open(Fifo, [read, raw, binary]),
+    fifo_loop(To, F, Chunk).
+
+fifo_loop(To, F, Chunk) ->
+    case file:read(F, Chunk) of
+        {ok, Bin} -> To ! {peer_data, Bin}, fifo_loop(To, F, Chunk);
+        eof -> file:close(F), To ! peer_done
     end.
 
 echo_call(To, Msg) ->
@@ -69,36 +165,137 @@ echo_call(To, Msg) ->
 
 %% ------------------------------------------------------------------ measures
 
-latency(Node, Echo, Peer, Data) ->
-    {ok, Fd} = fdnode_ffi:open(Node, list_to_binary(Data), [read]),
+latency(Nodes, Echo, #{echo := PeerEcho}, Data) ->
+    Fds = [{L, element(2, {ok, _} = fdnode_ffi:open(N, list_to_binary(Data), [read]))} || {L, N} <- Nodes],
     {ok, Raw} = file:open(Data, [read, raw, binary]),
-    N = 2000,
-    Rows =
-        [{latency, "fdnode pread 4 KiB", us_per_op(N, fun() -> {ok, _} = fdnode_ffi:pread(Fd, 0, 4096) end)},
-         {latency, "fdnode info", us_per_op(N, fun() -> {ok, _} = fdnode_ffi:info(Fd) end)},
-         {latency, "baseline: bare JInterface echo", us_per_op(N, fun() -> echo_call(Echo, ping) end)},
-         {latency, "baseline: Erlang-to-Erlang call", us_per_op(N, fun() -> echo_call(Peer, ping) end)},
-         {latency, "baseline: local file:pread 4 KiB", us_per_op(N, fun() -> {ok, _} = file:pread(Raw, 0, 4096) end)}],
+    N = 1000,
+    Contenders =
+        [{L ++ " pread 4 KiB", fun() -> {ok, _} = fdnode_ffi:pread(Fd, 0, 4096) end} || {L, Fd} <- Fds]
+        ++ [{L ++ " info", fun() -> {ok, _} = fdnode_ffi:info(Fd) end} || {L, Fd} <- Fds]
+        ++ [{"baseline: bare JInterface echo", fun() -> echo_call(Echo, ping) end},
+            {"baseline: Erlang-to-Erlang call", fun() -> echo_call(PeerEcho, ping) end},
+            {"baseline: local file:pread 4 KiB", fun() -> {ok, _} = file:pread(Raw, 0, 4096) end}],
+    Rows = interleaved(latency, us, Contenders, fun(F) -> us_per_op(N, F) end),
     file:close(Raw),
-    ok = fdnode_ffi:close(Fd),
+    [ok = fdnode_ffi:close(Fd) || {_, Fd} <- Fds],
     Rows.
 
-throughput(Node, Echo, Peer) ->
-    {ok, {R, W}} = fdnode_ffi:pipe(Node),
+throughput(Nodes, Echo, #{echo := PeerEcho}) ->
+    Pipes = [{L, element(2, {ok, {_, _}} = fdnode_ffi:pipe(N))} || {L, N} <- Nodes],
     Rows = lists:append(
-      [[{throughput, io_lib:format("fdnode info, ~b callers", [C]), calls_per_s(C, fun() -> {ok, _} = fdnode_ffi:info(R) end)},
-        {throughput, io_lib:format("baseline: JInterface echo, ~b callers", [C]), calls_per_s(C, fun() -> echo_call(Echo, ping) end)},
-        {throughput, io_lib:format("baseline: Erlang-to-Erlang, ~b callers", [C]), calls_per_s(C, fun() -> echo_call(Peer, ping) end)}]
-       || C <- [1, 4, 16, 64]]),
-    fdnode_ffi:close(R), fdnode_ffi:close(W),
+      [interleaved(throughput, calls,
+                   [{lists:flatten(io_lib:format("~s info, ~b callers", [L, C])),
+                     fun() -> {ok, _} = fdnode_ffi:info(R) end} || {L, {R, _}} <- Pipes]
+                   ++ [{lists:flatten(io_lib:format("baseline: JInterface echo, ~b callers", [C])),
+                        fun() -> echo_call(Echo, ping) end},
+                       {lists:flatten(io_lib:format("baseline: Erlang-to-Erlang, ~b callers", [C])),
+                        fun() -> echo_call(PeerEcho, ping) end}],
+                   fun(F) -> calls_per_s(C, F) end)
+       || C <- [1, 64]]),
+    [begin fdnode_ffi:close(R), fdnode_ffi:close(W) end || {_, {R, W}} <- Pipes],
     Rows.
 
-open_close(Node, Data) ->
+open_close(Nodes, #{files := Files}, Data) ->
     Bin = list_to_binary(Data),
-    [{rate, "fdnode open+close", ops_per_s(500, fun() ->
-        {ok, Fd} = fdnode_ffi:open(Node, Bin, [read]), ok = fdnode_ffi:close(Fd) end)},
-     {rate, "baseline: local raw file open+close", ops_per_s(500, fun() ->
-        {ok, F} = file:open(Data, [read, raw]), ok = file:close(F) end)}].
+    Contenders =
+        [{L ++ " open+close", fun() ->
+              {ok, Fd} = fdnode_ffi:open(N, Bin, [read]), ok = fdnode_ffi:close(Fd) end}
+         || {L, N} <- Nodes]
+        ++ [{"baseline: Erlang-to-Erlang open+close on a peer node", fun() ->
+                {ok, Id} = echo_call(Files, {open, Data}), ok = echo_call(Files, {close, Id}) end},
+            {"baseline: local raw file open+close", fun() ->
+                {ok, F} = file:open(Data, [read, raw]), ok = file:close(F) end}],
+    interleaved(open_close, us, Contenders, fun(F) -> us_per_op(500, F) end).
+
+active_delivery(Nodes, Echo, #{node := PeerNode}, Root) ->
+    Bytes = 64 bsl 20,
+    Fifo = filename:join(Root, "bench.fifo"),
+    os:cmd("mkfifo " ++ Fifo),
+    Src = filename:join(Root, "bench.src"),
+    ok = file:write_file(Src, binary:copy(<<"y">>, Bytes)),
+    Fdnode = fun(N) -> fun() ->
+        Writer = spawn_cat(Src, Fifo),
+        {ok, Fd} = fdnode_ffi:open(N, list_to_binary(Fifo), [read]),
+        T0 = erlang:monotonic_time(microsecond),
+        ok = fdnode_ffi:set_mode(Fd, active),
+        Got = drain_fdnode(Fd, 0),
+        Us = erlang:monotonic_time(microsecond) - T0,
+        fdnode_ffi:close(Fd), port_close_quiet(Writer),
+        Bytes = Got,
+        Us
+    end end,
+    Contenders =
+        [{L ++ " active FIFO", Fdnode(N)} || {L, N} <- Nodes]
+        ++ [{"baseline: Erlang peer node reading the FIFO", fun() ->
+                Writer = spawn_cat(Src, Fifo),
+                T0 = erlang:monotonic_time(microsecond),
+                spawn(PeerNode, ?MODULE, fifo_reader, [self(), Fifo, ?CHUNK]),
+                Got = drain_peer(0),
+                Us = erlang:monotonic_time(microsecond) - T0,
+                port_close_quiet(Writer),
+                Bytes = Got,
+                Us
+            end},
+            {"baseline: Erlang port (cat) on the FIFO", fun() ->
+                Writer = spawn_cat(Src, Fifo),
+                T0 = erlang:monotonic_time(microsecond),
+                Reader = open_port({spawn_executable, "/bin/cat"}, [{args, [Fifo]}, binary, stream, exit_status]),
+                Got = drain_port(Reader, 0),
+                Us = erlang:monotonic_time(microsecond) - T0,
+                port_close_quiet(Writer),
+                Bytes = Got,
+                Us
+            end},
+            {"baseline: bare JInterface push", fun() ->
+                T0 = erlang:monotonic_time(microsecond),
+                Echo ! {push, self(), Bytes, ?CHUNK},
+                ok = drain_push(),
+                erlang:monotonic_time(microsecond) - T0
+            end}],
+    interleaved(delivery, mbps, Contenders, fun(F) -> Bytes / F() end).
+
+%% Start-up and idle memory of the Java node under each JVM flag set:
+%% `java -jar' to the ready line, then resident memory once it has settled.
+jvm(Root, Jar, Tmp) ->
+    Three = jit_and_gc_flags(),
+    Cds = archive_flags(Jar),
+    %% -Xms8m: the default initial heap (1/64 of RAM) lets start-up garbage
+    %% touch fresh pages; a small one reuses them (the heap still grows).
+    Sets = [{"JVM defaults", []},
+            {"GC+JIT flags, no AppCDS", Three}]
+        ++ [{"GC+JIT flags + AppCDS", Three ++ Cds} || Cds =/= []]
+        ++ [{"launcher flags", launcher_flags(Jar)}],
+    Runs = [{L, java_wrapper(Tmp, "jvm" ++ integer_to_list(I), F)}
+            || {I, {L, F}} <- lists:zip(lists:seq(1, length(Sets)), Sets)],
+    Measure = fun(Java) ->
+        Name = "fdnode_jvm_" ++ integer_to_list(erlang:unique_integer([positive])),
+        T0 = erlang:monotonic_time(microsecond),
+        Port = open_port({spawn_executable, Java},
+                         [{args, ["-jar", Jar, "--name", Name, "--cookie", "jvm_bench",
+                                  "--root", Root, "--exit-on-stdin-eof"]},
+                          {line, 4096}, use_stdio, stderr_to_stdout, exit_status]),
+        ok = await_ready(Port),
+        ReadyMs = (erlang:monotonic_time(microsecond) - T0) / 1000,
+        {os_pid, OsPid} = erlang:port_info(Port, os_pid),
+        timer:sleep(1000), % idle: let start-up threads finish and the heap settle
+        RssMib = jvm_rss_kib(OsPid) / 1024,
+        port_close(Port),
+        {ReadyMs, RssMib}
+    end,
+    [Measure(J) || {_, J} <- Runs], % warm-up: page cache, epmd
+    Rounds = [[{L, Measure(J)} || {L, J} <- Runs] || _ <- lists:seq(1, ?ROUNDS)],
+    lists:append(
+      [[{jvm, L ++ ": java -jar to ready", ms, summary([R || Round <- Rounds, {L2, {R, _}} <- Round, L2 =:= L])},
+        {jvm, L ++ ": idle RSS", mib, summary([M || Round <- Rounds, {L2, {_, M}} <- Round, L2 =:= L])}]
+       || {L, _} <- Runs]).
+
+await_ready(Port) ->
+    receive
+        {Port, {data, {eol, "fdnode ready" ++ _}}} -> ok;
+        {Port, {data, _}} -> await_ready(Port);
+        {Port, {exit_status, S}} -> error({jvm_exited, S})
+    after 30000 -> error(jvm_ready_timeout)
+    end.
 
 %% Holds many descriptors at once (64 owner processes), then lets the owners
 %% exit and times how long the Java node takes to close them all.
@@ -109,6 +306,7 @@ many_fds(Node, JvmPid, Root) ->
     ok = file:write_file(Path, <<"x">>),
     Base = jvm_fd_count(JvmPid),
     RssBefore = jvm_rss_kib(JvmPid),
+    {ok, #{heap_used := HeapBefore}} = fdnode_ffi:stats_with(Node, [gc], 30000),
     Parent = self(),
     T0 = erlang:monotonic_time(microsecond),
     Pids = [spawn(fun() ->
@@ -120,54 +318,17 @@ many_fds(Node, JvmPid, Root) ->
     Opened = lists:sum([receive {opened, P, N} -> N after 600000 -> error(open_many_timeout) end || P <- Pids]),
     OpenSecs = (erlang:monotonic_time(microsecond) - T0) / 1.0e6,
     RssAfter = jvm_rss_kib(JvmPid),
+    {ok, #{heap_used := HeapAfter}} = fdnode_ffi:stats_with(Node, [gc], 30000),
     T1 = erlang:monotonic_time(microsecond),
     [P ! exit || P <- Pids],
     ok = wait_fd_count(JvmPid, Base, 120000),
     CloseMs = (erlang:monotonic_time(microsecond) - T1) / 1000,
-    [{info, "descriptors held at once", io_lib:format("~b of ~b asked (JVM limit: ~s)",
-                                                      [Opened, Count, jvm_fd_limit(JvmPid)])},
-     {info, "open rate while filling (64 owners)", io_lib:format("~b /s", [round(Opened / OpenSecs)])},
-     {info, "JVM resident memory per open fd", io_lib:format("~b bytes", [round((RssAfter - RssBefore) * 1024 / max(1, Opened))])},
-     {info, "time to close all after the owners exit", io_lib:format("~b ms", [round(CloseMs)])}].
-
-active_delivery(Node, Echo, Root) ->
-    Bytes = 64 bsl 20,
-    Chunk = 262144, % the Java node's active chunk: same message sizes on both sides
-    Fifo = filename:join(Root, "bench.fifo"),
-    os:cmd("mkfifo " ++ Fifo),
-    Src = filename:join(Root, "bench.src"),
-    ok = file:write_file(Src, binary:copy(<<"y">>, Bytes)),
-    Fdnode = median_of(fun() ->
-        Writer = spawn_cat(Src, Fifo),
-        {ok, Fd} = fdnode_ffi:open(Node, list_to_binary(Fifo), [read]),
-        T0 = erlang:monotonic_time(microsecond),
-        ok = fdnode_ffi:set_mode(Fd, active),
-        {Got, Msgs} = drain_fdnode(Fd, 0, 0),
-        Us = erlang:monotonic_time(microsecond) - T0,
-        fdnode_ffi:close(Fd), port_close_quiet(Writer),
-        Bytes = Got,
-        {Us, Msgs}
-    end),
-    Push = median_of(fun() ->
-        T0 = erlang:monotonic_time(microsecond),
-        Echo ! {push, self(), Bytes, Chunk},
-        Msgs = drain_push(0),
-        {erlang:monotonic_time(microsecond) - T0, Msgs}
-    end),
-    PortCat = median_of(fun() ->
-        Writer = spawn_cat(Src, Fifo),
-        T0 = erlang:monotonic_time(microsecond),
-        Reader = open_port({spawn_executable, "/bin/cat"}, [{args, [Fifo]}, binary, stream, exit_status]),
-        {Got, Msgs} = drain_port(Reader, 0, 0),
-        Us = erlang:monotonic_time(microsecond) - T0,
-        port_close_quiet(Writer),
-        Bytes = Got,
-        {Us, Msgs}
-    end),
-    [{delivery, Label, {mbps, Bytes / Us, M * 1.0e6 / Us}}
-     || {Label, {Us, M}} <- [{"fdnode active FIFO", Fdnode},
-                            {"baseline: bare JInterface push", Push},
-                            {"baseline: Erlang port (cat) on the FIFO", PortCat}]].
+    [{info, "descriptors held at once", text, io_lib:format("~b of ~b asked (JVM limit: ~s)",
+                                                            [Opened, Count, jvm_fd_limit(JvmPid)])},
+     {info, "open rate while filling (64 owners)", text, io_lib:format("~b /s", [round(Opened / OpenSecs)])},
+     {info, "JVM resident memory per open fd", text, io_lib:format("~b bytes", [round((RssAfter - RssBefore) * 1024 / max(1, Opened))])},
+     {info, "retained heap per open fd (after full GC)", bytes, round((HeapAfter - HeapBefore) / max(1, Opened))},
+     {info, "time to close all after the owners exit", text, io_lib:format("~b ms", [round(CloseMs)])}].
 
 copy(Node, Root) ->
     Size = 256 bsl 20,
@@ -176,52 +337,51 @@ copy(Node, Root) ->
     {ok, F} = file:open(Src, [append, raw]),
     [ok = file:write(F, crypto:strong_rand_bytes(1 bsl 20)) || _ <- lists:seq(2, Size bsr 20)],
     file:close(F),
-    Through = median_of(fun() ->
-        Dst = filename:join(Root, "copy.fdnode"),
-        T0 = erlang:monotonic_time(microsecond),
-        {ok, In} = fdnode_ffi:open(Node, list_to_binary(Src), [read]),
-        {ok, Out} = fdnode_ffi:open(Node, list_to_binary(Dst), [write, create, truncate]),
-        ok = copy_loop(In, Out),
-        fdnode_ffi:close(In), fdnode_ffi:close(Out),
-        {erlang:monotonic_time(microsecond) - T0, 0}
-    end),
-    InNode = median_of(fun() ->
-        Dst = filename:join(Root, "copy.innode"),
-        T0 = erlang:monotonic_time(microsecond),
-        {ok, In} = fdnode_ffi:open(Node, list_to_binary(Src), [read]),
-        {ok, Out} = fdnode_ffi:open(Node, list_to_binary(Dst), [write, create, truncate]),
-        {ok, Size} = fdnode_ffi:copy(In, Out, #{chunk => 1 bsl 20}, 60000),
-        fdnode_ffi:close(In), fdnode_ffi:close(Out),
-        {erlang:monotonic_time(microsecond) - T0, 0}
-    end),
-    Local = median_of(fun() ->
-        T0 = erlang:monotonic_time(microsecond),
-        {ok, _} = file:copy(Src, filename:join(Root, "copy.local")),
-        {erlang:monotonic_time(microsecond) - T0, 0}
-    end),
-    [{copy, "fdnode copy request (data stays in the Java node)", io_lib:format("~.1f MB/s", [Size / element(1, InNode)])},
-     {copy, "fdnode read/write 1 MiB chunks through the BEAM", io_lib:format("~.1f MB/s", [Size / element(1, Through)])},
-     {copy, "baseline: file:copy on the BEAM", io_lib:format("~.1f MB/s", [Size / element(1, Local)])}].
+    Contenders =
+        [{"fdnode copy request (data stays in the Java node)", fun() ->
+             Dst = filename:join(Root, "copy.innode"),
+             T0 = erlang:monotonic_time(microsecond),
+             {ok, In} = fdnode_ffi:open(Node, list_to_binary(Src), [read]),
+             {ok, Out} = fdnode_ffi:open(Node, list_to_binary(Dst), [write, create, truncate]),
+             {ok, Size} = fdnode_ffi:copy(In, Out, #{chunk => 1 bsl 20}, 60000),
+             fdnode_ffi:close(In), fdnode_ffi:close(Out),
+             erlang:monotonic_time(microsecond) - T0
+         end},
+         {"fdnode read/write 1 MiB chunks through the BEAM", fun() ->
+             Dst = filename:join(Root, "copy.fdnode"),
+             T0 = erlang:monotonic_time(microsecond),
+             {ok, In} = fdnode_ffi:open(Node, list_to_binary(Src), [read]),
+             {ok, Out} = fdnode_ffi:open(Node, list_to_binary(Dst), [write, create, truncate]),
+             ok = copy_loop(In, Out),
+             fdnode_ffi:close(In), fdnode_ffi:close(Out),
+             erlang:monotonic_time(microsecond) - T0
+         end},
+         {"baseline: file:copy on the BEAM", fun() ->
+             T0 = erlang:monotonic_time(microsecond),
+             {ok, _} = file:copy(Src, filename:join(Root, "copy.local")),
+             erlang:monotonic_time(microsecond) - T0
+         end}],
+    interleaved(copy, mbps, Contenders, fun(Run) -> Size / Run() end).
 
 %% 64 preads of 4 KiB at scattered offsets: one call each, then the same
 %% ranges in one pread_many; the two alternate round by round (same load).
 batch(Node, Data) ->
     {ok, Fd} = fdnode_ffi:open(Node, list_to_binary(Data), [read]),
     Ranges = [{(I * 7919 * 4096) rem ((1 bsl 20) - 4096), 4096} || I <- lists:seq(1, 64)],
-    OneByOne = fun() -> [{ok, _} = fdnode_ffi:pread(Fd, O, S) || {O, S} <- Ranges] end,
-    Batched = fun() -> {ok, [_ | _]} = fdnode_ffi:pread(Fd, Ranges) end,
     N = 50,
     Time = fun(F) ->
                    T0 = erlang:monotonic_time(nanosecond),
                    [F() || _ <- lists:seq(1, N)],
                    (erlang:monotonic_time(nanosecond) - T0) / N / 1000
            end,
-    _ = {Time(OneByOne), Time(Batched)},
-    Pairs = [{Time(OneByOne), Time(Batched)} || _ <- lists:seq(1, ?ROUNDS)],
+    Contenders =
+        [{"fdnode 64 x pread 4 KiB, one call each",
+          fun() -> [{ok, _} = fdnode_ffi:pread(Fd, O, S) || {O, S} <- Ranges] end},
+         {"fdnode pread_many of the same 64 ranges",
+          fun() -> {ok, [_ | _]} = fdnode_ffi:pread(Fd, Ranges) end}],
+    Rows = interleaved(batch, us, Contenders, Time),
     ok = fdnode_ffi:close(Fd),
-    Stat = fun(L) -> S = lists:sort(L), {us, median(S), hd(S), lists:last(S)} end,
-    [{batch, "fdnode 64 x pread 4 KiB, one call each", Stat([A || {A, _} <- Pairs])},
-     {batch, "fdnode pread_many of the same 64 ranges", Stat([B || {_, B} <- Pairs])}].
+    Rows.
 
 copy_loop(In, Out) ->
     case fdnode_ffi:read(In, 1 bsl 20) of
@@ -231,66 +391,68 @@ copy_loop(In, Out) ->
 
 %% ------------------------------------------------------------------ helpers
 
+%% One warm-up round, then ?ROUNDS rounds, each running every contender once
+%% in turn; Measure(Fun) gives one number per run.
+interleaved(Kind, Unit, Contenders, Measure) ->
+    [Measure(F) || {_, F} <- Contenders],
+    Rounds = [[{L, Measure(F)} || {L, F} <- Contenders] || _ <- lists:seq(1, ?ROUNDS)],
+    [{Kind, L, Unit, summary([V || Round <- Rounds, {L2, V} <- Round, L2 =:= L])}
+     || {L, _} <- Contenders].
+
+summary(Values) ->
+    Sorted = lists:sort(Values),
+    {median(Sorted), hd(Sorted), lists:last(Sorted)}.
+
 spawn_cat(Src, Fifo) ->
     open_port({spawn, "/bin/sh -c 'cat " ++ Src ++ " > " ++ Fifo ++ "'"}, [exit_status]).
 
 port_close_quiet(Port) ->
     catch port_close(Port), ok.
 
-drain_fdnode(Fd, Bytes, Msgs) ->
+drain_fdnode(Fd, Bytes) ->
     receive
-        {fdnode, Fd, Bin} -> drain_fdnode(Fd, Bytes + byte_size(Bin), Msgs + 1);
-        {fdnode_closed, Fd} -> {Bytes, Msgs}
+        {fdnode, Fd, Bin} -> drain_fdnode(Fd, Bytes + byte_size(Bin));
+        {fdnode_closed, Fd} -> Bytes
     after 60000 -> error({active_timeout, Bytes})
     end.
 
-drain_push(Msgs) ->
+drain_peer(Bytes) ->
     receive
-        {push, _} -> drain_push(Msgs + 1);
-        push_done -> Msgs
+        {peer_data, Bin} -> drain_peer(Bytes + byte_size(Bin));
+        peer_done -> Bytes
+    after 60000 -> error({peer_timeout, Bytes})
+    end.
+
+drain_push() ->
+    receive
+        {push, _} -> drain_push();
+        push_done -> ok
     after 60000 -> error(push_timeout)
     end.
 
-drain_port(Port, Bytes, Msgs) ->
+drain_port(Port, Bytes) ->
     receive
-        {Port, {data, Bin}} -> drain_port(Port, Bytes + byte_size(Bin), Msgs + 1);
-        {Port, {exit_status, _}} -> {Bytes, Msgs}
+        {Port, {data, Bin}} -> drain_port(Port, Bytes + byte_size(Bin));
+        {Port, {exit_status, _}} -> Bytes
     after 60000 -> error(port_timeout)
     end.
 
-%% Median of ?ROUNDS timed runs after one warm-up; Fun returns {Micros, Msgs}.
-median_of(Fun) ->
-    _ = Fun(),
-    Runs = lists:sort([Fun() || _ <- lists:seq(1, ?ROUNDS)]),
-    lists:nth((?ROUNDS + 1) div 2, Runs).
-
-%% Sequential latency: median and spread (min..max) of per-round means.
+%% Mean microseconds per call over N sequential calls.
 us_per_op(N, Fun) ->
-    [Fun() || _ <- lists:seq(1, N div 4)],
-    Rounds = lists:sort([begin
-        T0 = erlang:monotonic_time(nanosecond),
-        [Fun() || _ <- lists:seq(1, N)],
-        (erlang:monotonic_time(nanosecond) - T0) / N / 1000
-    end || _ <- lists:seq(1, ?ROUNDS)]),
-    {us, median(Rounds), hd(Rounds), lists:last(Rounds)}.
-
-ops_per_s(N, Fun) ->
-    {us, Med, Lo, Hi} = us_per_op(N, Fun),
-    {rate, 1.0e6 / Med, 1.0e6 / Hi, 1.0e6 / Lo}.
+    T0 = erlang:monotonic_time(nanosecond),
+    [Fun() || _ <- lists:seq(1, N)],
+    (erlang:monotonic_time(nanosecond) - T0) / N / 1000.
 
 %% Callers each loop for a fixed time; the rate is total calls / elapsed.
 calls_per_s(Callers, Fun) ->
     Window = 1000,
-    Rates = lists:sort([begin
-        Parent = self(),
-        Deadline = erlang:monotonic_time(millisecond) + Window,
-        T0 = erlang:monotonic_time(microsecond),
-        Pids = [spawn_link(fun() -> Parent ! {calls, self(), loop_until(Fun, Deadline, 0)} end)
-                || _ <- lists:seq(1, Callers)],
-        Total = lists:sum([receive {calls, P, K} -> K end || P <- Pids]),
-        Total * 1.0e6 / (erlang:monotonic_time(microsecond) - T0)
-    end || _ <- lists:seq(1, ?ROUNDS)]),
-    {rate, median(Rates), hd(Rates), lists:last(Rates)}.
+    Parent = self(),
+    Deadline = erlang:monotonic_time(millisecond) + Window,
+    T0 = erlang:monotonic_time(microsecond),
+    Pids = [spawn_link(fun() -> Parent ! {calls, self(), loop_until(Fun, Deadline, 0)} end)
+            || _ <- lists:seq(1, Callers)],
+    Total = lists:sum([receive {calls, P, K} -> K end || P <- Pids]),
+    Total * 1.0e6 / (erlang:monotonic_time(microsecond) - T0).
 
 loop_until(Fun, Deadline, N) ->
     case erlang:monotonic_time(millisecond) >= Deadline of
@@ -299,6 +461,11 @@ loop_until(Fun, Deadline, N) ->
     end.
 
 median(Sorted) -> lists:nth((length(Sorted) + 1) div 2, Sorted).
+
+loadavg() ->
+    {ok, B} = file:read_file("/proc/loadavg"),
+    [A, B5, C | _] = string:lexemes(binary_to_list(B), " "),
+    A ++ " " ++ B5 ++ " " ++ C.
 
 jvm_fd_count(OsPid) ->
     {ok, Names} = file:list_dir("/proc/" ++ integer_to_list(OsPid) ++ "/fd"),
@@ -325,49 +492,127 @@ jvm_rss_kib(OsPid) ->
 
 %% ------------------------------------------------------------------ report
 
-report(Rows) ->
+report(Rows, NodeLabels, Load0, Load1) ->
     {ok, Host} = inet:gethostname(),
     Otp = erlang:system_info(otp_release),
     Java = string:trim(os:cmd("java -version 2>&1 | head -n1")),
     Cpus = erlang:system_info(logical_processors_available),
-    Ratios = ratios(Rows),
     iolist_to_binary(
       ["# fdnode benchmarks\n\n",
        "Generated by `make bench` (scripts/bench.sh, scripts/bench/fdnode_bench.erl). ",
-       "Every figure below comes from one run, beside its baselines from the same run: ",
-       "medians of ", integer_to_list(?ROUNDS), " rounds after a warm-up, spread (min..max) in brackets.\n\n",
-       io_lib:format("Machine: ~s, ~p logical CPUs; OTP ~s; ~s; ~s.~n~n",
-                     [Host, Cpus, Otp, Java, string:trim(os:cmd("uname -sr"))]),
+       "Every figure below comes from one run, beside its baselines from the same run. ",
+       "Contenders run interleaved (each round runs every contender once, in turn); a figure is the ",
+       "median of ", integer_to_list(?ROUNDS), " rounds after a warm-up round, spread (min..max) in brackets.\n\n",
+       io_lib:format("Machine: ~s, ~p logical CPUs; OTP ~s; ~s; ~s.~n", [Host, Cpus, Otp, Java, string:trim(os:cmd("uname -sr"))]),
+       io_lib:format("Load average (1/5/15 min): ~s at the start, ~s at the end.~n", [Load0, Load1]),
+       io_lib:format("Java nodes: ~s, started with the launcher's JVM flags `~s`; ",
+                     [lists:join(", ", ["\"" ++ L ++ "\"" || L <- NodeLabels]),
+                      lists:join(" ", launcher_flags(os:getenv("FDNODE_JAR")))]),
+       "\"C2 JIT\" is the same jar and flags without `-XX:TieredStopAtLevel=1`.\n\n",
+       "## Goals\n\n",
+       "| goal | figure | target | result |\n|---|---|---|---|\n",
+       [io_lib:format("| ~s | ~s | ~s | ~s |~n", G) || G <- goals(Rows)],
+       before_after(Rows, NodeLabels),
+       "\n## All figures\n\n",
        "| measure | what | figure |\n|---|---|---|\n",
-       [io_lib:format("| ~s | ~s | ~s |~n", [Kind, Label, fmt(V)]) || {Kind, Label, V} <- Rows],
-       "\n## Ratios against the targets\n\n",
-       [io_lib:format("- ~s~n", [R]) || R <- Ratios], "\n"]).
+       [io_lib:format("| ~s | ~s | ~s |~n", [Kind, Label, fmt(Unit, V)]) || {Kind, Label, Unit, V} <- Rows],
+       "\n"]).
 
-fmt({us, Med, Lo, Hi}) -> io_lib:format("~.1f us (~.1f..~.1f)", [Med, Lo, Hi]);
-fmt({rate, Med, Lo, Hi}) -> io_lib:format("~b /s (~b..~b)", [round(Med), round(Lo), round(Hi)]);
-fmt({mbps, Mb, Msgs}) -> io_lib:format("~.1f MB/s, ~b msgs/s", [Mb, round(Msgs)]);
-fmt(S) -> S.
+fmt(us, {Med, Lo, Hi}) -> io_lib:format("~.1f us (~.1f..~.1f)", [Med, Lo, Hi]);
+fmt(ms, {Med, Lo, Hi}) -> io_lib:format("~b ms (~b..~b)", [round(Med), round(Lo), round(Hi)]);
+fmt(mib, {Med, Lo, Hi}) -> io_lib:format("~.1f MiB (~.1f..~.1f)", [Med, Lo, Hi]);
+fmt(calls, {Med, Lo, Hi}) -> io_lib:format("~b /s (~b..~b)", [round(Med), round(Lo), round(Hi)]);
+fmt(mbps, {Med, Lo, Hi}) -> io_lib:format("~.1f MB/s (~.1f..~.1f)", [Med, Lo, Hi]);
+fmt(bytes, B) -> io_lib:format("~b B", [B]);
+fmt(text, S) -> S.
 
-ratios(Rows) ->
-    Value = fun(L) -> case [V || {_, La, V} <- Rows, lists:flatten(La) =:= L] of
-                          [{us, Med, _, _}] -> Med;
-                          [{rate, Med, _, _}] -> Med;
-                          [{mbps, Mb, _}] -> Mb;
-                          _ -> undefined
-                      end end,
-    Ratio = fun(What, A, B, Target) ->
-                case {Value(A), Value(B)} of
-                    {X, Y} when is_number(X), is_number(Y) ->
-                        [io_lib:format("~s = ~.2f (target ~s)", [What, X / Y, Target])];
-                    _ -> []
-                end
-            end,
-    Ratio("sequential `info` latency / bare echo latency",
-          "fdnode info", "baseline: bare JInterface echo", "<= 1.25")
-    ++ Ratio("64-caller `info` throughput / bare echo throughput",
-             "fdnode info, 64 callers", "baseline: JInterface echo, 64 callers", ">= 0.8")
-    ++ Ratio("active delivery MB/s / bare JInterface push MB/s",
-             "fdnode active FIFO", "baseline: bare JInterface push", ">= 0.8")
-    ++ Ratio("one pread_many of 64 ranges / 64 single preads (time)",
-             "fdnode pread_many of the same 64 ranges", "fdnode 64 x pread 4 KiB, one call each",
-             "< 1").
+value(Rows, Label) ->
+    case [V || {_, L, _, V} <- Rows, L =:= Label] of
+        [{Med, _, _}] -> Med;
+        [B] when is_integer(B) -> B;
+        _ -> undefined
+    end.
+
+%% {Label, figure text, target text, PASS/MISS} for each goal of the issue.
+goals(Rows) ->
+    V = fun(L) -> value(Rows, L) end,
+    Ratio = fun(What, A, B, Op, Target) ->
+        case {V(A), V(B)} of
+            {X, Y} when is_number(X), is_number(Y) ->
+                R = X / Y,
+                Pass = case Op of le -> R =< Target; ge -> R >= Target end,
+                [[What, io_lib:format("~.2f", [R]),
+                  io_lib:format("~s ~.2f", [case Op of le -> "<="; ge -> ">=" end, Target]),
+                  pass(Pass)]];
+            _ -> []
+        end
+    end,
+    Info = fun(What, A, B) ->
+        case {V(A), V(B)} of
+            {X, Y} when is_number(X), is_number(Y) -> [[What, io_lib:format("~.2f", [X / Y]), "reported", "-"]];
+            _ -> []
+        end
+    end,
+    Abs = fun(What, A, Fmt, Op, Target) ->
+        case V(A) of
+            X when is_number(X) ->
+                Pass = case Op of le -> X =< Target; lt -> X < Target end,
+                [[What, io_lib:format(Fmt, [X * 1.0]),
+                  io_lib:format("~s " ++ Fmt, [case Op of le -> "<="; lt -> "<" end, Target]), pass(Pass)]];
+            _ -> []
+        end
+    end,
+    Cds = "launcher flags",
+    lists:append(
+      [Ratio("sequential pread 4 KiB latency / bare echo", "fdnode pread 4 KiB", "baseline: bare JInterface echo", le, 1.0),
+       Info("sequential pread 4 KiB latency / Erlang-to-Erlang call", "fdnode pread 4 KiB", "baseline: Erlang-to-Erlang call"),
+       Ratio("sequential info latency / bare echo", "fdnode info", "baseline: bare JInterface echo", le, 1.0),
+       Info("sequential info latency / Erlang-to-Erlang call", "fdnode info", "baseline: Erlang-to-Erlang call"),
+       Ratio("64-caller info throughput / bare echo", "fdnode info, 64 callers", "baseline: JInterface echo, 64 callers", ge, 1.3),
+       Info("64-caller info throughput / Erlang node", "fdnode info, 64 callers", "baseline: Erlang-to-Erlang, 64 callers"),
+       Ratio("active FIFO delivery / Erlang peer node", "fdnode active FIFO", "baseline: Erlang peer node reading the FIFO", ge, 1.0),
+       Ratio("active FIFO delivery / `cat` port", "fdnode active FIFO", "baseline: Erlang port (cat) on the FIFO", ge, 0.8),
+       Info("64 preads in one pread_many / 64 single preads", "fdnode pread_many of the same 64 ranges", "fdnode 64 x pread 4 KiB, one call each"),
+       Ratio("open+close / Erlang-to-Erlang open+close", "fdnode open+close", "baseline: Erlang-to-Erlang open+close on a peer node", le, 2.0),
+       Abs("idle RSS (" ++ Cds ++ ")", Cds ++ ": idle RSS", "~.1f MiB", le, 64.0),
+       Abs("`java -jar` to ready (" ++ Cds ++ ")", Cds ++ ": java -jar to ready", "~.1f ms", lt, 300.0),
+       Abs("retained heap per open fd", "retained heap per open fd (after full GC)", "~.1f B", le, 256.0)]).
+
+pass(true) -> "PASS";
+pass(false) -> "MISS".
+
+%% After/before ratios of the current jar against FDNODE_BENCH_BEFORE_JAR, and
+%% C1-only against C2, measured side by side.
+before_after(Rows, NodeLabels) ->
+    Pairs = [{Other, Suffix} || Other <- tl(NodeLabels),
+                                Suffix <- [" pread 4 KiB", " info", " info, 1 callers", " info, 64 callers",
+                                           " open+close", " active FIFO"]],
+    Lines = [begin
+                 A = value(Rows, "fdnode" ++ Suffix),
+                 B = value(Rows, Other ++ Suffix),
+                 case {A, B} of
+                     {X, Y} when is_number(X), is_number(Y) ->
+                         io_lib:format("| ~s | ~s | ~s | ~.2f |~n",
+                                       [string:trim(Suffix), fmt_plain(X, Suffix), fmt_plain(Y, Suffix), X / Y]);
+                     _ -> []
+                 end
+             end || {Other, Suffix} <- Pairs],
+    case tl(NodeLabels) of
+        [] -> [];
+        Others ->
+            [[io_lib:format("~n## fdnode against \"~s\"~n~n", [O]),
+              "Same run, interleaved. Ratio = fdnode / ", O, ": below 1 is better for us, above 1 for /s and MB/s.\n\n",
+              "| measure | fdnode | ", O, " | ratio |\n|---|---|---|---|\n",
+              [L || {{O2, _}, L} <- lists:zip(Pairs, Lines), O2 =:= O]]
+             || O <- Others]
+    end.
+
+fmt_plain(X, Suffix) ->
+    case lists:suffix("callers", Suffix) of
+        true -> io_lib:format("~b /s", [round(X)]);
+        false ->
+            case lists:suffix("FIFO", Suffix) of
+                true -> io_lib:format("~.1f MB/s", [X]);
+                false -> io_lib:format("~.1f us", [X])
+            end
+    end.

@@ -44,6 +44,13 @@ public final class ActiveDelivery implements AutoCloseable {
   private final int chunkSize;
   private final ConcurrentHashMap<Long, Watch> watches = new ConcurrentHashMap<>();
 
+  /**
+   * Each reader thread reads into its own buffer and lends it to the sink, which encodes the chunk
+   * before {@code send} returns; the thread's next read refills it. Bytes that must outlive the
+   * send (kept for a passive read) are copied out.
+   */
+  private final ThreadLocal<byte[]> readBuffers;
+
   public ActiveDelivery(
       Descriptors descriptors, Poller poller, Executor readers, ActiveSink sink, int chunkSize) {
     this.descriptors = descriptors;
@@ -51,6 +58,7 @@ public final class ActiveDelivery implements AutoCloseable {
     this.readers = readers;
     this.sink = sink;
     this.chunkSize = chunkSize;
+    this.readBuffers = ThreadLocal.withInitial(() -> new byte[chunkSize]);
   }
 
   /**
@@ -210,20 +218,20 @@ public final class ActiveDelivery implements AutoCloseable {
       onDatagramReady(watch);
       return;
     }
+    byte[] buffer = readBuffers.get();
     int available = -1;
     for (int round = 1; ; round++) {
-      byte[] chunk = null;
+      int n = 0;
       FdException failure = null;
       try {
-        // Sized to what is waiting, the chunk needs no trimming copy.
         int want = available > 0 ? Math.min(available, chunkSize) : chunkSize;
-        chunk = descriptors.read(watch.inner, want);
+        n = descriptors.readInto(watch.inner, buffer, want);
       } catch (FdException e) {
         failure = e;
       }
       synchronized (watch.lock()) {
         watch.reading = false;
-        if (!handleLocked(watch, chunk == null ? null : new ActiveEvent.Data(chunk), failure)) {
+        if (!handleLocked(watch, n == 0 ? null : new ActiveEvent.Data(buffer, n), failure)) {
           return;
         }
         available = round < ROUNDS ? waiting(watch) : 0;

@@ -4,8 +4,28 @@ import java.net.InetAddress;
 
 /** What active delivery tells a controlling process. */
 public sealed interface ActiveEvent {
-  /** A chunk of input: {@code {fdnode, Fd, Data}}. */
-  record Data(byte[] bytes) implements ActiveEvent {}
+  /**
+   * A chunk of input: {@code {fdnode, Fd, Data}}, the first {@code length} bytes of {@code buffer}.
+   * The buffer is the reader thread's and is only lent for the {@link ActiveSink#send} call that
+   * carries this event: the sink encodes or copies it ({@link #bytes()}) before returning.
+   */
+  record Data(byte[] buffer, int length) implements ActiveEvent {
+    public Data {
+      if (length < 0 || length > buffer.length) {
+        throw new IllegalArgumentException("length " + length + " of " + buffer.length);
+      }
+    }
+
+    /** A chunk that owns all of {@code bytes}. */
+    public Data(byte[] bytes) {
+      this(bytes, bytes.length);
+    }
+
+    /** A copy of the chunk's bytes, safe to keep. */
+    public byte[] bytes() {
+      return java.util.Arrays.copyOf(buffer, length);
+    }
+  }
 
   /** End of input: {@code {fdnode_closed, Fd}}. */
   record Closed() implements ActiveEvent {}

@@ -2,11 +2,9 @@ package dev.fdnode.core;
 
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
+import java.util.Arrays;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -44,7 +42,6 @@ public final class FdInner {
   private final FdCloser closer;
   private final AtomicLong word = new AtomicLong(StateWord.REF_UNIT);
   private final AtomicLong offset = new AtomicLong();
-  private final CompletableFuture<Void> closedFuture = new CompletableFuture<>();
   private final Cleaner.Cleanable cleanable;
 
   /** Serialises the read-offset-then-advance sequence of offset-based I/O. */
@@ -59,6 +56,18 @@ public final class FdInner {
    * done while holding it.
    */
   private final Object controlLock = new Object();
+
+  /** Guards {@link #closeCallbacks} only (callbacks run outside {@link #controlLock}). */
+  private final Object callbacksLock = new Object();
+
+  private static final Runnable[] NO_CALLBACKS = {};
+
+  /**
+   * What {@link #whenClosed} asked to run after the OS close; null once it has run. A plain array,
+   * not a CompletableFuture chain: each open fd carries a few of these, and a future per callback
+   * cost about 150 bytes per fd.
+   */
+  private Runnable[] closeCallbacks = NO_CALLBACKS;
 
   private volatile Pid owner;
   private volatile Pid controller;
@@ -325,18 +334,54 @@ public final class FdInner {
 
   /** Runs {@code r} once the OS close is done (immediately if it already is). */
   public void whenClosed(Runnable r) {
-    closedFuture.whenComplete((v, t) -> r.run());
+    Objects.requireNonNull(r, "callback");
+    synchronized (callbacksLock) {
+      Runnable[] now = closeCallbacks;
+      if (now != null) {
+        Runnable[] more = Arrays.copyOf(now, now.length + 1);
+        more[now.length] = r;
+        closeCallbacks = more;
+        return;
+      }
+    }
+    runQuietly(r);
   }
 
   /** Waits for the OS close; true if it happened within the timeout. */
   public boolean awaitClosed(long timeout, TimeUnit unit) throws InterruptedException {
-    try {
-      closedFuture.get(timeout, unit);
+    long deadline = System.nanoTime() + unit.toNanos(timeout);
+    synchronized (callbacksLock) {
+      while (closeCallbacks != null) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(callbacksLock, left);
+      }
       return true;
-    } catch (TimeoutException e) {
-      return false;
-    } catch (ExecutionException e) {
-      return true; // never completed exceptionally; a callback failure is not ours
+    }
+  }
+
+  /** Runs every close callback once, in registration order, and wakes the waiters. */
+  private void closed() {
+    Runnable[] callbacks;
+    synchronized (callbacksLock) {
+      callbacks = closeCallbacks;
+      closeCallbacks = null;
+      callbacksLock.notifyAll();
+    }
+    for (Runnable r : callbacks) {
+      runQuietly(r);
+    }
+  }
+
+  /** A failing callback is its registrant's bug; the others still run. */
+  private static void runQuietly(Runnable r) {
+    try {
+      r.run();
+    } catch (RuntimeException e) {
+      Thread t = Thread.currentThread();
+      t.getUncaughtExceptionHandler().uncaughtException(t, e);
     }
   }
 
@@ -354,7 +399,7 @@ public final class FdInner {
     } finally {
       word.getAndUpdate(w -> w | StateWord.CLOSED);
       cleanable.clean(); // marks the safety net done; its action sees CLOSED and does nothing
-      closedFuture.complete(null);
+      closed();
       Reference.reachabilityFence(this);
     }
     return err;

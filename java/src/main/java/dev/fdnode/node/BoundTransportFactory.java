@@ -1,9 +1,8 @@
 package dev.fdnode.node;
 
 import com.ericsson.otp.erlang.OtpServerTransport;
-import com.ericsson.otp.erlang.OtpSocketTransport;
-import com.ericsson.otp.erlang.OtpSocketTransportFactory;
 import com.ericsson.otp.erlang.OtpTransport;
+import com.ericsson.otp.erlang.OtpTransportFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -13,9 +12,10 @@ import java.net.Socket;
 /**
  * JInterface's transport factory with the distribution listen socket bound to one address ({@code
  * 127.0.0.1} by default) instead of every interface, which is what {@code OtpNode} does on its own.
- * Outgoing connections (to epmd, to peers for replies) are JInterface's plain sockets.
+ * Every connection, accepted or outgoing (to epmd, to peers for replies), is a {@link
+ * BufferedTransport}.
  */
-public final class BoundTransportFactory extends OtpSocketTransportFactory {
+public final class BoundTransportFactory implements OtpTransportFactory {
   private final InetAddress listen;
 
   public BoundTransportFactory(InetAddress listen) {
@@ -24,6 +24,29 @@ public final class BoundTransportFactory extends OtpSocketTransportFactory {
 
   public InetAddress listenAddress() {
     return listen;
+  }
+
+  @Override
+  public OtpTransport createTransport(String host, int port) throws IOException {
+    // null is loopback, as for new Socket(host, port): JInterface reaches epmd that way.
+    return connect(new InetSocketAddress(InetAddress.getByName(host), port));
+  }
+
+  @Override
+  public OtpTransport createTransport(InetAddress addr, int port) throws IOException {
+    return connect(new InetSocketAddress(addr, port));
+  }
+
+  private static OtpTransport connect(InetSocketAddress to) throws IOException {
+    Socket s = new Socket();
+    try {
+      s.setTcpNoDelay(true);
+      s.connect(to);
+      return new BufferedTransport(s);
+    } catch (IOException e) {
+      s.close();
+      throw e;
+    }
   }
 
   @Override
@@ -55,8 +78,13 @@ public final class BoundTransportFactory extends OtpSocketTransportFactory {
     @Override
     public OtpTransport accept() throws IOException {
       Socket s = socket.accept();
-      s.setTcpNoDelay(true);
-      return new OtpSocketTransport(s);
+      try {
+        s.setTcpNoDelay(true);
+        return new BufferedTransport(s);
+      } catch (IOException e) {
+        s.close();
+        throw e;
+      }
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.fdnode.node;
 
-import com.ericsson.otp.erlang.OtpErlangBinary;
 import com.ericsson.otp.erlang.OtpErlangList;
 import com.ericsson.otp.erlang.OtpErlangObject;
 import dev.fdnode.core.Completion;
@@ -108,7 +107,7 @@ sealed interface DescriptorRequests extends Request {
       if (f.mode() != ReceiveMode.PASSIVE) throw new FdException("einval", "read in active mode");
       byte[] kept = c.modes().takePending(f); // read for active delivery, owed to this read
       byte[] data = kept != null ? kept : c.descriptors().read(f, size);
-      return data == null ? Terms.EOF : Terms.ok(new OtpErlangBinary(data));
+      return data == null ? Terms.EOF : Terms.ok(UncopiedBinary.owning(data));
     }
   }
 
@@ -133,7 +132,7 @@ sealed interface DescriptorRequests extends Request {
     @Override
     public OtpErlangObject run(Context c) throws FdException {
       byte[] data = c.descriptors().pread(c.lookup(handle), offset, size);
-      return data == null ? Terms.EOF : Terms.ok(new OtpErlangBinary(data));
+      return data == null ? Terms.EOF : Terms.ok(UncopiedBinary.owning(data));
     }
   }
 
@@ -165,7 +164,7 @@ sealed interface DescriptorRequests extends Request {
       byte[][] data = c.descriptors().preadMany(c.lookup(handle), ranges.offsets(), ranges.sizes());
       OtpErlangObject[] out = new OtpErlangObject[data.length];
       for (int i = 0; i < data.length; i++) {
-        out[i] = data[i] == null ? Terms.EOF : new OtpErlangBinary(data[i]);
+        out[i] = data[i] == null ? Terms.EOF : UncopiedBinary.owning(data[i]);
       }
       return Terms.ok(new OtpErlangList(out));
     }

@@ -1,7 +1,6 @@
 package dev.fdnode.node;
 
 import com.ericsson.otp.erlang.OtpErlangAtom;
-import com.ericsson.otp.erlang.OtpErlangBinary;
 import com.ericsson.otp.erlang.OtpErlangMap;
 import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangTuple;
@@ -15,7 +14,6 @@ import java.util.Map;
 /** Result terms that carry structure: handles, replies, info and stats maps. */
 public final class ReplyEncoder {
   private static final OtpErlangAtom FDNODE_FD = Terms.atom("fdnode_fd");
-  private static final OtpErlangAtom REPLY = Terms.atom("$fdnode_reply");
   private static final OtpErlangAtom ACTIVE_DATA = Terms.atom("fdnode");
   private static final OtpErlangAtom ACTIVE_CLOSED = Terms.atom("fdnode_closed");
   private static final OtpErlangAtom ACTIVE_ERROR = Terms.atom("fdnode_error");
@@ -30,7 +28,7 @@ public final class ReplyEncoder {
 
   /** {@code {'$fdnode_reply', Ref, Result}}. */
   public OtpErlangTuple reply(OtpErlangObject ref, OtpErlangObject result) {
-    return Terms.tuple(REPLY, ref, result);
+    return new ReplyTuple(ref, result);
   }
 
   /** {@code {fdnode_fd, Node, Id, Token}}, the token as an unsigned 64-bit integer. */
@@ -40,12 +38,15 @@ public final class ReplyEncoder {
 
   /**
    * An active-delivery message: {@code {fdnode, Fd, Data}}, {@code {fdnode_closed, Fd}}, {@code
-   * {fdnode_error, Fd, Reason}} or {@code {fdnode_passive, Fd}}.
+   * {fdnode_error, Fd, Reason}} or {@code {fdnode_passive, Fd}}. Data is the reader's buffer, not a
+   * copy ({@link UncopiedBinary}): send the message before the sink call returns. Controllers are
+   * BEAM processes, so the send encodes at once; the one local mailbox, fdnode's own, drops such a
+   * message whatever its bytes.
    */
   public OtpErlangTuple activeEvent(Handle h, ActiveEvent event) {
     OtpErlangTuple fd = handle(h);
     if (event instanceof ActiveEvent.Data d) {
-      return Terms.tuple(ACTIVE_DATA, fd, new OtpErlangBinary(d.bytes()));
+      return Terms.tuple(ACTIVE_DATA, fd, UncopiedBinary.lent(d.buffer(), d.length()));
     } else if (event instanceof ActiveEvent.Error e) {
       return Terms.tuple(ACTIVE_ERROR, fd, Terms.atom(e.reason()));
     } else if (event instanceof ActiveEvent.Datagram d) {
@@ -54,7 +55,7 @@ public final class ReplyEncoder {
           fd,
           address(d.from()),
           Terms.integer(d.port()),
-          new OtpErlangBinary(d.data()));
+          UncopiedBinary.owning(d.data()));
     } else if (event instanceof ActiveEvent.Passive) {
       return Terms.tuple(ACTIVE_PASSIVE, fd);
     }

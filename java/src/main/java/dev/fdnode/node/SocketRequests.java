@@ -1,6 +1,5 @@
 package dev.fdnode.node;
 
-import com.ericsson.otp.erlang.OtpErlangBinary;
 import com.ericsson.otp.erlang.OtpErlangList;
 import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangTuple;
@@ -137,7 +136,7 @@ sealed interface SocketRequests extends Request {
       byte[] data = kept != null ? kept : c.sockets().recv(f, size, timeoutMs);
       if (data == null) return Terms.EOF;
       if (kept == null) c.descriptors().countTraffic(data.length, 0); // kept: counted when read
-      return Terms.ok(new OtpErlangBinary(data));
+      return Terms.ok(UncopiedBinary.owning(data));
     }
   }
 
@@ -267,6 +266,7 @@ sealed interface SocketRequests extends Request {
   }
 
   private static OtpErlangTuple datagram(InetAddress from, int port, byte[] data) {
-    return Terms.tuple(ReplyEncoder.address(from), Terms.integer(port), new OtpErlangBinary(data));
+    return Terms.tuple(
+        ReplyEncoder.address(from), Terms.integer(port), UncopiedBinary.owning(data));
   }
 }

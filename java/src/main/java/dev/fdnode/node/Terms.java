@@ -9,23 +9,33 @@ import com.ericsson.otp.erlang.OtpErlangPid;
 import com.ericsson.otp.erlang.OtpErlangString;
 import com.ericsson.otp.erlang.OtpErlangTuple;
 import dev.fdnode.core.Pid;
-import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Small helpers for building and taking apart JInterface terms. */
 public final class Terms {
   private Terms() {}
 
-  public static final OtpErlangAtom OK = new OtpErlangAtom("ok");
-  public static final OtpErlangAtom ERROR = new OtpErlangAtom("error");
-  public static final OtpErlangAtom EOF = new OtpErlangAtom("eof");
+  /** Atoms are immutable: one shared, pre-encoded instance per name (bounded, see AtomBytes). */
+  private static final int MAX_ATOMS = 4096;
+
+  private static final ConcurrentHashMap<String, OtpErlangAtom> ATOMS = new ConcurrentHashMap<>();
+
+  public static final OtpErlangAtom OK = atom("ok");
+  public static final OtpErlangAtom ERROR = atom("error");
+  public static final OtpErlangAtom EOF = atom("eof");
   private static final BigInteger TWO_64 = BigInteger.ONE.shiftLeft(64);
 
+  /** An atom that encodes from precomputed bytes. */
   public static OtpErlangAtom atom(String name) {
-    return new OtpErlangAtom(name);
+    OtpErlangAtom a = ATOMS.get(name);
+    if (a != null) return a;
+    a = new CachedAtom(name);
+    if (ATOMS.size() < MAX_ATOMS) ATOMS.putIfAbsent(name, a);
+    return a;
   }
 
   public static OtpErlangTuple tuple(OtpErlangObject... elems) {
@@ -78,55 +88,102 @@ public final class Terms {
     return null;
   }
 
+  /**
+   * Node names, one String each: every decoded pid carries its own copy, and an open fd keeps its
+   * owner's pid, so without this each fd held one more copy of the same name.
+   */
+  private static final ConcurrentHashMap<String, String> NODE_NAMES = new ConcurrentHashMap<>();
+
   public static Pid toPid(OtpErlangPid p) {
-    return new Pid(p.node(), p.id(), p.serial(), p.creation());
+    return new Pid(nodeName(p.node()), p.id(), p.serial(), p.creation());
+  }
+
+  private static String nodeName(String name) {
+    String known = NODE_NAMES.get(name);
+    if (known != null) return known;
+    if (NODE_NAMES.size() >= MAX_ATOMS) return name;
+    known = NODE_NAMES.putIfAbsent(name, name);
+    return known != null ? known : name;
   }
 
   public static OtpErlangPid toErlang(Pid p) {
-    return new OtpErlangPid(p.node(), p.id(), p.serial(), p.creation());
+    return new CachedPid(p.node(), p.id(), p.serial(), p.creation());
   }
 
   /**
    * Flattens iodata (a binary, or a possibly improper list of bytes, binaries and iolists), or
-   * returns null when {@code o} is not iodata.
+   * returns null when {@code o} is not iodata. A binary is returned as decoded; a list is measured
+   * first and copied once into an array of its exact size.
    */
   public static byte[] iodata(OtpErlangObject o) {
     if (o instanceof OtpErlangBinary b) return b.binaryValue();
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    return appendIolist(o, out, 0) ? out.toByteArray() : null;
+    int size = iolistSize(o, 0);
+    if (size < 0) return null;
+    byte[] out = new byte[size];
+    fillIolist(o, out, 0);
+    return out;
   }
 
   private static final int MAX_IOLIST_DEPTH = 100;
 
-  private static boolean appendIolist(OtpErlangObject o, ByteArrayOutputStream out, int depth) {
-    if (depth > MAX_IOLIST_DEPTH) return false;
-    if (o instanceof OtpErlangBinary b) {
-      out.writeBytes(b.binaryValue());
-      return true;
-    }
+  /** The byte count of an iolist, or -1 when it is not one (or nests too deep). */
+  private static int iolistSize(OtpErlangObject o, int depth) {
+    if (depth > MAX_IOLIST_DEPTH) return -1;
+    if (o instanceof OtpErlangBinary b) return b.binaryValue().length;
     if (o instanceof OtpErlangString s) { // a list of small ints sent as STRING_EXT
       String v = s.stringValue();
       for (int i = 0; i < v.length(); i++) {
-        char c = v.charAt(i);
-        if (c > 255) return false;
-        out.write(c);
+        if (v.charAt(i) > 255) return -1;
       }
-      return true;
+      return v.length();
     }
     if (o instanceof OtpErlangList l) {
+      long total = 0;
       for (OtpErlangObject e : l.elements()) {
         if (e instanceof OtpErlangLong n) {
           long v = n.longValue();
-          if (!n.isLong() || v < 0 || v > 255) return false;
-          out.write((int) v);
-        } else if (!appendIolist(e, out, depth + 1)) {
-          return false;
+          if (!n.isLong() || v < 0 || v > 255) return -1;
+          total++;
+        } else {
+          int n = iolistSize(e, depth + 1);
+          if (n < 0) return -1;
+          total += n;
         }
       }
       OtpErlangObject tail = l.getLastTail();
-      return tail == null || tail instanceof OtpErlangBinary && appendIolist(tail, out, depth + 1);
+      if (tail != null) {
+        if (!(tail instanceof OtpErlangBinary b)) return -1;
+        total += b.binaryValue().length;
+      }
+      return total > Integer.MAX_VALUE - 8 ? -1 : (int) total;
     }
-    return false;
+    return -1;
+  }
+
+  /** Copies an iolist that {@link #iolistSize} accepted into {@code out} at {@code at}. */
+  private static int fillIolist(OtpErlangObject o, byte[] out, int at) {
+    if (o instanceof OtpErlangBinary b) {
+      byte[] bytes = b.binaryValue();
+      System.arraycopy(bytes, 0, out, at, bytes.length);
+      return at + bytes.length;
+    }
+    if (o instanceof OtpErlangString s) {
+      String v = s.stringValue();
+      for (int i = 0; i < v.length(); i++) {
+        out[at++] = (byte) v.charAt(i);
+      }
+      return at;
+    }
+    OtpErlangList l = (OtpErlangList) o;
+    for (OtpErlangObject e : l.elements()) {
+      if (e instanceof OtpErlangLong n) {
+        out[at++] = (byte) n.longValue();
+      } else {
+        at = fillIolist(e, out, at);
+      }
+    }
+    OtpErlangObject tail = l.getLastTail();
+    return tail == null ? at : fillIolist(tail, out, at);
   }
 
   /** A binary's bytes as strict UTF-8, or null. */

@@ -69,7 +69,15 @@ class ActiveDeliveryTest {
             descriptors,
             poller,
             readers,
-            (to, handle, event) -> sent.add(new Sent(to, handle, event)),
+            // A chunk's buffer is only lent for the call: keep a copy, as the sink contract says.
+            (to, handle, event) ->
+                sent.add(
+                    new Sent(
+                        to,
+                        handle,
+                        event instanceof ActiveEvent.Data d
+                            ? new ActiveEvent.Data(d.bytes())
+                            : event)),
             4096);
   }
 
