@@ -43,8 +43,13 @@ fn random_file(path: String, size: Int) -> Int
 @external(erlang, "fdnode_active_test_ffi", "start_writer")
 fn start_writer(src: String, fifo: String) -> Port
 
-@external(erlang, "fdnode_active_test_ffi", "start_gated_writer")
-fn start_gated_writer(src: String, fifo: String, first_blocks: Int) -> Port
+@external(erlang, "fdnode_active_test_ffi", "start_two_gate_writer")
+fn start_two_gate_writer(
+  src: String,
+  fifo: String,
+  first_blocks: Int,
+  second_blocks: Int,
+) -> Port
 
 @external(erlang, "fdnode_active_test_ffi", "open_gate")
 fn open_gate(port: Port) -> Nil
@@ -230,8 +235,10 @@ pub fn control_transfer_mid_stream_loses_and_duplicates_nothing_test() {
   let crc = random_file(src, size)
   let fifo = fresh_path("fifo")
   make_fifo(fifo)
-  // 1 MiB first, then the rest once the gate opens
-  let writer = start_gated_writer(src, fifo, 16)
+  // 1 MiB first, 1 MiB more once the first gate opens, the rest after the
+  // second: the hand-over happens while the second MiB flows, and B's part
+  // cannot all reach A first (delivery outruns any test process otherwise)
+  let writer = start_two_gate_writer(src, fifo, 16, 16)
   let assert Ok(fd) =
     fdnode.open(on: node, path: fifo, options: [Read], within: 10_000)
   let b =
@@ -246,6 +253,7 @@ pub fn control_transfer_mid_stream_loses_and_duplicates_nothing_test() {
   open_gate(writer)
   let #(crc_a, bytes_a) = receive_at_least(fd, mib + 1, crc_a, bytes_a)
   assert_equal(fdnode.controlling_process(fd, to: b, within: 5000), Ok(Nil))
+  open_gate(writer)
   // what was sent to A before the hand-over is already in A's mailbox
   let #(crc_a, bytes_a_rest) = drain_crc(fd, crc_a)
   let bytes_a = bytes_a + bytes_a_rest

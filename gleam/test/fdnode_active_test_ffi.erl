@@ -2,7 +2,7 @@
 %% peer, mailbox inspection. Shared-node helpers live in fdnode_test_ffi.
 -module(fdnode_active_test_ffi).
 
--export([make_fifo/1, random_file/2, file_crc/1, start_writer/2, start_gated_writer/3,
+-export([make_fifo/1, random_file/2, file_crc/1, start_writer/2, start_two_gate_writer/4,
          open_gate/1, await_writer/2, writer_os_pid/1, wait_writer_blocked/2,
          await_closed/2, poll_closed/1, mailbox_len/0, tcp_peer/1, peer_port/1,
          peer_reset/1, peer_close/1, free_port/0, log/2, drain_crc/2, bytes_read/1]).
@@ -35,14 +35,17 @@ start_writer(Src, Fifo) ->
               [{args, ["if=" ++ to_list(Src), "of=" ++ to_list(Fifo), "bs=65536", "status=none"]},
                exit_status, binary]).
 
-%% Writes the first FirstBlocks 64 KiB blocks of Src into Fifo, waits for
-%% open_gate/1, then writes the rest.
-start_gated_writer(Src, Fifo, FirstBlocks) ->
+%% A real OS process writing the first FirstBlocks 64 KiB blocks of Src into
+%% Fifo, then (after the first open_gate/1) SecondBlocks more, then (after the second) the rest.
+%% A test can act while the second part flows and still know the rest
+%% cannot arrive before it opens the second gate.
+start_two_gate_writer(Src, Fifo, FirstBlocks, SecondBlocks) ->
     Script = "exec > \"$2\"; dd if=\"$1\" bs=65536 count=$3 status=none; read go; "
-             "exec dd if=\"$1\" bs=65536 skip=$3 status=none",
+             "dd if=\"$1\" bs=65536 skip=$3 count=$4 status=none; read go; "
+             "exec dd if=\"$1\" bs=65536 skip=$(($3 + $4)) status=none",
     open_port({spawn_executable, "/bin/sh"},
               [{args, ["-c", Script, "sh", to_list(Src), to_list(Fifo),
-                       integer_to_list(FirstBlocks)]},
+                       integer_to_list(FirstBlocks), integer_to_list(SecondBlocks)]},
                exit_status, binary]).
 
 open_gate(Port) ->
