@@ -365,7 +365,10 @@ set_mode(Fd, Mode, Timeout) -> fd_call(Fd, fun(H) -> {set_mode, H, Mode} end, Ti
 controlling_process(Fd, Pid) -> controlling_process(Fd, Pid, default_timeout()).
 
 %% @doc Moves control and ownership to `Pid' (caller must be the controlling
-%% process, else `{error, not_owner}').
+%% process, else `{error, not_owner}'). For a `Pid' on another BEAM node,
+%% that node's {@link fdnode_watcher} adopts it first (started there if
+%% needed), so its death closes the descriptor whatever happens to this node;
+%% `{error, no_watcher}' (control does not move) when it cannot.
 -spec controlling_process(handle(), pid(), timeout()) -> ok | {error, reason()}.
 controlling_process(Fd, Pid, Timeout) when is_pid(Pid) ->
     fd_call(Fd, fun(H) -> {controlling_process, H, Pid} end, Timeout);
