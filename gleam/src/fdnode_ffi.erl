@@ -14,6 +14,9 @@
 %%     application env `fdnode'/`default_timeout').</li>
 %% <li>`{error, nodedown}': the Java node is unreachable, or its connection
 %%     dropped during the call.</li>
+%% <li>`{error, no_watcher}': a `controlling_process' to a pid on a BEAM
+%%     node whose watcher cannot adopt it (no fdnode code there, or
+%%     unreachable); control does not move.</li>
 %% </ul>
 %%
 %% Every call goes through {@link fdnode_call:call/4} (timeout, node-down

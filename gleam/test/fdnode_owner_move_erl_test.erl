@@ -41,7 +41,7 @@ handed_across() ->
     ?assert(fdnode_test_ffi:has_fd_to(J, Kept)),
     %% the giver's node dies: A's own file closes, B's stays open
     ok = fdnode_peers_test_ffi:kill(X),
-    ?assert(fdnode_test_ffi:wait_until(fun() -> not fdnode_test_ffi:has_fd_to(J, Kept) end, 5000)),
+    ?assert(fdnode_test_ffi:wait_until(fun() -> not fdnode_test_ffi:has_fd_to(J, Kept) end, 15000)),
     ?assert(fdnode_test_ffi:has_fd_to(J, Handed)),
     ?assertMatch({ok, #{owner := B}}, fdnode_ffi:info(H)),
     %% B still uses it
