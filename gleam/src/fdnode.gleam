@@ -211,6 +211,9 @@ pub type FdError {
   /// This BEAM did not start that Java node (`node.stop`, `node.os_pid`,
   /// `node.await_exit`), or it is gone.
   NotStarted
+  /// `controlling_process` to a process on another BEAM node that cannot
+  /// watch it (unreachable, or without fdnode's code): control did not move.
+  NoWatcher
   /// Anything else, for example an errno without a name (`"errno_131"`).
   Unknown(String)
 }
@@ -267,6 +270,7 @@ pub fn describe_error(error: FdError) -> String {
     NodeDown -> "The Java node is down or unreachable"
     ShuttingDown -> "The Java node is shutting down"
     NotStarted -> "This BEAM node did not start that Java node"
+    NoWatcher -> "The new owner's BEAM node cannot watch it; control did not move"
     Unknown(reason) -> "Unknown error: " <> reason
   }
 }
@@ -508,7 +512,9 @@ pub fn set_mode(
 ) -> Result(Nil, FdError)
 
 /// Hands control and ownership to another process. Controlling process only
-/// (`NotOwner`).
+/// (`NotOwner`). A process on another BEAM node is first watched by that
+/// node's watcher (`NoWatcher` if it cannot be), so the descriptor closes
+/// when it exits whatever happens to this node.
 ///
 /// ## Example
 ///

@@ -17,7 +17,10 @@
 %% The proxy registers the owner with {@link fdnode_watcher} before it hands
 %% back a successful `open'/`pipe'/`controlling_process' result; a monitor on
 %% an already-dead process fires at once, so an owner that dies during the
-%% call still gets its descriptors closed.
+%% call still gets its descriptors closed. A `controlling_process' to a pid
+%% on another BEAM node first has that node's watcher adopt the pid
+%% ({@link fdnode_watcher:adopt/3}); if it cannot, the call answers
+%% `{error, no_watcher}' and control does not move.
 -module(fdnode_call).
 
 -export([call/3, call/4]).
@@ -40,11 +43,27 @@ call(Node, Request, Timeout) ->
 %% is the Java node's answer.
 -spec call(node(), tuple() | atom(), timeout(), progress()) -> term().
 call(Node, Request, Timeout, OnProgress) when is_atom(Node) ->
-    Ref = make_ref(),
-    {Proxy, MRef} = spawn_monitor(?MODULE, proxy_init, [Node, Ref, self(), Request]),
-    wait(Proxy, MRef, Ref, Timeout, OnProgress);
+    Start = erlang:monotonic_time(millisecond),
+    case adopt(Node, Request, Timeout) of
+        ok ->
+            Ref = make_ref(),
+            {Proxy, MRef} = spawn_monitor(?MODULE, proxy_init, [Node, Ref, self(), Request]),
+            wait(Proxy, MRef, Ref, remaining(Timeout, Start), OnProgress);
+        {error, _} = E ->
+            E
+    end;
 call(_, _, _, _) ->
     {error, badarg}.
+
+%% Control moving to a process on another BEAM node: that node's watcher must
+%% watch it before it owns anything, or the move does not happen.
+adopt(Node, {controlling_process, _, Pid}, Timeout) when is_pid(Pid) ->
+    fdnode_watcher:adopt(Pid, Node, Timeout);
+adopt(_, _, _) ->
+    ok.
+
+remaining(infinity, _) -> infinity;
+remaining(Timeout, Start) -> max(0, Timeout - (erlang:monotonic_time(millisecond) - Start)).
 
 wait(Proxy, MRef, Ref, Timeout, OnProgress) ->
     receive

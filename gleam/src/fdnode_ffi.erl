@@ -14,6 +14,9 @@
 %%     application env `fdnode'/`default_timeout').</li>
 %% <li>`{error, nodedown}': the Java node is unreachable, or its connection
 %%     dropped during the call.</li>
+%% <li>`{error, no_watcher}': a `controlling_process' to a pid on a BEAM
+%%     node whose watcher cannot adopt it (no fdnode code there, or
+%%     unreachable); control does not move.</li>
 %% </ul>
 %%
 %% Every call goes through {@link fdnode_call:call/4} (timeout, node-down
@@ -407,7 +410,10 @@ set_mode(Fd, Mode, Timeout) -> fd_call(Fd, fun(H) -> {set_mode, H, Mode} end, Ti
 controlling_process(Fd, Pid) -> controlling_process(Fd, Pid, default_timeout()).
 
 %% @doc Moves control and ownership to `Pid' (caller must be the controlling
-%% process, else `{error, not_owner}').
+%% process, else `{error, not_owner}'). For a `Pid' on another BEAM node,
+%% that node's {@link fdnode_watcher} adopts it first (started there if
+%% needed), so its death closes the descriptor whatever happens to this node;
+%% `{error, no_watcher}' (control does not move) when it cannot.
 -spec controlling_process(handle(), pid(), timeout()) -> ok | {error, reason()}.
 controlling_process(Fd, Pid, Timeout) when is_pid(Pid) ->
     fd_call(Fd, fun(H) -> {controlling_process, H, Pid} end, Timeout);

@@ -124,6 +124,7 @@ to_error(R) when is_atom(R) ->
                 nodedown -> node_down;
                 shutting_down -> shutting_down;
                 not_started -> not_started;
+                no_watcher -> no_watcher;
                 _ -> {unknown, atom_to_binary(R, utf8)}
             end
     end;
