@@ -7,7 +7,7 @@
 %% it: chunks already in its mailbox when `set_mode' returns come before the
 %% next passive `read'. Every frame must arrive exactly once and in order; a
 %% reorder is reported as such (which sequence number came after which, in
-%% which run, after which mode steps; see REORDER_IS_KNOWN_FAULT). The seed
+%% which run, after which mode steps) and fails the test. The seed
 %% is printed; rerun one with
 %% FDNODE_ORDER_SEED="{A,B,C}"; FDNODE_ORDER_RUNS sets the runs per kind
 %% (default 1000).
@@ -17,13 +17,6 @@
 -define(FRAMES, 128).           % per run: 128 x 8 bytes
 -define(WAIT, 15000).           % a message or a read that must come
 -define(CHECK, 16#A5A5A5A5).
-%% Known fault (issue 14, point 7): after a switch to passive, an active read
-%% still in flight is not serialised with the next passive `read', which can
-%% return later bytes before the kept ones (about 1 run in 30 to 400 here).
-%% While true, a reorder is printed (the first one in full) and counted, and
-%% the runs still must lose and double nothing; set it to false once the
-%% Java node serialises them, and every reorder fails the test.
--define(REORDER_IS_KNOWN_FAULT, true).
 
 pipe_ordering_across_1000_runs_of_random_mode_flips_test_() ->
     {timeout, 110, fun() -> runs(pipe) end}.
@@ -45,14 +38,11 @@ runs(Kind) ->
     T0 = erlang:monotonic_time(millisecond),
     Runs = list_to_integer(os:getenv("FDNODE_ORDER_RUNS", "1000")),
     ?assert(Runs >= 500),
-    Results = [run(Node, Kind, Fifo, N, Seed) || N <- lists:seq(1, Runs)],
-    Steps = lists:sum([S || {S, _} <- Results]),
-    Reordered = lists:sum([B || {_, B} <- Results]),
+    Steps = lists:sum([run(Node, Kind, Fifo, N, Seed) || N <- lists:seq(1, Runs)]),
     Ms = erlang:monotonic_time(millisecond) - T0,
-    io:format(user, "~norder (~p): ~b runs, ~b frames each, ~b mode steps, ~b run(s) reordered~s, "
+    io:format(user, "~norder (~p): ~b runs, ~b frames each, ~b mode steps, 0 reordered, "
               "0 lost, 0 doubled, ~b ms (seed ~w)~n",
-              [Kind, Runs, ?FRAMES, Steps, Reordered,
-               [" (known fault, issue 14 point 7)" || Reordered > 0], Ms, Seed]),
+              [Kind, Runs, ?FRAMES, Steps, Ms, Seed]),
     Fifo =/= none andalso file:delete(Fifo),
     ?assertNot(fdnode_test_ffi:has_fd_to(Node, Fifo)).
 
@@ -84,16 +74,12 @@ run(Node, Kind, Fifo, N, Seed) ->
     ?assertEqual({Kind, N, <<>>}, {Kind, N, Extra}),
     Steps = lists:max([S || {S, _, _, _} <- Trace]),
     case check(Stream, 0) of
-        ok -> {Steps, 0};
+        ok -> Steps;
         {bad, Report} ->
             Evidence = [{kind, Kind}, {run, N}, {seed, Seed}, Report,
                         {pieces, pieces(lists:reverse(Trace), 0)}],
-            %% the first one of each test in full
-            get(reported) =:= undefined
-                andalso io:format(user, "~nORDER FAULT: ~lp~n", [Evidence]),
-            put(reported, true),
-            ?REORDER_IS_KNOWN_FAULT orelse error({order_fault, Evidence}),
-            {Steps, 1}
+            io:format(user, "~nORDER FAULT: ~lp~n", [Evidence]),
+            error({order_fault, Evidence})
     end.
 
 expected() -> iolist_to_binary([frame(S) || S <- lists:seq(0, ?FRAMES - 1)]).

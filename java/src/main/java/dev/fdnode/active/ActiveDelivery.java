@@ -6,6 +6,7 @@ import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
 import dev.fdnode.core.FileType;
 import dev.fdnode.core.Handle;
+import dev.fdnode.core.Native;
 import dev.fdnode.core.Pid;
 import dev.fdnode.core.ReceiveMode;
 import dev.fdnode.net.Sockets;
@@ -108,6 +109,7 @@ public final class ActiveDelivery implements AutoCloseable {
       return null;
     }
     synchronized (inner.controlLock()) {
+      awaitReadLocked(watch);
       return watch.pendingDatagrams.poll();
     }
   }
@@ -119,9 +121,30 @@ public final class ActiveDelivery implements AutoCloseable {
       return null;
     }
     synchronized (inner.controlLock()) {
+      awaitReadLocked(watch);
       byte[] kept = watch.pending;
       watch.pending = null;
       return kept;
+    }
+  }
+
+  /**
+   * Waits until no active read is in flight. A switch to passive does not stop a read already under
+   * way; its bytes are kept for the next passive read. That read must wait for them, or it would
+   * read the bytes after them first and hand them out of order. The read in flight was started on
+   * readiness, so it does not block, and a close ends it.
+   */
+  private static void awaitReadLocked(Watch watch) {
+    boolean interrupted = false;
+    while (watch.reading && !watch.forgotten) {
+      try {
+        watch.lock().wait(Native.SLICE_MS);
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -231,6 +254,7 @@ public final class ActiveDelivery implements AutoCloseable {
       }
       synchronized (watch.lock()) {
         watch.reading = false;
+        watch.lock().notifyAll(); // a passive read may wait for this one (awaitReadLocked)
         if (!handleLocked(watch, n == 0 ? null : new ActiveEvent.Data(buffer, n), failure)) {
           return;
         }
@@ -325,6 +349,7 @@ public final class ActiveDelivery implements AutoCloseable {
     }
     synchronized (watch.lock()) {
       watch.reading = false;
+      watch.lock().notifyAll(); // a passive read may wait for this one (awaitReadLocked)
       if (datagram == null && failure == null) {
         // Nothing was waiting after all: wait for the next readiness.
         if (!watch.forgotten && watch.inner.mode() != ReceiveMode.PASSIVE) {
