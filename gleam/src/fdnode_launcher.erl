@@ -22,10 +22,13 @@
 
 %% The JVM flags every launch uses unless the `jvm_args' option replaces them:
 %% a small, quickly started JVM (the node does little computing of its own).
-%% Tune them here and only here. Not -XX:+UseSerialGC: with it the node
-%% retained 24-45 MB during a 64 MiB active-mode stream (G1: under 16 MiB),
-%% which fdnode_active_test's heap bound rejects.
--define(JVM_ARGS, ["-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=16m"]).
+%% Tune them here and only here; `make bench' measures them (docs/benchmarks.md,
+%% "JVM"): idle RSS 103 -> 63 MiB with these and the archive; C1 alone was as
+%% fast or faster than C1+C2 under the bench load; -Xms8m keeps start-up
+%% garbage off fresh pages. Active delivery reads into reused buffers, so the
+%% serial collector keeps a 64 MiB stream's heap growth to a few MiB.
+-define(JVM_ARGS, ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                   "-XX:ReservedCodeCacheSize=16m", "-Xms8m"]).
 %% A class-data archive next to the jar, used when present (`make build'
 %% may produce one): the JVM starts faster with it.
 -define(CDS_ARCHIVE, "fdnode.jsa").

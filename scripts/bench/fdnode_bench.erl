@@ -67,12 +67,12 @@ main([OutFile, EbinDir]) ->
 
 %% ------------------------------------------------------------------ nodes
 
-%% The JVM flags the BEAM launcher should pass by default (kept in step with
-%% it; see docs/benchmarks.md for the measurements behind them), with the
-%% AppCDS archive when `make build' left one next to the jar.
+%% The JVM flags the BEAM launcher passes by default, with the AppCDS
+%% archive when `make build' left one next to the jar.
 launcher_flags(Jar) ->
-    jit_and_gc_flags() ++ ["-Xms8m"] ++ archive_flags(Jar).
+    fdnode_launcher:default_jvm_args(Jar).
 
+%% The launcher's flags in steps, for the JVM section's table.
 jit_and_gc_flags() ->
     ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=16m"].
 
@@ -89,7 +89,8 @@ java_wrapper(Dir, Name, Flags) ->
     Path.
 
 start_node(Root, Jar, Java) ->
-    fdnode_ffi:start(#{root => Root, jar => Jar, java => Java,
+    %% jvm_args => []: the wrapper `Java' already carries the flags under test
+    fdnode_ffi:start(#{root => Root, jar => Jar, java => Java, jvm_args => [],
                        args => ["--max-fds", "250000"], link => false}).
 
 %% ------------------------------------------------------------------ baselines
