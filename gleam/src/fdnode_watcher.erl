@@ -4,6 +4,13 @@
 %% descriptors and, when one dies, sends `{'$fdnode_owner_down', Watcher,
 %% Owner}' to every Java node that owner got a descriptor from; the Java node
 %% then closes them.
+%%
+%% The Java node trusts a report only from the process registered as
+%% `fdnode_watcher' on the owner's own node: it sends
+%% `{'$fdnode_watcher_challenge', JavaMailbox, Nonce}' to that registered name
+%% and the watcher proves itself by sending `{'$fdnode_watcher_proof', Nonce}'
+%% back to `{fdnode, JavaNode}' (a send to the registered name, so the Java
+%% node sees the sender's pid).
 -module(fdnode_watcher).
 -behaviour(gen_server).
 
@@ -66,5 +73,9 @@ handle_info({'DOWN', MRef, process, Owner, _}, Owners) ->
         _ ->
             {noreply, Owners}
     end;
+handle_info({'$fdnode_watcher_challenge', Java, Nonce}, Owners)
+  when is_pid(Java), is_integer(Nonce) ->
+    catch erlang:send({fdnode, node(Java)}, {'$fdnode_watcher_proof', Nonce}, [noconnect]),
+    {noreply, Owners};
 handle_info(_, Owners) ->
     {noreply, Owners}.

@@ -77,6 +77,7 @@ public final class Server implements AutoCloseable {
   private final ActiveDelivery active;
   private final ThreadPoolExecutor workers;
   private final ExecutorService housekeeping;
+  private final Watchers watchers;
 
   /** Threads taking calls from the one mailbox; each runs cheap calls itself. */
   private final Thread[] receivers;
@@ -138,6 +139,7 @@ public final class Server implements AutoCloseable {
             daemons("fdnode-worker"),
             new ThreadPoolExecutor.AbortPolicy());
     this.housekeeping = Executors.newSingleThreadExecutor(daemons("fdnode-cleanup"));
+    this.watchers = new Watchers(new OwnerReports());
     node.registerStatusHandler(new NodeWatcher());
     this.receivers = new Thread[RECEIVERS];
     for (int i = 0; i < RECEIVERS; i++) {
@@ -221,10 +223,10 @@ public final class Server implements AutoCloseable {
         try {
           term = msg.getMsg();
         } catch (OtpErlangDecodeException e) {
-          handle(new Envelope.Garbage("undecodable term: " + e.getMessage()));
+          handle(new Envelope.Garbage("undecodable term: " + e.getMessage()), null);
           continue;
         }
-        handle(decoder.envelope(term));
+        handle(decoder.envelope(term), msg.getSenderPid());
       } catch (OtpErlangExit e) {
         // Only a peer that linked to our mailbox can cause this; we never link.
         LOG.warning(() -> "exit signal from linked " + e.pid() + ": " + e.reason());
@@ -236,7 +238,7 @@ public final class Server implements AutoCloseable {
       } catch (StackOverflowError e) {
         // A term nested thousands deep overflows JInterface's recursive decoder;
         // without this the mailbox thread died and the node went deaf.
-        handle(new Envelope.Garbage("term nested too deeply to decode"));
+        handle(new Envelope.Garbage("term nested too deeply to decode"), null);
       }
     }
   }
@@ -251,18 +253,17 @@ public final class Server implements AutoCloseable {
     }
   }
 
-  private void handle(Envelope env) {
+  /** {@code sender}: the sending process, known when it sent to the registered name. */
+  private void handle(Envelope env, OtpErlangPid sender) {
     if (env instanceof Envelope.Call c) {
       call(c);
     } else if (env instanceof Envelope.Refused r) {
       LOG.fine(() -> "refused call from " + r.replyTo() + ": " + r.detail());
       reply(r.replyTo(), r.ref(), Terms.error(r.reason()));
     } else if (env instanceof Envelope.OwnerDown d) {
-      housekeeping.execute(
-          () -> {
-            int n = dispatcher.ownerDown(Terms.toPid(d.owner()));
-            if (n > 0) LOG.fine(() -> "owner " + d.owner() + " down: closed " + n);
-          });
+      watchers.report(sender, d.owner());
+    } else if (env instanceof Envelope.WatcherProof p) {
+      watchers.proof(sender, p.nonce());
     } else if (env instanceof Envelope.Garbage g) {
       long n = garbage.incrementAndGet();
       if (n <= 20 || n % 1000 == 0) LOG.warning(() -> "dropped non-request #" + n + ": " + g.why());
@@ -346,6 +347,51 @@ public final class Server implements AutoCloseable {
     }
   }
 
+  /** Where {@link Watchers}' decisions go. */
+  private final class OwnerReports implements Watchers.Outcome {
+    private static final OtpErlangObject CHALLENGE = Terms.atom("$fdnode_watcher_challenge");
+    private final AtomicLong forged = new AtomicLong();
+
+    @Override
+    public void challenge(String node, long nonce) {
+      try {
+        mbox.send(
+            "fdnode_watcher", node, Terms.tuple(CHALLENGE, mbox.self(), Terms.integer(nonce)));
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "challenge to the watcher of " + node + " failed", e);
+      }
+    }
+
+    @Override
+    public void ownerDown(OtpErlangPid owner) {
+      try {
+        housekeeping.execute(
+            () -> {
+              int n = dispatcher.ownerDown(Terms.toPid(owner));
+              if (n > 0) LOG.fine(() -> "owner " + owner + " down: closed " + n);
+            });
+      } catch (RejectedExecutionException e) {
+        // stopping: every descriptor is being closed anyway
+      }
+    }
+
+    @Override
+    public void forged(OtpErlangPid sender, OtpErlangPid owner, String why) {
+      long n = forged.incrementAndGet();
+      if (n <= 20 || n % 1000 == 0) {
+        LOG.warning(
+            () ->
+                "ignored owner-down report #"
+                    + n
+                    + " from "
+                    + sender
+                    + (owner == null ? "" : " about " + owner)
+                    + ": "
+                    + why);
+      }
+    }
+  }
+
   /** Distribution events from JInterface's connection threads. */
   private final class NodeWatcher extends OtpNodeStatus {
     @Override
@@ -359,6 +405,7 @@ public final class Server implements AutoCloseable {
         }
         return;
       }
+      watchers.nodeDown(peer);
       try {
         housekeeping.execute(
             () -> {
