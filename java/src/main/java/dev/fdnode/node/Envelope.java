@@ -23,6 +23,9 @@ public sealed interface Envelope {
   /** A watcher answering the node's challenge with its nonce. */
   record WatcherProof(long nonce) implements Envelope {}
 
+  /** {@code {'$fdnode_cancel', Ref}}: its sender gave up on the call {@code Ref}. */
+  record Cancel(OtpErlangObject ref) implements Envelope {}
+
   /** Nothing we can answer: log and drop. */
   record Garbage(String why) implements Envelope {}
 }

@@ -35,6 +35,9 @@ public final class RequestDecoder {
         && t.elementAt(2) instanceof OtpErlangPid owner) {
       return new Envelope.OwnerDown(watcher, owner);
     }
+    if ("$fdnode_cancel".equals(tag) && t.arity() == 2) {
+      return new Envelope.Cancel(t.elementAt(1));
+    }
     if ("$fdnode_watcher_proof".equals(tag)
         && t.arity() == 2
         && t.elementAt(1) instanceof OtpErlangLong n

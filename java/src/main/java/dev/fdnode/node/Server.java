@@ -17,7 +17,10 @@ import dev.fdnode.poll.PollException;
 import dev.fdnode.poll.Poller;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,7 +31,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -85,7 +87,22 @@ public final class Server implements AutoCloseable {
   private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicLong garbage = new AtomicLong();
-  private final Set<InFlight> inFlight = ConcurrentHashMap.newKeySet();
+
+  /** Calls handed to workers and not yet answered, by reply-to and ref (for a cancel). */
+  private final ConcurrentHashMap<CallKey, InFlight> inFlight = new ConcurrentHashMap<>();
+
+  /** Cancels that overtook their call (handled by another receiver thread); bounded. */
+  private final Set<CallKey> earlyCancels =
+      Collections.newSetFromMap(
+          new LinkedHashMap<>() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<CallKey, Boolean> eldest) {
+              return size() > 4096;
+            }
+          });
+
   private static final OtpErlangObject PROGRESS = Terms.atom("fdnode_progress");
   private static final OtpErlangObject UNDEFINED = Terms.atom("undefined");
 
@@ -264,6 +281,15 @@ public final class Server implements AutoCloseable {
       watchers.report(sender, d.owner());
     } else if (env instanceof Envelope.WatcherProof p) {
       watchers.proof(sender, p.nonce());
+    } else if (env instanceof Envelope.Cancel k && sender != null) {
+      // Only the process the answer would go to may cancel (the sender pid, not a claim).
+      CallKey key = new CallKey(sender, k.ref());
+      InFlight call;
+      synchronized (earlyCancels) {
+        call = inFlight.get(key);
+        if (call == null) earlyCancels.add(key); // another receiver has the call, not yet here
+      }
+      if (call != null) call.cancel("timeout", false);
     } else if (env instanceof Envelope.Garbage g) {
       long n = garbage.incrementAndGet();
       if (n <= 20 || n % 1000 == 0) LOG.warning(() -> "dropped non-request #" + n + ": " + g.why());
@@ -280,12 +306,15 @@ public final class Server implements AutoCloseable {
       return;
     }
     InFlight call = new InFlight(c.replyTo(), c.ref());
-    inFlight.add(call);
+    synchronized (earlyCancels) {
+      if (earlyCancels.remove(call.key)) call.cancel("timeout", false);
+      inFlight.put(call.key, call);
+    }
     try {
       workers.execute(
           () -> {
-            OtpErlangObject result = dispatcher.execute(c.caller(), c.request(), progress(c));
-            call.answer(result);
+            OtpErlangObject result = dispatcher.execute(c.caller(), c.request(), progress(c), call);
+            if (result != Deferred.LATER) call.answer(result);
           });
     } catch (RejectedExecutionException e) {
       call.answer(Terms.error(isRunning() ? "eagain" : "shutting_down"));
@@ -316,22 +345,58 @@ public final class Server implements AutoCloseable {
     };
   }
 
-  /** A call handed to a worker: answered exactly once, by the worker or by {@link #stop()}. */
-  private final class InFlight {
-    private final OtpErlangPid replyTo;
-    private final OtpErlangObject ref;
-    private final AtomicBoolean answered = new AtomicBoolean();
+  private record CallKey(OtpErlangPid replyTo, OtpErlangObject ref) {}
+
+  /**
+   * A call handed to a worker: answered exactly once, by the worker, later ({@link Deferred}), or
+   * by its cancellation (its caller's cancel, its node's disconnection, {@link #stop()}).
+   */
+  private final class InFlight implements Deferred {
+    private final CallKey key;
+    private Runnable onCancel; // guarded by this
+    private boolean over; // guarded by this
+    private boolean cancelled; // guarded by this: cancelled before it could wait
 
     InFlight(OtpErlangPid replyTo, OtpErlangObject ref) {
-      this.replyTo = replyTo;
-      this.ref = ref;
+      this.key = new CallKey(replyTo, ref);
     }
 
-    void answer(OtpErlangObject result) {
-      if (answered.compareAndSet(false, true)) {
-        inFlight.remove(this);
-        reply(replyTo, ref, result);
+    @Override
+    public void answer(OtpErlangObject result) {
+      synchronized (this) {
+        if (over) return;
+        over = true;
       }
+      inFlight.remove(key, this);
+      reply(key.replyTo(), key.ref(), result);
+    }
+
+    @Override
+    public synchronized boolean onCancel(Runnable cancel) {
+      if (over || cancelled) return false;
+      onCancel = cancel;
+      return true;
+    }
+
+    /**
+     * Ends a call that waits for a later answer: undoes what it holds and answers {@code {error,
+     * Reason}}. A call still running on a worker answers itself, unless {@code evenIfRunning} (the
+     * drain, after the workers were given their time).
+     */
+    void cancel(String reason, boolean evenIfRunning) {
+      Runnable undo;
+      synchronized (this) {
+        if (over) return;
+        if (onCancel == null && !evenIfRunning) {
+          cancelled = true; // if it comes to wait, it is answered at once instead
+          return;
+        }
+        undo = onCancel;
+        over = true;
+      }
+      inFlight.remove(key, this);
+      if (undo != null) undo.run();
+      reply(key.replyTo(), key.ref(), Terms.error(reason));
     }
   }
 
@@ -406,6 +471,9 @@ public final class Server implements AutoCloseable {
         return;
       }
       watchers.nodeDown(peer);
+      for (InFlight call : inFlight.values()) {
+        if (call.key.replyTo().node().equals(peer)) call.cancel("nodedown", false);
+      }
       try {
         housekeeping.execute(
             () -> {
@@ -474,10 +542,11 @@ public final class Server implements AutoCloseable {
       }
       // Every call not yet answered (stuck in a blocking read) is failed now.
       int failed = 0;
-      for (InFlight call : List.copyOf(inFlight)) {
-        call.answer(Terms.error("shutting_down"));
+      for (InFlight call : List.copyOf(inFlight.values())) {
+        call.cancel("shutting_down", true);
         failed++;
       }
+      dispatcher.close();
       int pendingOps = descriptors.stats().pendingRingOps();
       int open = descriptors.stats().openFds();
       active.close();
@@ -547,6 +616,11 @@ public final class Server implements AutoCloseable {
 
   Config config() {
     return config;
+  }
+
+  /** FIFO opens waiting for their other end (for tests). */
+  int waitingOpens() {
+    return dispatcher.waitingOpens();
   }
 
   /** Descriptors currently open (for tests and the stop log line). */
