@@ -55,7 +55,7 @@ sealed interface DescriptorRequests extends Request {
         if (!options.nonblock() && !options.wantsWrite()) {
           return c.fifoOpens().awaitWriter(c, resolved, opened); // a read end waits for a writer
         }
-        c.fifoOpens().opened(resolved, options.wantsRead(), options.wantsWrite());
+        c.fifoOpens().opened(resolved, opened.inner(), options.wantsRead(), options.wantsWrite());
       }
       return Terms.ok(c.encoder().handle(opened.handle()));
     }

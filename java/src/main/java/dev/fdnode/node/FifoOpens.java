@@ -8,10 +8,12 @@ import dev.fdnode.core.Opened;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -22,7 +24,7 @@ import java.util.logging.Logger;
  *
  * <ul>
  *   <li>a read end opens at once; it holds that descriptor and completes when a writer shows: data
- *       or a hang-up on it (a writer came and went), or a write end opened through this node.
+ *       or a hang-up on it (a writer came and went), or a write end open through this node.
  *   <li>a write end gets ENXIO while there is no reader; it retries (backing off to {@link
  *       #MAX_BACKOFF_MS}) and at once when a read end of the same FIFO opens through this node.
  * </ul>
@@ -38,6 +40,10 @@ final class FifoOpens implements AutoCloseable {
 
   private final int maxWaiting;
   private final List<Wait> waits = new ArrayList<>(); // guarded by itself
+
+  /** Write ends open through this node, per FIFO. */
+  private final ConcurrentHashMap<Path, AtomicInteger> writers = new ConcurrentHashMap<>();
+
   private final ScheduledExecutorService timer;
 
   FifoOpens(int maxWaiting) {
@@ -54,8 +60,12 @@ final class FifoOpens implements AutoCloseable {
 
   /** A read end opened non-blocking, to hand over once a writer shows. */
   OtpErlangObject awaitWriter(Context c, Path fifo, Opened opened) {
-    OtpErlangObject result = park(new ReadWait(c, fifo, opened));
-    opened(fifo, true, false); // a writer waiting here meets it (and then completes it)
+    ReadWait w = new ReadWait(c, fifo, opened);
+    OtpErlangObject result = park(w);
+    // Parked first, then checked: a write end opening meanwhile counts itself, then kicks.
+    AtomicInteger open = writers.get(fifo);
+    if (open != null && open.get() > 0) w.complete(); // a writer is there already
+    kick(fifo, true, false); // a writer waiting here meets it (and then completes it)
     return result;
   }
 
@@ -64,8 +74,20 @@ final class FifoOpens implements AutoCloseable {
     return park(new WriteWait(c, root, fifo, open));
   }
 
-  /** An end of {@code fifo} opened through this node: the waits it satisfies complete now. */
-  void opened(Path fifo, boolean readEnd, boolean writeEnd) {
+  /**
+   * An end of {@code fifo} opened through this node: the waits it satisfies complete now, and a
+   * write end is counted while open (a read end that comes later completes at once).
+   */
+  void opened(Path fifo, FdInner inner, boolean readEnd, boolean writeEnd) {
+    if (writeEnd) {
+      writers.computeIfAbsent(fifo, p -> new AtomicInteger()).incrementAndGet();
+      inner.whenClosed(
+          () -> writers.computeIfPresent(fifo, (p, n) -> n.decrementAndGet() == 0 ? null : n));
+    }
+    kick(fifo, readEnd, writeEnd);
+  }
+
+  private void kick(Path fifo, boolean readEnd, boolean writeEnd) {
     for (Wait w : snapshot()) {
       if (!w.fifo.equals(fifo)) continue;
       if (writeEnd && w instanceof ReadWait) w.complete();
@@ -159,7 +181,7 @@ final class FifoOpens implements AutoCloseable {
         return;
       }
       c.deferred().answer(Terms.ok(c.encoder().handle(opened.handle())));
-      if (this instanceof WriteWait) opened(fifo, false, true);
+      if (this instanceof WriteWait) opened(fifo, opened.inner(), false, true);
     }
 
     final void cancel() {
