@@ -164,3 +164,127 @@ fifo_write_end_waits_for_a_reader_test() ->
     _ = W1,
     [P ! stop || P <- [P1, P2]],
     ?assert(fdnode_test_ffi:wait_until(fun() -> fds_to(Node, Fifo) =:= 0 end, ?T)).
+
+%% ---------------------------------------------------------------- {active, N}
+
+%% The next active message for Fd (data, datagram or passive), or timeout.
+next(Fd) ->
+    receive
+        {fdnode, Fd, Data} -> {data, Data};
+        {fdnode_udp, Fd, _Ip, _Port, Data} -> {data, Data};
+        {fdnode_passive, Fd} -> passive;
+        {fdnode_closed, Fd} -> closed
+    after ?T -> timeout
+    end.
+
+%% Active messages about Fd in the mailbox, after a round trip through the
+%% node (so anything it had sent before has arrived).
+stray(Fd) ->
+    {ok, _} = fdnode_ffi:info(Fd),
+    {messages, Ms} = process_info(self(), messages),
+    [M || M <- Ms, is_tuple(M), tuple_size(M) >= 2, element(2, M) =:= Fd].
+
+%% Feeds one chunk and awaits its message, so chunks stay apart.
+take(Fd, Feed, Chunk) ->
+    ok = Feed(Chunk),
+    ?assertEqual({data, Chunk}, next(Fd)).
+
+active(Fd) ->
+    {ok, [{active, A}]} = fdnode_ffi:getopts(Fd, [active]),
+    A.
+
+%% N messages, then passive: for any descriptor fed by Feed.
+count_down(Fd, Feed) ->
+    ok = fdnode_ffi:setopts(Fd, [{active, 1}]),
+    ok = fdnode_ffi:set_mode(Fd, {active, 1}),   % counts add up, as in inet
+    ?assertEqual(2, active(Fd)),
+    take(Fd, Feed, <<"a">>),
+    ?assertEqual(1, active(Fd)),
+    take(Fd, Feed, <<"b">>),
+    ?assertEqual(passive, next(Fd)),
+    ?assertEqual(false, active(Fd)),
+    ?assertEqual([], stray(Fd)).
+
+active_n_counts_down_on_a_pipe_test() ->
+    Node = node_(),
+    {ok, {R, W}} = fdnode_ffi:pipe(Node),
+    Feed = fun(B) -> fdnode_ffi:write(W, B) end,
+    count_down(R, Feed),
+    %% passive now: the next bytes wait for a read
+    ok = Feed(<<"d">>),
+    ?assertEqual([], stray(R)),
+    ?assertEqual({ok, <<"d">>}, fdnode_ffi:read(R, 10)),
+    %% a sum of 0 or less is passive at once, and says so
+    ok = fdnode_ffi:set_mode(R, {active, 5}),
+    ok = fdnode_ffi:set_mode(R, {active, -5}),
+    ?assertEqual(passive, next(R)),
+    ?assertEqual({ok, passive}, mode(R)),
+    %% limits
+    ?assertEqual({error, einval}, fdnode_ffi:set_mode(R, {active, 32768})),
+    ok = fdnode_ffi:set_mode(R, {active, 32767}),
+    ?assertEqual({error, einval}, fdnode_ffi:set_mode(R, {active, 1})),
+    ?assertEqual({error, badarg}, fdnode_ffi:set_mode(R, {active, many})),
+    ok = fdnode_ffi:set_mode(R, passive),
+    ok = fdnode_ffi:close(R),
+    ok = fdnode_ffi:close(W).
+
+mode(Fd) ->
+    {ok, #{mode := M}} = fdnode_ffi:info(Fd),
+    {ok, M}.
+
+%% Control moves mid-count: the messages left go to the new controller,
+%% then its passive message; the old controller gets nothing more.
+active_n_controlling_process_mid_count_test() ->
+    Node = node_(),
+    {ok, {R, W}} = fdnode_ffi:pipe(Node),
+    Feed = fun(B) -> fdnode_ffi:write(W, B) end,
+    ok = fdnode_ffi:set_mode(R, {active, 3}),
+    take(R, Feed, <<"1">>),
+    Test = self(),
+    New = spawn(fun Loop() -> Test ! {new_got, next(R)}, Loop() end),
+    ok = fdnode_ffi:controlling_process(R, New),
+    ?assertEqual(2, active(R)),
+    ok = Feed(<<"2">>),
+    ?assertEqual({data, <<"2">>}, receive {new_got, A} -> A after ?T -> timeout end),
+    ok = Feed(<<"3">>),
+    ?assertEqual({data, <<"3">>}, receive {new_got, B} -> B after ?T -> timeout end),
+    ?assertEqual(passive, receive {new_got, C} -> C after ?T -> timeout end),
+    ?assertEqual([], stray(R)),
+    exit(New, kill),
+    ok = fdnode_ffi:close(W).
+
+active_n_on_a_fifo_and_a_file_test() ->
+    Node = node_(),
+    Fifo = mkfifo(<<"active_n_fifo">>),
+    Self = self(),
+    Writer = spawn(fun() -> Self ! {writer, fdnode_ffi:open(Node, Fifo, [write], ?T)},
+                            receive stop -> ok end
+                   end),
+    {ok, R} = fdnode_ffi:open(Node, Fifo, [read], ?T),
+    {ok, W} = receive {writer, X} -> X after ?T -> error(no_writer) end,
+    count_down(R, fun(B) -> fdnode_ffi:write(W, B) end),
+    Writer ! stop,
+    ok = fdnode_ffi:close(R),
+    %% a regular file: one chunk, then passive
+    {ok, F} = fdnode_ffi:open(Node, hello(), [read]),
+    ok = fdnode_ffi:set_mode(F, {active, 1}),
+    ?assertMatch({data, <<"hello", _/binary>>}, next(F)),
+    ?assertEqual(passive, next(F)),
+    ok = fdnode_ffi:close(F).
+
+active_n_on_tcp_and_udp_test() ->
+    Node = node_(),
+    {ok, L} = gen_tcp:listen(0, [binary, {active, false}, {ip, {127, 0, 0, 1}}]),
+    {ok, Port} = inet:port(L),
+    {ok, S} = fdnode_ffi:tcp_connect(Node, <<"127.0.0.1">>, Port),
+    {ok, C} = gen_tcp:accept(L, ?T),
+    count_down(S, fun(B) -> gen_tcp:send(C, B) end),
+    ok = gen_tcp:close(C),
+    ok = gen_tcp:close(L),
+    ok = fdnode_ffi:close(S),
+    {ok, U} = fdnode_ffi:udp_open(Node, 0, [{ip, loopback}]),
+    {ok, {_, UPort}} = fdnode_ffi:sockname(U),
+    {ok, G} = gen_udp:open(0, [binary, {ip, {127, 0, 0, 1}}]),
+    count_down(U, fun(B) -> gen_udp:send(G, {127, 0, 0, 1}, UPort, B) end),
+    ok = gen_udp:close(G),
+    ok = fdnode_ffi:close(U).
