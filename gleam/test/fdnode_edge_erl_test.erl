@@ -288,3 +288,64 @@ active_n_on_tcp_and_udp_test() ->
     count_down(U, fun(B) -> gen_udp:send(G, {127, 0, 0, 1}, UPort, B) end),
     ok = gen_udp:close(G),
     ok = fdnode_ffi:close(U).
+
+%% ---------------------------------------------------------------- floods
+
+rss_kib(OsPid) ->
+    {ok, Status} = file:read_file("/proc/" ++ integer_to_list(OsPid) ++ "/status"),
+    [Line] = [L || L <- binary:split(Status, <<"\n">>, [global]), binary:match(L, <<"VmRSS:">>) =/= nomatch],
+    [_, Kib | _] = string:lexemes(binary_to_list(Line), " \t"),
+    list_to_integer(Kib).
+
+%% Samples the JVM's RSS every 20 ms until told to stop; replies the peak.
+rss_sampler(OsPid, Peak) ->
+    receive
+        {stop, From} -> From ! {peak, max(Peak, rss_kib(OsPid))}
+    after 20 ->
+        rss_sampler(OsPid, max(Peak, rss_kib(OsPid)))
+    end.
+
+%% Sends N raw pings as fast as distribution takes them (refs 1..N), then
+%% collects every reply: {Pongs, Eagains, SumOfRefs}.
+flooder(Node, N) ->
+    [erlang:send({fdnode, Node}, {'$fdnode_call', self(), I, self(), ping}) || I <- lists:seq(1, N)],
+    collect(N, 0, 0, 0).
+
+collect(0, P, E, S) -> {P, E, S};
+collect(K, P, E, S) ->
+    receive
+        {'$fdnode_reply', I, pong} -> collect(K - 1, P + 1, E, S + I);
+        {'$fdnode_reply', I, {error, eagain}} -> collect(K - 1, P, E + 1, S + I)
+    after 60000 -> {lost, K, P, E}
+    end.
+
+%% 200,000 raw pings from 4 processes that do not wait for their replies:
+%% the node's intake is bounded (distribution back-pressure), so its RSS
+%% stays under 256 MiB, and every call gets exactly one reply, pong or eagain.
+flood_keeps_jvm_memory_bounded_test_() ->
+    {timeout, 300, fun flood_keeps_jvm_memory_bounded/0}.
+
+flood_keeps_jvm_memory_bounded() ->
+    Node = fdnode_test_ffi:start_private_node(),
+    try
+        {ok, OsPid} = fdnode_ffi:os_pid(Node),
+        ok = fdnode_ffi:ping(Node),
+        Before = rss_kib(OsPid),
+        Sampler = spawn_link(fun() -> rss_sampler(OsPid, 0) end),
+        Test = self(),
+        N = 50000,
+        Fs = [spawn_link(fun() -> Test ! {flooded, self(), flooder(Node, N)} end) || _ <- lists:seq(1, 4)],
+        Results = [receive {flooded, F, R} -> R after 280000 -> error(flood_stuck) end || F <- Fs],
+        Sampler ! {stop, self()},
+        Peak = receive {peak, P} -> P end,
+        Expected = N * (N + 1) div 2,
+        Pongs = lists:sum([P || {P, _, _} <- Results]),
+        Eagains = lists:sum([E || {_, E, _} <- Results]),
+        io:format(user, "~nflood of 4x~b raw pings: JVM RSS ~b MiB before, peak ~b MiB; ~b pong, ~b eagain~n",
+                  [N, Before div 1024, Peak div 1024, Pongs, Eagains]),
+        [?assertMatch({_, _, Expected}, R) || R <- Results],
+        ?assertEqual(4 * N, Pongs + Eagains),
+        ?assert(Peak < 256 * 1024)
+    after
+        fdnode_ffi:stop(Node)
+    end.

@@ -68,6 +68,7 @@ public final class Server implements AutoCloseable {
   }
 
   private final Config config;
+  private final IntakeGate intake;
   private final OtpNode node;
   private final OtpMbox mbox;
   private final Descriptors descriptors;
@@ -109,11 +110,12 @@ public final class Server implements AutoCloseable {
   private Server(Config config) throws IOException {
     this.config = config;
     // Listen on config.listen() only (loopback by default), not on every interface.
+    this.intake = new IntakeGate(IntakeGate.DEFAULT_LIMIT);
     this.node =
         new OtpNode(
             config.nodeName(),
             config.cookie(),
-            new BoundTransportFactory(InetAddress.getByName(config.listen())));
+            new BoundTransportFactory(InetAddress.getByName(config.listen()), intake));
     String name = node.node();
     requireRegistered(node);
     this.mbox = node.createMbox(MAILBOX);
@@ -121,6 +123,7 @@ public final class Server implements AutoCloseable {
       node.close();
       throw new IOException("mailbox name " + MAILBOX + " already taken");
     }
+    intake.watch(mbox);
     this.descriptors = new Descriptors(new Posix(), config.maxFds());
     this.decoder = new RequestDecoder(name);
     this.encoder = new ReplyEncoder(name);
@@ -574,6 +577,7 @@ public final class Server implements AutoCloseable {
       LOG.log(Level.WARNING, "error while stopping", e);
     } finally {
       state.set(State.STOPPED);
+      intake.close();
       for (Thread r : receivers) {
         r.interrupt();
       }
