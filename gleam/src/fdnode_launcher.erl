@@ -25,11 +25,12 @@
 %% Tune them here and only here. Not -XX:+UseSerialGC: with it the node
 %% retained 24-45 MB during a 64 MiB active-mode stream (G1: under 16 MiB),
 %% which fdnode_active_test's heap bound rejects.
-%% -Xmx192m: the node's live data is small and bounded (intake gate, worker
+%% -Xmx160m: the node's live data is small and bounded (intake gate, worker
 %% queue, one chunk per active fd), but G1 with the default maximum (a
 %% quarter of RAM) lets the heap swell under a flood: 200,000 raw pings took
-%% RSS to ~295 MiB, ~180 MiB with this cap.
--define(JVM_ARGS, ["-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=16m", "-Xmx192m"]).
+%% RSS to ~295 MiB; ~160 MiB with this cap (~180 MiB with 192m), leaving
+%% room under the 256 MiB the node promises.
+-define(JVM_ARGS, ["-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=16m", "-Xmx160m"]).
 %% A class-data archive next to the jar, used when present (`make build'
 %% may produce one): the JVM starts faster with it.
 -define(CDS_ARCHIVE, "fdnode.jsa").
