@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fdnode.core.Descriptors;
+import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
 import dev.fdnode.core.FdLeakCheck;
 import dev.fdnode.core.Handle;
@@ -127,6 +129,36 @@ class ActiveDeliveryTest {
     active.setMode(pipe[0].handle(), reader, ReceiveMode.ACTIVE_ONCE);
     assertArrayEquals("third".getBytes(), ((ActiveEvent.Data) next().event()).bytes());
     assertInstanceOf(ActiveEvent.Passive.class, next().event());
+    descriptors.close(pipe[1].inner());
+    descriptors.close(reader);
+  }
+
+  @Test
+  void activeNCountsDownAddsUpAndEndsPassive() throws Exception {
+    Opened[] pipe = descriptors.pipe(ALICE);
+    FdInner reader = pipe[0].inner();
+    Handle h = pipe[0].handle();
+    active.addActiveCount(h, reader, 1);
+    active.addActiveCount(h, reader, 1); // adds up, as inet does
+    assertEquals(ReceiveMode.ACTIVE_N, reader.mode());
+    assertEquals(2, reader.activeCount());
+    for (String chunk : new String[] {"one", "two"}) {
+      descriptors.write(pipe[1].inner(), chunk.getBytes());
+      assertArrayEquals(chunk.getBytes(), ((ActiveEvent.Data) next().event()).bytes());
+    }
+    assertInstanceOf(ActiveEvent.Passive.class, next().event());
+    assertEquals(ReceiveMode.PASSIVE, reader.mode());
+    assertEquals(0, reader.activeCount());
+
+    // Above 32767 in all: einval, nothing changes; 0 or less: passive at once, and said.
+    active.addActiveCount(h, reader, ActiveDelivery.MAX_ACTIVE_COUNT);
+    FdException tooMany =
+        assertThrows(FdException.class, () -> active.addActiveCount(h, reader, 1));
+    assertEquals("einval", tooMany.reason());
+    assertEquals(ActiveDelivery.MAX_ACTIVE_COUNT, reader.activeCount());
+    active.addActiveCount(h, reader, -ActiveDelivery.MAX_ACTIVE_COUNT);
+    assertInstanceOf(ActiveEvent.Passive.class, next().event());
+    assertEquals(ReceiveMode.PASSIVE, reader.mode());
     descriptors.close(pipe[1].inner());
     descriptors.close(reader);
   }
