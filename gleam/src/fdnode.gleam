@@ -107,6 +107,16 @@ pub type Mode {
   Active
   /// One message, then back to `Passive`.
   ActiveOnce
+  /// `count` more messages, then back to `Passive` with a `WentPassive`
+  /// message, as `{active, N}` in `inet:setopts/2`: setting it again adds to
+  /// the messages left (at most 32767 in all, else `Einval`); a sum of 0 or
+  /// less turns the descriptor passive at once.
+  ///
+  /// ```gleam
+  /// // the next 100 chunks as messages, then a WentPassive
+  /// let assert Ok(Nil) = fdnode.set_mode(fd, to: fdnode.ActiveN(100), within: 5000)
+  /// ```
+  ActiveN(count: Int)
 }
 
 /// Why a call failed. POSIX errors are named like the errno (`Enoent` is

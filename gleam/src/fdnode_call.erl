@@ -12,7 +12,10 @@
 %% for its acknowledgement or death, so a late reply never reaches the
 %% caller's mailbox. An abandoned proxy that still receives a successful
 %% `open'/`pipe'/`tcp_connect'/`tcp_listen'/`accept'/`udp_open' closes the
-%% new descriptors again, so a timed-out open or accept leaks nothing.
+%% new descriptors again, so a timed-out open or accept leaks nothing; an
+%% abandoned `open' is also cancelled on the Java node (`{'$fdnode_cancel',
+%% Ref}' from the proxy), so a FIFO open waiting there for its other end
+%% ends at once.
 %%
 %% The proxy registers the owner with {@link fdnode_watcher} before it hands
 %% back a successful `open'/`pipe'/`controlling_process' result; a monitor on
@@ -132,17 +135,22 @@ proxy_wait(Node, Ref, Caller, Request, CMon, NMon, Attached) ->
             ok;
         {abandon, Ref} ->
             Caller ! {abandoned, Ref},
-            case owning(Request) of
-                true -> proxy_wait(Node, Ref, Caller, Request, CMon, NMon, detached);
-                false -> ok
-            end;
+            detach(Node, Ref, Caller, Request, CMon, NMon, Attached);
         {'DOWN', CMon, process, _, _} ->
             %% The caller died. An owning request still has to register its
             %% result with the watcher (which then reports the dead owner).
-            case owning(Request) of
-                true -> proxy_wait(Node, Ref, Caller, Request, CMon, NMon, detached);
-                false -> ok
-            end
+            detach(Node, Ref, Caller, Request, CMon, NMon, Attached)
+    end.
+
+%% Nobody wants the result any more. An open still waiting on the Java node
+%% (a FIFO without its other end) is cancelled there; whatever the node
+%% answers, an owning request's new descriptors are closed again.
+detach(Node, Ref, Caller, Request, CMon, NMon, Attached) ->
+    Attached =:= attached andalso is_tuple(Request) andalso element(1, Request) =:= open
+        andalso (catch erlang:send({fdnode, Node}, {'$fdnode_cancel', Ref}, [noconnect])),
+    case owning(Request) of
+        true -> proxy_wait(Node, Ref, Caller, Request, CMon, NMon, detached);
+        false -> ok
     end.
 
 %% How the proxy learns that the Java node is gone. A process monitor on a

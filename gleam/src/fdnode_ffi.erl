@@ -56,7 +56,8 @@
 -type range() :: {non_neg_integer(), non_neg_integer()}.
 %% A piece of a batched pwrite, as in file:pwrite/2: `{Offset, Data}'.
 -type piece() :: {non_neg_integer(), iodata()}.
--export_type([handle/0, reason/0, location/0, range/0, piece/0]).
+-type mode() :: passive | active | active_once | {active, -32768..32767}.
+-export_type([handle/0, reason/0, location/0, range/0, piece/0, mode/0]).
 
 %% ================================================================ lifecycle
 
@@ -396,13 +397,18 @@ sync(Fd) -> sync(Fd, default_timeout()).
 sync(Fd, Timeout) -> fd_call(Fd, fun(H) -> {sync, H} end, Timeout).
 
 %% @equiv set_mode(Fd, Mode, default_timeout())
--spec set_mode(handle(), passive | active | active_once) -> ok | {error, reason()}.
+-spec set_mode(handle(), mode()) -> ok | {error, reason()}.
 set_mode(Fd, Mode) -> set_mode(Fd, Mode, default_timeout()).
 
-%% @doc `passive', `active' or `active_once'; controlling process only. In
-%% active modes the controlling process receives `{fdnode, Fd, Data}',
-%% `{fdnode_closed, Fd}', `{fdnode_error, Fd, Reason}', `{fdnode_passive, Fd}'.
--spec set_mode(handle(), passive | active | active_once, timeout()) -> ok | {error, reason()}.
+%% @doc `passive', `active', `active_once' or `{active, N}'; controlling
+%% process only. In active modes the controlling process receives
+%% `{fdnode, Fd, Data}', `{fdnode_closed, Fd}', `{fdnode_error, Fd, Reason}',
+%% `{fdnode_passive, Fd}'. `{active, N}' is as in `inet:setopts/2': N more
+%% messages, then passive with `{fdnode_passive, Fd}'; setting it again adds
+%% N to the messages left (a total above 32767 is `einval'; 0 or less turns
+%% the descriptor passive at once and sends `{fdnode_passive, Fd}').
+%% `setopts(Fd, [{active, N}])' does the same.
+-spec set_mode(handle(), mode(), timeout()) -> ok | {error, reason()}.
 set_mode(Fd, Mode, Timeout) -> fd_call(Fd, fun(H) -> {set_mode, H, Mode} end, Timeout).
 
 %% @equiv controlling_process(Fd, Pid, default_timeout())

@@ -59,6 +59,8 @@ position(Fd, {from_end, N}, Timeout) -> value(fdnode_ffi:position(Fd, {eof, N}, 
 
 sync(Fd, Timeout) -> unit(fdnode_ffi:sync(Fd, Timeout)).
 
+%% Mode: passive | active | active_once | {active_n, N} (Erlang's {active, N}).
+set_mode(Fd, {active_n, N}, Timeout) -> unit(fdnode_ffi:set_mode(Fd, {active, N}, Timeout));
 set_mode(Fd, Mode, Timeout) -> unit(fdnode_ffi:set_mode(Fd, Mode, Timeout)).
 
 controlling_process(Fd, Pid, Timeout) -> unit(fdnode_ffi:controlling_process(Fd, Pid, Timeout)).
@@ -131,6 +133,7 @@ to_error(R) when is_atom(R) ->
 to_error(R) ->
     {unknown, text(R)}.
 
+mode({active, N}) when is_integer(N) -> {active_n, N};
 mode(M) ->
     case lower(M) of
         <<"active">> -> active;

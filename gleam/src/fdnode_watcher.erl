@@ -9,6 +9,13 @@
 %% its death is reported whatever happens to the node that gave it the
 %% descriptor: {@link adopt/3} sets that up on another node before control
 %% moves there (`controlling_process' to a remote pid).
+%%
+%% The Java node trusts a report only from the process registered as
+%% `fdnode_watcher' on the owner's own node: it sends
+%% `{'$fdnode_watcher_challenge', JavaMailbox, Nonce}' to that registered name
+%% and the watcher proves itself by sending `{'$fdnode_watcher_proof', Nonce}'
+%% back to `{fdnode, JavaNode}' (a send to the registered name, so the Java
+%% node sees the sender's pid).
 -module(fdnode_watcher).
 -behaviour(gen_server).
 
@@ -108,5 +115,9 @@ handle_info({'DOWN', MRef, process, Owner, _}, Owners) ->
         _ ->
             {noreply, Owners}
     end;
+handle_info({'$fdnode_watcher_challenge', Java, Nonce}, Owners)
+  when is_pid(Java), is_integer(Nonce) ->
+    catch erlang:send({fdnode, node(Java)}, {'$fdnode_watcher_proof', Nonce}, [noconnect]),
+    {noreply, Owners};
 handle_info(_, Owners) ->
     {noreply, Owners}.

@@ -3,7 +3,8 @@
 //// not receive), on a real BEAM against a real Java node.
 
 import fdnode.{
-  Active, ActiveOnce, Data, Econnrefused, Econnreset, Passive, Read, Timeout,
+  Active, ActiveN, ActiveOnce, Data, Econnrefused, Econnreset, Passive, Read,
+  Timeout,
 }
 import fdnode/active.{InputClosed, ReadFailed, Received, WentPassive}
 import fdnode/node as fdnode_node
@@ -199,6 +200,29 @@ pub fn read_all_reads_a_fifo_to_the_end_test() {
 }
 
 // ---------------------------------------------------------------- modes
+
+pub fn active_n_counts_down_to_passive_test() {
+  let node = shared_node()
+  let assert Ok(#(r, w)) = fdnode.pipe(on: node, within: 5000)
+  assert_equal(fdnode.set_mode(r, to: ActiveN(1), within: 5000), Ok(Nil))
+  // counts add up, as with inet's {active, N}
+  assert_equal(fdnode.set_mode(r, to: ActiveN(1), within: 5000), Ok(Nil))
+  let assert Ok(info) = fdnode.info(r, within: 5000)
+  assert_equal(info.mode, ActiveN(2))
+  assert_equal(fdnode.write(w, data: <<"one":utf8>>, within: 5000), Ok(Nil))
+  assert_equal(active.receive_from(r, within: 5000), Ok(Received(r, <<"one":utf8>>)))
+  assert_equal(fdnode.write(w, data: <<"two":utf8>>, within: 5000), Ok(Nil))
+  assert_equal(active.receive_from(r, within: 5000), Ok(Received(r, <<"two":utf8>>)))
+  assert_equal(active.receive_from(r, within: 5000), Ok(WentPassive(r)))
+  let assert Ok(info) = fdnode.info(r, within: 5000)
+  assert_equal(info.mode, Passive)
+  assert_equal(
+    fdnode.set_mode(r, to: ActiveN(32_768), within: 5000),
+    Error(fdnode.Einval),
+  )
+  assert_equal(fdnode.close(r, within: 5000), Ok(Nil))
+  assert_equal(fdnode.close(w, within: 5000), Ok(Nil))
+}
 
 pub fn active_once_flips_to_passive_test() {
   let node = shared_node()

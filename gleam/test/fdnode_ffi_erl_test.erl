@@ -167,8 +167,9 @@ caller_killed_mid_open_is_reported_test() ->
     %% and the proxy, whose result nobody will see, closes it as well
     reply(Call, {ok, ?H(node())}),
     _ = got(),
-    Next = lists:sort([got(), got()]),
-    ?assertMatch([{'$fdnode_owner_down', _, Caller},
+    Next = lists:sort([got(), got(), got()]),
+    ?assertMatch([{'$fdnode_cancel', _},
+                  {'$fdnode_owner_down', _, Caller},
                   {'$fdnode_call', _, _, Caller, {close, ?H(_)}}], Next),
     stop_fake(Fake).
 
@@ -177,8 +178,14 @@ timed_out_open_is_closed_again_test() ->
     Fake = fake(fun(M) -> Test ! {hold, M} end),
     ?assertEqual({error, timeout}, fdnode_ffi:open(node(), <<"/f">>, [read], 100)),
     Call = receive {hold, M} -> M end,
+    %% the proxy cancels the open it gave up on (a FIFO open waiting on the
+    %% node ends there) ...
+    {'$fdnode_call', _, Ref, _, _} = Call,
+    ?assertEqual({'$fdnode_cancel', Ref}, receive {hold, C} -> C end),
+    %% ... and an answer that comes anyway is closed again
     reply(Call, {ok, ?H(node())}),
     _ = got(),
+    ?assertEqual({'$fdnode_cancel', Ref}, got()),
     Me = self(),
     ?assertMatch({'$fdnode_call', _, _, Me, {close, ?H(_)}}, got()),
     receive {hold, _} -> ok end,

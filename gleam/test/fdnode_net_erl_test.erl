@@ -32,10 +32,8 @@ timed_out_accepts_and_opens_leak_nothing_test() ->
     [{error, timeout} = fdnode_ffi:accept(Quiet, 0) || _ <- lists:seq(1, 100)],
     ok = fdnode_ffi:close(Quiet),
 
-    %% Opens: a FIFO open blocks until a writer comes; the caller has given
-    %% up before that; the writer then arrives and the late open is closed.
-    %% A FIFO per open, so each writer can only meet its own open (a reader
-    %% still open from the previous round would let a writer through).
+    %% Opens: a FIFO open waits until a writer comes; the caller gives up
+    %% before that, which cancels the waiting open on the node.
     Fifos = fifos(?N),
     Self = self(),
     Workers = [spawn_link(fun() -> Self ! {done, self(), late_opens(Node, Batch)} end)
@@ -55,9 +53,8 @@ in_parallel(F) ->
 
 late_opens(_Node, []) -> ok;
 late_opens(Node, [Fifo | Rest]) ->
+    %% the caller's timeout cancels the open waiting on the node for a writer
     {error, timeout} = fdnode_ffi:open(Node, Fifo, [read], 0),
-    {ok, W} = file:open(Fifo, [write, raw]), % meets the Java node's pending open
-    ok = file:close(W),
     late_opens(Node, Rest).
 
 %% N FIFOs in a fresh directory of the root, made by one mkfifo.

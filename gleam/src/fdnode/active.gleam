@@ -48,7 +48,8 @@ pub type Message(kind) {
   InputClosed(fd: fdnode.Fd(kind))
   /// A read failed (for example `Econnreset`); nothing follows.
   ReadFailed(fd: fdnode.Fd(kind), error: fdnode.FdError)
-  /// `ActiveOnce` delivered its message: the descriptor is `Passive` again.
+  /// `ActiveOnce` delivered its message, or `ActiveN` its last one: the
+  /// descriptor is `Passive` again.
   WentPassive(fd: fdnode.Fd(kind))
   /// An asynchronous operation (`fdnode.close_async`) finished.
   Completed(op: Int, result: Result(Nil, fdnode.FdError))

@@ -35,6 +35,9 @@ public final class ActiveDelivery implements AutoCloseable {
   /** Chunks one readiness event may move before the fd goes back to epoll. */
   private static final int ROUNDS = 16;
 
+  /** The largest {@code N} of {@code {active, N}}, as for inet. */
+  public static final int MAX_ACTIVE_COUNT = 32767;
+
   /** Pipe buffer asked for when a FIFO or pipe goes active (the default Linux ceiling). */
   private static final int PIPE_BUFFER = 1 << 20;
 
@@ -67,30 +70,63 @@ public final class ActiveDelivery implements AutoCloseable {
    * earlier passive switch are delivered first.
    */
   public void setMode(Handle handle, FdInner inner, ReceiveMode mode) throws FdException {
-    boolean datagram = isDatagram(inner);
-    Watch watch =
-        watches.computeIfAbsent(
-            inner.id(),
-            id -> {
-              // However the fd gets closed (owner exit, node down), stop watching it.
-              inner.whenClosed(() -> forget(inner));
-              return new Watch(handle, inner, datagram);
-            });
+    if (mode == ReceiveMode.ACTIVE_N) throw new FdException("einval", "active_n needs a count");
+    Watch watch = watch(handle, inner);
     synchronized (inner.controlLock()) {
       inner.setMode(mode);
-      if (watch.pending != null && mode != ReceiveMode.PASSIVE) {
-        byte[] kept = watch.pending;
-        watch.pending = null;
-        deliverLocked(watch, new ActiveEvent.Data(kept));
+      startLocked(watch);
+    }
+  }
+
+  /**
+   * {@code {active, N}} as {@code inet:setopts/2} does it: {@code n} is added to the messages left
+   * if the fd is already in {@code {active, N}}, else it is the count; a total above {@link
+   * #MAX_ACTIVE_COUNT} is {@code einval}; a total of 0 or less turns the fd passive and sends
+   * {@code {fdnode_passive, Fd}}.
+   */
+  public void addActiveCount(Handle handle, FdInner inner, int n) throws FdException {
+    Watch watch = watch(handle, inner);
+    synchronized (inner.controlLock()) {
+      long total = (inner.mode() == ReceiveMode.ACTIVE_N ? inner.activeCount() : 0L) + n;
+      if (total > MAX_ACTIVE_COUNT) {
+        throw new FdException("einval", "active count above " + MAX_ACTIVE_COUNT);
       }
-      while (!watch.pendingDatagrams.isEmpty() && inner.mode() != ReceiveMode.PASSIVE) {
-        deliverLocked(watch, watch.pendingDatagrams.poll());
+      if (total <= 0) {
+        inner.setMode(ReceiveMode.PASSIVE);
+        sink.send(inner.controller(), handle, new ActiveEvent.Passive());
+        return;
       }
-      // Passive (asked for, or active-once satisfied by what was kept): the in-flight read, if
-      // any, keeps its chunk for the next passive read.
-      if (inner.mode() != ReceiveMode.PASSIVE && !watch.armed && !watch.reading) {
-        armLocked(watch);
-      }
+      inner.setActiveCount((int) total);
+      startLocked(watch);
+    }
+  }
+
+  private Watch watch(Handle handle, FdInner inner) {
+    boolean datagram = isDatagram(inner);
+    return watches.computeIfAbsent(
+        inner.id(),
+        id -> {
+          // However the fd gets closed (owner exit, node down), stop watching it.
+          inner.whenClosed(() -> forget(inner));
+          return new Watch(handle, inner, datagram);
+        });
+  }
+
+  /** After a mode change: delivers what was kept, then reads on if still active. */
+  private void startLocked(Watch watch) {
+    FdInner inner = watch.inner;
+    if (watch.pending != null && inner.mode() != ReceiveMode.PASSIVE) {
+      byte[] kept = watch.pending;
+      watch.pending = null;
+      deliverLocked(watch, new ActiveEvent.Data(kept));
+    }
+    while (!watch.pendingDatagrams.isEmpty() && inner.mode() != ReceiveMode.PASSIVE) {
+      deliverLocked(watch, watch.pendingDatagrams.poll());
+    }
+    // Passive (asked for, or active-once satisfied by what was kept): the in-flight read, if
+    // any, keeps its chunk for the next passive read.
+    if (inner.mode() != ReceiveMode.PASSIVE && !watch.armed && !watch.reading) {
+      armLocked(watch);
     }
   }
 
@@ -306,12 +342,19 @@ public final class ActiveDelivery implements AutoCloseable {
     }
   }
 
-  /** Sends one chunk or datagram; active-once then turns passive and says so. */
+  /**
+   * Sends one chunk or datagram; active-once, or {@code {active, N}} at its last message, then
+   * turns passive and says so.
+   */
   private void deliverLocked(Watch watch, ActiveEvent event) {
-    Pid controller = watch.inner.controller();
+    FdInner inner = watch.inner;
+    Pid controller = inner.controller();
     sink.send(controller, watch.handle, event);
-    if (watch.inner.mode() == ReceiveMode.ACTIVE_ONCE) {
-      watch.inner.setMode(ReceiveMode.PASSIVE);
+    ReceiveMode mode = inner.mode();
+    if (mode == ReceiveMode.ACTIVE_N && inner.activeCount() > 1) {
+      inner.setActiveCount(inner.activeCount() - 1);
+    } else if (mode == ReceiveMode.ACTIVE_ONCE || mode == ReceiveMode.ACTIVE_N) {
+      inner.setMode(ReceiveMode.PASSIVE);
       sink.send(controller, watch.handle, new ActiveEvent.Passive());
     }
   }

@@ -72,6 +72,7 @@ public final class FdInner {
   private volatile Pid owner;
   private volatile Pid controller;
   private volatile ReceiveMode mode = ReceiveMode.PASSIVE;
+  private volatile int activeCount; // guarded by controlLock for writes
   private volatile FdException closeError;
   private volatile OwnerListener ownerListener;
 
@@ -137,6 +138,19 @@ public final class FdInner {
 
   public void setMode(ReceiveMode m) {
     mode = Objects.requireNonNull(m, "mode");
+    activeCount = 0;
+  }
+
+  /** Messages left in {@link ReceiveMode#ACTIVE_N}; 0 in every other mode. */
+  public int activeCount() {
+    return activeCount;
+  }
+
+  /** {@link ReceiveMode#ACTIVE_N} with {@code count} (positive) messages left. */
+  public void setActiveCount(int count) {
+    if (count <= 0) throw new IllegalArgumentException("active count " + count);
+    activeCount = count;
+    mode = ReceiveMode.ACTIVE_N;
   }
 
   /** Changes only the controlling process; ownership stays. */

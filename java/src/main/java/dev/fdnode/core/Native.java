@@ -1,6 +1,7 @@
 package dev.fdnode.core;
 
 import jnr.constants.platform.Errno;
+import jnr.constants.platform.OpenFlags;
 import jnr.ffi.LastError;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
@@ -108,6 +109,24 @@ public final class Native {
       ThreadLocal.withInitial(() -> Memory.allocateDirect(RUNTIME, 8, true));
 
   private Native() {}
+
+  private static final int F_GETFL = 3;
+  private static final int F_SETFL = 4;
+  private static final int O_NONBLOCK = OpenFlags.O_NONBLOCK.intValue();
+
+  /** Sets or clears {@code O_NONBLOCK} on {@code fd}. */
+  public static void setBlocking(int fd, boolean blocking) throws FdException {
+    int flags = LIBC.fcntl(fd, F_GETFL, 0);
+    int wanted = blocking ? flags & ~O_NONBLOCK : flags | O_NONBLOCK;
+    if (flags < 0 || (wanted != flags && LIBC.fcntl(fd, F_SETFL, wanted) < 0)) {
+      throw Errnos.exception(errno(), "fcntl");
+    }
+  }
+
+  /** close(2) of a descriptor nobody else knows, ignoring errors. */
+  public static void closeQuietly(int fd) {
+    if (fd >= 0) LIBC.close(fd);
+  }
 
   /** errno of the last failed call on this thread. */
   public static int errno() {

@@ -4,5 +4,7 @@ package dev.fdnode.core;
 public enum ReceiveMode {
   PASSIVE,
   ACTIVE,
-  ACTIVE_ONCE
+  ACTIVE_ONCE,
+  /** {@code {active, N}}: N more messages ({@link FdInner#activeCount()}), then passive. */
+  ACTIVE_N
 }

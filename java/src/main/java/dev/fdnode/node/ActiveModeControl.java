@@ -22,6 +22,11 @@ final class ActiveModeControl implements ModeControl {
   }
 
   @Override
+  public void addActiveCount(Handle handle, FdInner inner, int n) throws FdException {
+    active.addActiveCount(handle, inner, n);
+  }
+
+  @Override
   public void transfer(FdInner inner, Pid to) {
     active.transfer(inner, to);
   }

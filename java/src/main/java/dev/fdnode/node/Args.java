@@ -290,15 +290,33 @@ final class Args {
     };
   }
 
-  ReceiveMode mode(int i) throws FdException {
-    String m = Terms.atomName(elements[i]);
-    if (m == null) throw badarg("mode is not an atom");
+  /** A receive mode as set_mode or setopts ask for it; {@code count} only for ACTIVE_N. */
+  record Activity(ReceiveMode mode, int count) {}
+
+  /** {@code passive | active | active_once | {active, N}} (N in -32768..32767, as for inet). */
+  Activity mode(int i) throws FdException {
+    OtpErlangObject o = elements[i];
+    if (o instanceof OtpErlangTuple t
+        && t.arity() == 2
+        && "active".equals(Terms.atomName(t.elementAt(0)))) {
+      return activeCount(t.elementAt(1));
+    }
+    String m = Terms.atomName(o);
+    if (m == null) throw badarg("mode is not an atom or {active, N}");
     return switch (m) {
-      case "passive" -> ReceiveMode.PASSIVE;
-      case "active" -> ReceiveMode.ACTIVE;
-      case "active_once" -> ReceiveMode.ACTIVE_ONCE;
+      case "passive" -> new Activity(ReceiveMode.PASSIVE, 0);
+      case "active" -> new Activity(ReceiveMode.ACTIVE, 0);
+      case "active_once" -> new Activity(ReceiveMode.ACTIVE_ONCE, 0);
       default -> throw badarg("unknown mode " + m);
     };
+  }
+
+  private static Activity activeCount(OtpErlangObject n) throws FdException {
+    if (!(n instanceof OtpErlangLong l)) throw badarg("active count is not an integer");
+    if (!l.isLong() || l.longValue() < Short.MIN_VALUE || l.longValue() > Short.MAX_VALUE) {
+      throw new FdException("einval", "active count outside -32768..32767");
+    }
+    return new Activity(ReceiveMode.ACTIVE_N, (int) l.longValue());
   }
 
   /** {@code [gc]} or {@code []}: whether to collect garbage before measuring the heap. */
@@ -320,12 +338,12 @@ final class Args {
   }
 
   /** Options of setopts: no bind options; {@code active} is returned in {@code active[0]}. */
-  SocketRequests.SocketOptions setOptions(int i, ReceiveMode[] active) throws FdException {
+  SocketRequests.SocketOptions setOptions(int i, Activity[] active) throws FdException {
     return options(elements[i], active, false);
   }
 
   private static SocketRequests.SocketOptions options(
-      OtpErlangObject o, ReceiveMode[] active, boolean bind) throws FdException {
+      OtpErlangObject o, Activity[] active, boolean bind) throws FdException {
     if (!(o instanceof OtpErlangList list) || list.getLastTail() != null) {
       throw badarg("socket options are not a proper list");
     }
@@ -388,14 +406,18 @@ final class Args {
     return names;
   }
 
-  /** {@code true}, {@code false} ({@code passive}), {@code once}, or the mode names of set_mode. */
-  private static ReceiveMode activeMode(OtpErlangObject v) throws FdException {
+  /**
+   * {@code true}, {@code false} ({@code passive}), {@code once}, an integer N (as {@code {active,
+   * N}}), or the mode names of set_mode.
+   */
+  private static Activity activeMode(OtpErlangObject v) throws FdException {
+    if (v instanceof OtpErlangLong) return activeCount(v);
     String m = Terms.atomName(v);
-    if (m == null) throw badarg("active is not an atom");
+    if (m == null) throw badarg("active is not an atom or an integer");
     return switch (m) {
-      case "true", "active" -> ReceiveMode.ACTIVE;
-      case "false", "passive" -> ReceiveMode.PASSIVE;
-      case "once", "active_once" -> ReceiveMode.ACTIVE_ONCE;
+      case "true", "active" -> new Activity(ReceiveMode.ACTIVE, 0);
+      case "false", "passive" -> new Activity(ReceiveMode.PASSIVE, 0);
+      case "once", "active_once" -> new Activity(ReceiveMode.ACTIVE_ONCE, 0);
       default -> throw badarg("bad active value " + m);
     };
   }

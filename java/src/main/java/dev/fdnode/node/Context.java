@@ -30,18 +30,30 @@ final class Context {
       ModeControl modes,
       Dispatcher.Sender sender,
       Runnable stopNode,
+      FifoOpens fifoOpens,
       long startedNanos) {}
 
   private final Services services;
   private final OtpErlangPid callerPid;
   private final Pid caller;
   private final Copier.Progress progress;
+  private final Deferred deferred;
 
-  Context(Services services, OtpErlangPid callerPid, Copier.Progress progress) {
+  Context(Services services, OtpErlangPid callerPid, Copier.Progress progress, Deferred deferred) {
     this.services = services;
     this.callerPid = callerPid;
     this.caller = Terms.toPid(callerPid);
     this.progress = progress;
+    this.deferred = deferred;
+  }
+
+  /** This call's later answer, for a request that returns {@link Deferred#LATER}. */
+  Deferred deferred() {
+    return deferred;
+  }
+
+  FifoOpens fifoOpens() {
+    return services.fifoOpens();
   }
 
   OtpErlangPid callerPid() {

@@ -29,7 +29,16 @@ sealed interface ControlRequests extends Request {
     }
   }
 
-  record SetMode(Handle handle, ReceiveMode mode) implements ControlRequests, Inline {
+  /** {@code count}: for {@link ReceiveMode#ACTIVE_N} only, the N of {@code {active, N}}. */
+  record SetMode(Handle handle, ReceiveMode mode, int count) implements ControlRequests, Inline {
+    SetMode(Handle handle, ReceiveMode mode) {
+      this(handle, mode, 0);
+    }
+
+    SetMode(Handle handle, Args.Activity activity) {
+      this(handle, activity.mode(), activity.count());
+    }
+
     static SetMode decode(Args a) throws FdException {
       return new SetMode(a.handle(1), a.mode(2));
     }
@@ -37,7 +46,11 @@ sealed interface ControlRequests extends Request {
     @Override
     public OtpErlangObject run(Context c) throws FdException {
       FdInner f = c.lookup(handle);
-      c.asController(f, () -> c.modes().setMode(handle, f, mode));
+      if (mode == ReceiveMode.ACTIVE_N) {
+        c.asController(f, () -> c.modes().addActiveCount(handle, f, count));
+      } else {
+        c.asController(f, () -> c.modes().setMode(handle, f, mode));
+      }
       return Terms.OK;
     }
   }

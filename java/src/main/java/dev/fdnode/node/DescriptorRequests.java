@@ -5,10 +5,15 @@ import com.ericsson.otp.erlang.OtpErlangObject;
 import dev.fdnode.core.Completion;
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
+import dev.fdnode.core.FileType;
 import dev.fdnode.core.Handle;
+import dev.fdnode.core.Native;
 import dev.fdnode.core.OpenOptions;
 import dev.fdnode.core.Opened;
 import dev.fdnode.core.ReceiveMode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.logging.Logger;
 
@@ -32,10 +37,49 @@ sealed interface DescriptorRequests extends Request {
       Path resolved = c.policy().resolve(path);
       Path root = c.policy().rootOf(resolved);
       // Walk from the root with O_NOFOLLOW: a symlink swapped in after the check is refused.
-      Opened opened =
-          c.adoptOne(() -> c.rootedOpen().open(root, resolved, options), options.append());
+      // Always O_NONBLOCK, so no open holds this worker waiting for a FIFO's other end: such
+      // an open waits in FifoOpens instead, and the flag is cleared unless the caller asked.
+      Opened opened;
+      try {
+        opened =
+            c.adoptOne(
+                () -> blocking(c.rootedOpen().open(root, resolved, options.withNonblock())),
+                options.append());
+      } catch (FdException e) {
+        if ("enxio".equals(e.reason()) && !options.nonblock() && isFifo(resolved)) {
+          return c.fifoOpens().awaitReader(c, root, resolved, this); // no reader yet
+        }
+        throw e;
+      }
       LOG.fine(() -> "open " + resolved + " -> " + opened.handle().id() + " for " + c.callerPid());
+      if (opened.inner().type() == FileType.FIFO) {
+        if (!options.nonblock() && !options.wantsWrite()) {
+          return c.fifoOpens().awaitWriter(c, resolved, opened); // a read end waits for a writer
+        }
+        c.fifoOpens().opened(resolved, opened.inner(), options.wantsRead(), options.wantsWrite());
+      }
       return Terms.ok(c.encoder().handle(opened.handle()));
+    }
+
+    /** Clears the O_NONBLOCK the open added, unless the caller asked for it. */
+    private int blocking(int fd) throws FdException {
+      if (options.nonblock() || fd < 0) return fd;
+      try {
+        Native.setBlocking(fd, true);
+      } catch (FdException e) {
+        Native.closeQuietly(fd);
+        throw e;
+      }
+      return fd;
+    }
+
+    private static boolean isFifo(Path p) {
+      try {
+        int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        return (mode & 0170000) == 0010000; // S_IFIFO
+      } catch (IOException | RuntimeException e) {
+        return false;
+      }
     }
   }
 

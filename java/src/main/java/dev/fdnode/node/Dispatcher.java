@@ -8,6 +8,7 @@ import dev.fdnode.core.Pid;
 import dev.fdnode.core.RootedOpen;
 import dev.fdnode.fs.FileOps;
 import dev.fdnode.net.Sockets;
+import java.util.concurrent.CompletableFuture;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -25,7 +26,11 @@ public final class Dispatcher {
     void send(OtpErlangPid to, OtpErlangObject msg);
   }
 
+  /** FIFO opens waiting for their other end at once; beyond, eagain. */
+  static final int MAX_WAITING_OPENS = 4096;
+
   private final Descriptors descriptors;
+  private final FifoOpens fifoOpens = new FifoOpens(MAX_WAITING_OPENS);
   private final Context.Services services;
 
   public Dispatcher(
@@ -59,6 +64,7 @@ public final class Dispatcher {
             modes,
             sender,
             stopNode,
+            fifoOpens,
             System.nanoTime());
   }
 
@@ -67,10 +73,39 @@ public final class Dispatcher {
     return execute(caller, req, (done, total) -> {});
   }
 
-  /** As {@link #execute(OtpErlangPid, Request)}; a {@code copy} reports to {@code progress}. */
+  /**
+   * As {@link #execute(OtpErlangPid, Request)}; a {@code copy} reports to {@code progress}. A call
+   * answered later (a FIFO open) is waited for on this thread.
+   */
   public OtpErlangObject execute(OtpErlangPid caller, Request req, Copier.Progress progress) {
+    CompletableFuture<OtpErlangObject> later = new CompletableFuture<>();
+    OtpErlangObject result =
+        execute(
+            caller,
+            req,
+            progress,
+            new Deferred() {
+              @Override
+              public void answer(OtpErlangObject r) {
+                later.complete(r);
+              }
+
+              @Override
+              public boolean onCancel(Runnable cancel) {
+                return true; // nobody cancels a call waited for here
+              }
+            });
+    return result == Deferred.LATER ? later.join() : result;
+  }
+
+  /**
+   * As {@link #execute(OtpErlangPid, Request, Copier.Progress)}, but a call answered later returns
+   * {@link Deferred#LATER} and is answered through {@code deferred}.
+   */
+  OtpErlangObject execute(
+      OtpErlangPid caller, Request req, Copier.Progress progress, Deferred deferred) {
     try {
-      return req.run(new Context(services, caller, progress));
+      return req.run(new Context(services, caller, progress, deferred));
     } catch (FdException e) {
       LOG.fine(() -> req.getClass().getSimpleName() + " failed: " + e.getMessage());
       return Terms.error(e.reason());
@@ -92,5 +127,15 @@ public final class Dispatcher {
 
   public void nodeUp(String node) {
     descriptors.nodeUp(node);
+  }
+
+  /** FIFO opens still waiting for their other end. */
+  int waitingOpens() {
+    return fifoOpens.waiting();
+  }
+
+  /** Ends every waiting open (closing what it holds) and stops their timer. */
+  public void close() {
+    fifoOpens.close();
   }
 }

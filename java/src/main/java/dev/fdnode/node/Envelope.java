@@ -14,8 +14,17 @@ public sealed interface Envelope {
   record Refused(OtpErlangPid replyTo, OtpErlangObject ref, String reason, String detail)
       implements Envelope {}
 
-  /** The fdnode_ffi watcher saw {@code owner} exit. */
+  /**
+   * A report that {@code owner} exited; it counts only if its sender is the watcher of the owner's
+   * node ({@link Watchers}).
+   */
   record OwnerDown(OtpErlangPid watcher, OtpErlangPid owner) implements Envelope {}
+
+  /** A watcher answering the node's challenge with its nonce. */
+  record WatcherProof(long nonce) implements Envelope {}
+
+  /** {@code {'$fdnode_cancel', Ref}}: its sender gave up on the call {@code Ref}. */
+  record Cancel(OtpErlangObject ref) implements Envelope {}
 
   /** Nothing we can answer: log and drop. */
   record Garbage(String why) implements Envelope {}

@@ -16,6 +16,9 @@ public interface ModeControl {
 
   void setMode(Handle handle, FdInner inner, ReceiveMode mode) throws FdException;
 
+  /** {@code {active, N}}: adds {@code n} to the messages left, as inet:setopts/2 does. */
+  void addActiveCount(Handle handle, FdInner inner, int n) throws FdException;
+
   /** Moves control and ownership to {@code to}. */
   void transfer(FdInner inner, Pid to);
 
@@ -37,6 +40,16 @@ public interface ModeControl {
       @Override
       public void setMode(Handle handle, FdInner inner, ReceiveMode mode) {
         inner.setMode(mode);
+      }
+
+      @Override
+      public void addActiveCount(Handle handle, FdInner inner, int n) {
+        int total = (inner.mode() == ReceiveMode.ACTIVE_N ? inner.activeCount() : 0) + n;
+        if (total > 0) {
+          inner.setActiveCount(total);
+        } else {
+          inner.setMode(ReceiveMode.PASSIVE);
+        }
       }
 
       @Override

@@ -7,6 +7,7 @@ import com.ericsson.otp.erlang.OtpErlangTuple;
 import dev.fdnode.active.ActiveEvent;
 import dev.fdnode.core.FdInner;
 import dev.fdnode.core.Handle;
+import dev.fdnode.core.ReceiveMode;
 import java.net.InetAddress;
 import java.util.Locale;
 import java.util.Map;
@@ -79,13 +80,17 @@ public final class ReplyEncoder {
     return new OtpErlangTuple(groups);
   }
 
-  /** {@code #{fd, owner, controller, mode, state, offset}}. */
+  /** {@code #{fd, owner, controller, mode, state, offset}}; mode {@code {active, N}} too. */
   public OtpErlangMap info(FdInner f) {
     OtpErlangMap m = new OtpErlangMap();
     m.put(Terms.atom("fd"), Terms.integer(f.rawFd()));
     m.put(Terms.atom("owner"), Terms.toErlang(f.owner()));
     m.put(Terms.atom("controller"), Terms.toErlang(f.controller()));
-    m.put(Terms.atom("mode"), Terms.atom(f.mode().name().toLowerCase(Locale.ROOT)));
+    m.put(
+        Terms.atom("mode"),
+        f.mode() == ReceiveMode.ACTIVE_N
+            ? Terms.tuple(Terms.atom("active"), Terms.integer(f.activeCount()))
+            : Terms.atom(f.mode().name().toLowerCase(Locale.ROOT)));
     m.put(Terms.atom("state"), Terms.atom(f.state().name().toLowerCase(Locale.ROOT)));
     m.put(Terms.atom("offset"), Terms.integer(f.offset()));
     return m;

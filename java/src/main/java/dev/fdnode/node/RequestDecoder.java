@@ -1,6 +1,7 @@
 package dev.fdnode.node;
 
 import com.ericsson.otp.erlang.OtpErlangAtom;
+import com.ericsson.otp.erlang.OtpErlangLong;
 import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangPid;
 import com.ericsson.otp.erlang.OtpErlangTuple;
@@ -33,6 +34,15 @@ public final class RequestDecoder {
         && t.elementAt(1) instanceof OtpErlangPid watcher
         && t.elementAt(2) instanceof OtpErlangPid owner) {
       return new Envelope.OwnerDown(watcher, owner);
+    }
+    if ("$fdnode_cancel".equals(tag) && t.arity() == 2) {
+      return new Envelope.Cancel(t.elementAt(1));
+    }
+    if ("$fdnode_watcher_proof".equals(tag)
+        && t.arity() == 2
+        && t.elementAt(1) instanceof OtpErlangLong n
+        && n.isLong()) {
+      return new Envelope.WatcherProof(n.longValue());
     }
     return garbage(msg);
   }

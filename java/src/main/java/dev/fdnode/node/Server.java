@@ -17,7 +17,10 @@ import dev.fdnode.poll.PollException;
 import dev.fdnode.poll.Poller;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,7 +31,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -66,6 +68,7 @@ public final class Server implements AutoCloseable {
   }
 
   private final Config config;
+  private final IntakeGate intake;
   private final OtpNode node;
   private final OtpMbox mbox;
   private final Descriptors descriptors;
@@ -77,6 +80,7 @@ public final class Server implements AutoCloseable {
   private final ActiveDelivery active;
   private final ThreadPoolExecutor workers;
   private final ExecutorService housekeeping;
+  private final Watchers watchers;
 
   /** Threads taking calls from the one mailbox; each runs cheap calls itself. */
   private final Thread[] receivers;
@@ -84,18 +88,34 @@ public final class Server implements AutoCloseable {
   private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicLong garbage = new AtomicLong();
-  private final Set<InFlight> inFlight = ConcurrentHashMap.newKeySet();
+
+  /** Calls handed to workers and not yet answered, by reply-to and ref (for a cancel). */
+  private final ConcurrentHashMap<CallKey, InFlight> inFlight = new ConcurrentHashMap<>();
+
+  /** Cancels that overtook their call (handled by another receiver thread); bounded. */
+  private final Set<CallKey> earlyCancels =
+      Collections.newSetFromMap(
+          new LinkedHashMap<>() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<CallKey, Boolean> eldest) {
+              return size() > 4096;
+            }
+          });
+
   private static final OtpErlangObject PROGRESS = Terms.atom("fdnode_progress");
   private static final OtpErlangObject UNDEFINED = Terms.atom("undefined");
 
   private Server(Config config) throws IOException {
     this.config = config;
     // Listen on config.listen() only (loopback by default), not on every interface.
+    this.intake = new IntakeGate(IntakeGate.DEFAULT_LIMIT);
     this.node =
         new OtpNode(
             config.nodeName(),
             config.cookie(),
-            new BoundTransportFactory(InetAddress.getByName(config.listen())));
+            new BoundTransportFactory(InetAddress.getByName(config.listen()), intake));
     String name = node.node();
     requireRegistered(node);
     this.mbox = node.createMbox(MAILBOX);
@@ -103,6 +123,7 @@ public final class Server implements AutoCloseable {
       node.close();
       throw new IOException("mailbox name " + MAILBOX + " already taken");
     }
+    intake.watch(mbox);
     this.descriptors = new Descriptors(new Posix(), config.maxFds());
     this.decoder = new RequestDecoder(name);
     this.encoder = new ReplyEncoder(name);
@@ -138,6 +159,7 @@ public final class Server implements AutoCloseable {
             daemons("fdnode-worker"),
             new ThreadPoolExecutor.AbortPolicy());
     this.housekeeping = Executors.newSingleThreadExecutor(daemons("fdnode-cleanup"));
+    this.watchers = new Watchers(new OwnerReports());
     node.registerStatusHandler(new NodeWatcher());
     this.receivers = new Thread[RECEIVERS];
     for (int i = 0; i < RECEIVERS; i++) {
@@ -221,10 +243,10 @@ public final class Server implements AutoCloseable {
         try {
           term = msg.getMsg();
         } catch (OtpErlangDecodeException e) {
-          handle(new Envelope.Garbage("undecodable term: " + e.getMessage()));
+          handle(new Envelope.Garbage("undecodable term: " + e.getMessage()), null);
           continue;
         }
-        handle(decoder.envelope(term));
+        handle(decoder.envelope(term), msg.getSenderPid());
       } catch (OtpErlangExit e) {
         // Only a peer that linked to our mailbox can cause this; we never link.
         LOG.warning(() -> "exit signal from linked " + e.pid() + ": " + e.reason());
@@ -236,7 +258,7 @@ public final class Server implements AutoCloseable {
       } catch (StackOverflowError e) {
         // A term nested thousands deep overflows JInterface's recursive decoder;
         // without this the mailbox thread died and the node went deaf.
-        handle(new Envelope.Garbage("term nested too deeply to decode"));
+        handle(new Envelope.Garbage("term nested too deeply to decode"), null);
       }
     }
   }
@@ -251,18 +273,26 @@ public final class Server implements AutoCloseable {
     }
   }
 
-  private void handle(Envelope env) {
+  /** {@code sender}: the sending process, known when it sent to the registered name. */
+  private void handle(Envelope env, OtpErlangPid sender) {
     if (env instanceof Envelope.Call c) {
       call(c);
     } else if (env instanceof Envelope.Refused r) {
       LOG.fine(() -> "refused call from " + r.replyTo() + ": " + r.detail());
       reply(r.replyTo(), r.ref(), Terms.error(r.reason()));
     } else if (env instanceof Envelope.OwnerDown d) {
-      housekeeping.execute(
-          () -> {
-            int n = dispatcher.ownerDown(Terms.toPid(d.owner()));
-            if (n > 0) LOG.fine(() -> "owner " + d.owner() + " down: closed " + n);
-          });
+      watchers.report(sender, d.owner());
+    } else if (env instanceof Envelope.WatcherProof p) {
+      watchers.proof(sender, p.nonce());
+    } else if (env instanceof Envelope.Cancel k && sender != null) {
+      // Only the process the answer would go to may cancel (the sender pid, not a claim).
+      CallKey key = new CallKey(sender, k.ref());
+      InFlight call;
+      synchronized (earlyCancels) {
+        call = inFlight.get(key);
+        if (call == null) earlyCancels.add(key); // another receiver has the call, not yet here
+      }
+      if (call != null) call.cancel("timeout", false);
     } else if (env instanceof Envelope.Garbage g) {
       long n = garbage.incrementAndGet();
       if (n <= 20 || n % 1000 == 0) LOG.warning(() -> "dropped non-request #" + n + ": " + g.why());
@@ -279,12 +309,15 @@ public final class Server implements AutoCloseable {
       return;
     }
     InFlight call = new InFlight(c.replyTo(), c.ref());
-    inFlight.add(call);
+    synchronized (earlyCancels) {
+      if (earlyCancels.remove(call.key)) call.cancel("timeout", false);
+      inFlight.put(call.key, call);
+    }
     try {
       workers.execute(
           () -> {
-            OtpErlangObject result = dispatcher.execute(c.caller(), c.request(), progress(c));
-            call.answer(result);
+            OtpErlangObject result = dispatcher.execute(c.caller(), c.request(), progress(c), call);
+            if (result != Deferred.LATER) call.answer(result);
           });
     } catch (RejectedExecutionException e) {
       call.answer(Terms.error(isRunning() ? "eagain" : "shutting_down"));
@@ -315,22 +348,58 @@ public final class Server implements AutoCloseable {
     };
   }
 
-  /** A call handed to a worker: answered exactly once, by the worker or by {@link #stop()}. */
-  private final class InFlight {
-    private final OtpErlangPid replyTo;
-    private final OtpErlangObject ref;
-    private final AtomicBoolean answered = new AtomicBoolean();
+  private record CallKey(OtpErlangPid replyTo, OtpErlangObject ref) {}
+
+  /**
+   * A call handed to a worker: answered exactly once, by the worker, later ({@link Deferred}), or
+   * by its cancellation (its caller's cancel, its node's disconnection, {@link #stop()}).
+   */
+  private final class InFlight implements Deferred {
+    private final CallKey key;
+    private Runnable onCancel; // guarded by this
+    private boolean over; // guarded by this
+    private boolean cancelled; // guarded by this: cancelled before it could wait
 
     InFlight(OtpErlangPid replyTo, OtpErlangObject ref) {
-      this.replyTo = replyTo;
-      this.ref = ref;
+      this.key = new CallKey(replyTo, ref);
     }
 
-    void answer(OtpErlangObject result) {
-      if (answered.compareAndSet(false, true)) {
-        inFlight.remove(this);
-        reply(replyTo, ref, result);
+    @Override
+    public void answer(OtpErlangObject result) {
+      synchronized (this) {
+        if (over) return;
+        over = true;
       }
+      inFlight.remove(key, this);
+      reply(key.replyTo(), key.ref(), result);
+    }
+
+    @Override
+    public synchronized boolean onCancel(Runnable cancel) {
+      if (over || cancelled) return false;
+      onCancel = cancel;
+      return true;
+    }
+
+    /**
+     * Ends a call that waits for a later answer: undoes what it holds and answers {@code {error,
+     * Reason}}. A call still running on a worker answers itself, unless {@code evenIfRunning} (the
+     * drain, after the workers were given their time).
+     */
+    void cancel(String reason, boolean evenIfRunning) {
+      Runnable undo;
+      synchronized (this) {
+        if (over) return;
+        if (onCancel == null && !evenIfRunning) {
+          cancelled = true; // if it comes to wait, it is answered at once instead
+          return;
+        }
+        undo = onCancel;
+        over = true;
+      }
+      inFlight.remove(key, this);
+      if (undo != null) undo.run();
+      reply(key.replyTo(), key.ref(), Terms.error(reason));
     }
   }
 
@@ -346,6 +415,51 @@ public final class Server implements AutoCloseable {
     }
   }
 
+  /** Where {@link Watchers}' decisions go. */
+  private final class OwnerReports implements Watchers.Outcome {
+    private static final OtpErlangObject CHALLENGE = Terms.atom("$fdnode_watcher_challenge");
+    private final AtomicLong forged = new AtomicLong();
+
+    @Override
+    public void challenge(String node, long nonce) {
+      try {
+        mbox.send(
+            "fdnode_watcher", node, Terms.tuple(CHALLENGE, mbox.self(), Terms.integer(nonce)));
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "challenge to the watcher of " + node + " failed", e);
+      }
+    }
+
+    @Override
+    public void ownerDown(OtpErlangPid owner) {
+      try {
+        housekeeping.execute(
+            () -> {
+              int n = dispatcher.ownerDown(Terms.toPid(owner));
+              if (n > 0) LOG.fine(() -> "owner " + owner + " down: closed " + n);
+            });
+      } catch (RejectedExecutionException e) {
+        // stopping: every descriptor is being closed anyway
+      }
+    }
+
+    @Override
+    public void forged(OtpErlangPid sender, OtpErlangPid owner, String why) {
+      long n = forged.incrementAndGet();
+      if (n <= 20 || n % 1000 == 0) {
+        LOG.warning(
+            () ->
+                "ignored owner-down report #"
+                    + n
+                    + " from "
+                    + sender
+                    + (owner == null ? "" : " about " + owner)
+                    + ": "
+                    + why);
+      }
+    }
+  }
+
   /** Distribution events from JInterface's connection threads. */
   private final class NodeWatcher extends OtpNodeStatus {
     @Override
@@ -358,6 +472,10 @@ public final class Server implements AutoCloseable {
           // stopping
         }
         return;
+      }
+      watchers.nodeDown(peer);
+      for (InFlight call : inFlight.values()) {
+        if (call.key.replyTo().node().equals(peer)) call.cancel("nodedown", false);
       }
       try {
         housekeeping.execute(
@@ -427,10 +545,11 @@ public final class Server implements AutoCloseable {
       }
       // Every call not yet answered (stuck in a blocking read) is failed now.
       int failed = 0;
-      for (InFlight call : List.copyOf(inFlight)) {
-        call.answer(Terms.error("shutting_down"));
+      for (InFlight call : List.copyOf(inFlight.values())) {
+        call.cancel("shutting_down", true);
         failed++;
       }
+      dispatcher.close();
       int pendingOps = descriptors.stats().pendingRingOps();
       int open = descriptors.stats().openFds();
       active.close();
@@ -458,6 +577,7 @@ public final class Server implements AutoCloseable {
       LOG.log(Level.WARNING, "error while stopping", e);
     } finally {
       state.set(State.STOPPED);
+      intake.close();
       for (Thread r : receivers) {
         r.interrupt();
       }
@@ -500,6 +620,11 @@ public final class Server implements AutoCloseable {
 
   Config config() {
     return config;
+  }
+
+  /** FIFO opens waiting for their other end (for tests). */
+  int waitingOpens() {
+    return dispatcher.waitingOpens();
   }
 
   /** Descriptors currently open (for tests and the stop log line). */

@@ -187,11 +187,11 @@ sealed interface SocketRequests extends Request {
   }
 
   /** {@code active} is null when not set; it is then set as set_mode sets it. */
-  record SetOpts(Handle handle, SocketOptions options, ReceiveMode active)
+  record SetOpts(Handle handle, SocketOptions options, Args.Activity active)
       implements SocketRequests {
     static SetOpts decode(Args a) throws FdException {
       Handle h = a.handle(1);
-      ReceiveMode[] active = new ReceiveMode[1];
+      Args.Activity[] active = new Args.Activity[1];
       SocketOptions o = a.setOptions(2, active);
       return new SetOpts(h, o, active[0]);
     }
@@ -204,7 +204,7 @@ sealed interface SocketRequests extends Request {
     }
   }
 
-  /** {@code {ok, [{Name, Value}]}}; {@code active} is {@code true | once | false}. */
+  /** {@code {ok, [{Name, Value}]}}; {@code active} is {@code true | once | false | N}. */
   record GetOpts(Handle handle, List<String> names) implements SocketRequests {
     static GetOpts decode(Args a) throws FdException {
       return new GetOpts(a.handle(1), a.optionNames(2));
@@ -224,6 +224,7 @@ sealed interface SocketRequests extends Request {
                     case ACTIVE_ONCE -> "once";
                     default -> "false";
                   });
+          if (f.mode() == ReceiveMode.ACTIVE_N) value = Terms.integer(f.activeCount());
         } else {
           Sockets.Option o = Sockets.Option.valueOf(name.toUpperCase(Locale.ROOT));
           int v = c.sockets().getOption(f, o);

@@ -411,6 +411,18 @@ class RequestDecoderTest {
             .mode());
     assertEquals("badarg", reason(tuple(atom("set_mode"), h(1, 2), atom("once"))));
     assertEquals("badarg", reason(tuple(atom("set_mode"), h(1, 2), i(1))));
+    ControlRequests.SetMode n =
+        (ControlRequests.SetMode)
+            dec.request(tuple(atom("set_mode"), h(1, 2), tuple(atom("active"), i(-7))));
+    assertEquals(ReceiveMode.ACTIVE_N, n.mode());
+    assertEquals(-7, n.count());
+    assertEquals(
+        "einval", reason(tuple(atom("set_mode"), h(1, 2), tuple(atom("active"), i(32768)))));
+    assertEquals(
+        "einval", reason(tuple(atom("set_mode"), h(1, 2), tuple(atom("active"), i(-32769)))));
+    assertEquals(
+        "badarg", reason(tuple(atom("set_mode"), h(1, 2), tuple(atom("active"), atom("x")))));
+    assertEquals("badarg", reason(tuple(atom("set_mode"), h(1, 2), tuple(atom("once"), i(1)))));
   }
 
   @Test
