@@ -30,7 +30,7 @@ def main():
                 )
         killed = sum(k for k, _ in per_class.values())
         total = sum(n for _, n in per_class.values())
-        pct = 100 * killed // total if total else 0
+        pct = round(100 * killed / total) if total else 0
         print(f"{xml.parent.name}: {killed}/{total} ({pct}%)")
         for cls, (k, n) in sorted(per_class.items()):
             print(f"  {cls:24} {k:4}/{n:<4}")
