@@ -267,4 +267,131 @@ class ActiveModeSwitchTest {
       Thread.sleep(1);
     }
   }
+
+  /** One readiness event reads what is waiting, up to a bound, then yields to other fds. */
+  @Test
+  void oneReadinessEventMovesABurstOfAtMostSixteenChunks() throws Exception {
+    Opened[] pipe = descriptors.pipe(ALICE);
+    active.setMode(pipe[0].handle(), pipe[0].inner(), ReceiveMode.ACTIVE);
+    descriptors.write(pipe[1].inner(), new byte[3 * 4096]);
+    handlers.next().run();
+    for (int i = 0; i < 3; i++) {
+      assertEquals(4096, assertInstanceOf(ActiveEvent.Data.class, next().event()).bytes().length);
+    }
+    assertNull(handlers.tasks.poll(200, TimeUnit.MILLISECONDS), "all three in one event");
+
+    descriptors.write(pipe[1].inner(), new byte[20 * 4096]); // fits: the pipe was grown
+    handlers.next().run();
+    for (int i = 0; i < 16; i++) {
+      assertInstanceOf(ActiveEvent.Data.class, next().event());
+    }
+    assertNull(sent.poll(200, TimeUnit.MILLISECONDS), "sixteen, then back to epoll");
+    handlers.next().run(); // the rest is still waiting: epoll reports it at once
+    for (int i = 0; i < 4; i++) {
+      assertInstanceOf(ActiveEvent.Data.class, next().event());
+    }
+    assertEquals(0, Poller.available(pipe[0].inner().rawFd()));
+  }
+
+  @Test
+  void activeOnceLeavesTheRestOfABurstInTheKernel() throws Exception {
+    Opened[] pipe = descriptors.pipe(ALICE);
+    descriptors.write(pipe[1].inner(), new byte[2 * 4096]);
+    active.setMode(pipe[0].handle(), pipe[0].inner(), ReceiveMode.ACTIVE_ONCE);
+    handlers.next().run();
+    assertEquals(4096, assertInstanceOf(ActiveEvent.Data.class, next().event()).bytes().length);
+    assertInstanceOf(ActiveEvent.Passive.class, next().event());
+    assertNull(active.takePending(pipe[0].inner()), "nothing read past the one message");
+    assertEquals(4096, Poller.available(pipe[0].inner().rawFd()));
+  }
+
+  @Test
+  void aReadinessEventThatFindsTheFdPassiveOrForgottenReadsNothing() throws Exception {
+    Opened[] pipe = descriptors.pipe(ALICE);
+    active.setMode(pipe[0].handle(), pipe[0].inner(), ReceiveMode.ACTIVE);
+    descriptors.write(pipe[1].inner(), bytes("x"));
+    Runnable ready = handlers.next();
+    active.setMode(pipe[0].handle(), pipe[0].inner(), ReceiveMode.PASSIVE);
+    ready.run();
+    assertNull(active.takePending(pipe[0].inner()));
+    assertEquals(1, Poller.available(pipe[0].inner().rawFd()), "still in the kernel");
+
+    active.setMode(pipe[0].handle(), pipe[0].inner(), ReceiveMode.ACTIVE);
+    Runnable again = handlers.next();
+    active.forget(pipe[0].inner());
+    again.run();
+    assertEquals(1, Poller.available(pipe[0].inner().rawFd()), "a forgotten fd is not read");
+  }
+
+  @Test
+  void passiveOnAnUnwatchedFdWatchesNothing() throws Exception {
+    Opened[] pipe = descriptors.pipe(ALICE);
+    descriptors.write(pipe[1].inner(), bytes("x"));
+    active.setMode(pipe[0].handle(), pipe[0].inner(), ReceiveMode.PASSIVE);
+    assertEquals(0, poller.size());
+    assertNull(handlers.tasks.poll(200, TimeUnit.MILLISECONDS));
+    assertEquals(ReceiveMode.PASSIVE, pipe[0].inner().mode());
+  }
+
+  @Test
+  void goingActiveGrowsAPipeForBursts() throws Exception {
+    Opened[] pipe = descriptors.pipe(ALICE);
+    assertEquals(65536, pipeSize(pipe[0].inner().rawFd()), "Linux's default");
+    active.setMode(pipe[0].handle(), pipe[0].inner(), ReceiveMode.ACTIVE);
+    assertEquals(1 << 20, pipeSize(pipe[0].inner().rawFd()));
+  }
+
+  @Test
+  void closingTheDeliveryStopsWatchingEverything() throws Exception {
+    Opened[] a = descriptors.pipe(ALICE);
+    Opened[] b = descriptors.pipe(ALICE);
+    active.setMode(a[0].handle(), a[0].inner(), ReceiveMode.ACTIVE);
+    active.setMode(b[0].handle(), b[0].inner(), ReceiveMode.ACTIVE);
+    assertEquals(2, poller.size());
+    active.close();
+    assertEquals(0, poller.size());
+    assertEquals(0, active.activeCount());
+  }
+
+  @Test
+  void aLargeFileIsReadByWorkersPastOneBurst() throws Exception {
+    byte[] payload = new byte[40 * 4096 + 123];
+    new java.util.Random(7).nextBytes(payload);
+    Path file = java.nio.file.Files.write(dir.resolve("big"), payload);
+    Opened f = descriptors.open(file.toString(), OpenOptions.readOnly(), ALICE);
+    active.setMode(f.handle(), f.inner(), ReceiveMode.ACTIVE);
+    java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+    Sent s;
+    while ((s = next()).event() instanceof ActiveEvent.Data d) {
+      got.write(d.bytes());
+    }
+    assertInstanceOf(ActiveEvent.Closed.class, s.event());
+    assertArrayEquals(payload, got.toByteArray());
+  }
+
+  @Test
+  void aStreamSocketGetsDataNotDatagrams() throws Exception {
+    Sockets sockets = new Sockets();
+    FdInner listener =
+        descriptors.openWith(() -> sockets.listen("127.0.0.1", 0, 4, true, false), ALICE).inner();
+    int port = sockets.sockname(listener).getPort();
+    FdInner client =
+        descriptors.openWith(() -> sockets.connect("127.0.0.1", port, 5000), ALICE).inner();
+    Opened server = descriptors.openWith(() -> sockets.accept(listener, 5000), ALICE);
+    active.setMode(server.handle(), server.inner(), ReceiveMode.ACTIVE);
+    sockets.send(client, bytes("tcp"));
+    handlers.next().run();
+    assertEquals("tcp", data(next()));
+  }
+
+  /** F_GETPIPE_SZ, which JNR-POSIX does not name. */
+  public interface PipeLib {
+    int fcntl(int fd, int cmd, int arg);
+  }
+
+  private static final PipeLib PIPE_LIB = jnr.ffi.LibraryLoader.create(PipeLib.class).load("c");
+
+  private static int pipeSize(int fd) {
+    return PIPE_LIB.fcntl(fd, 1032, 0);
+  }
 }

@@ -208,4 +208,64 @@ class PollerLifecycleTest {
     return Thread.getAllStackTraces().keySet().stream()
         .anyMatch(t -> t.getName().equals(name) && t.isAlive());
   }
+
+  /**
+   * close() must not free the epoll descriptor while the selector thread may still use it: with the
+   * thread held inside a handler dispatch, close waits for it.
+   */
+  @Test
+  void closeWaitsForASelectorStuckInDispatch() throws Exception {
+    java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.Executor stuck =
+        r -> {
+          entered.countDown();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        };
+    int[] p = pipe();
+    Poller poller = new Poller("lifecycle-stuck", stuck);
+    poller.register(p[0], () -> {});
+    write(p[1], "x");
+    assertTrue(entered.await(10, TimeUnit.SECONDS));
+    java.util.concurrent.CompletableFuture<Void> closing =
+        java.util.concurrent.CompletableFuture.runAsync(poller::close);
+    assertThrows(
+        java.util.concurrent.TimeoutException.class,
+        () -> closing.get(300, TimeUnit.MILLISECONDS),
+        "close returned while the selector thread was still running");
+    release.countDown();
+    closing.get(10, TimeUnit.SECONDS);
+    assertFalse(selectorAlive("lifecycle-stuck"));
+    assertEquals(0, poller.size(), "registrations dropped");
+  }
+
+  @Test
+  void theSelectorThreadIsADaemon() throws Exception {
+    try (Poller poller = new Poller("lifecycle-daemon", handlers)) {
+      assertTrue(
+          Thread.getAllStackTraces().keySet().stream()
+              .filter(t -> t.getName().equals("lifecycle-daemon"))
+              .allMatch(Thread::isDaemon));
+    }
+  }
+
+  /** A registration outliving its poller must not touch whatever reuses the poller's number. */
+  @Test
+  void cancelAfterThePollerClosedTouchesNothing() throws Exception {
+    int[] p = pipe();
+    LinkedBlockingQueue<String> events = new LinkedBlockingQueue<>();
+    Poller old = new Poller("lifecycle-old", handlers);
+    Poller.Registration stale = old.register(p[0], () -> events.add("old"));
+    old.close();
+    try (Poller fresh = new Poller("lifecycle-new", handlers)) {
+      fresh.register(p[0], () -> events.add("fresh"));
+      stale.cancel();
+      write(p[1], "x");
+      assertEquals("fresh", events.poll(5, TimeUnit.SECONDS));
+    }
+  }
 }
