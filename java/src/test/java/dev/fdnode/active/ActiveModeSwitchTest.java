@@ -394,4 +394,43 @@ class ActiveModeSwitchTest {
   private static int pipeSize(int fd) {
     return PIPE_LIB.fcntl(fd, 1032, 0);
   }
+
+  /** A read that ends after its descriptor was forgotten delivers nothing and keeps nothing. */
+  @Test
+  void aReadEndingAfterForgetIsDropped() throws Exception {
+    Fifo f = fifo();
+    active.setMode(f.reader().handle(), f.reader().inner(), ReceiveMode.ACTIVE);
+    descriptors.write(f.writer().inner(), bytes("A"));
+    Runnable ready = handlers.next();
+    assertEquals(1, posix.read(f.thief(), new byte[8], 0, 8));
+    Thread reading = new Thread(ready, "delivery-read");
+    reading.start();
+    awaitInFlight(f.reader().inner());
+    active.forget(f.reader().inner());
+    descriptors.write(f.writer().inner(), bytes("B"));
+    reading.join(10_000);
+    assertFalse(reading.isAlive());
+    assertNull(sent.poll(), "a forgotten descriptor gets no events");
+    assertNull(active.takePending(f.reader().inner()));
+    posix.close(f.thief());
+  }
+
+  /** A datagram read that finds its socket closing says nothing: closing is not an error. */
+  @Test
+  void aDatagramReadOnAClosingSocketIsSilent() throws Exception {
+    Sockets sockets = new Sockets();
+    Opened u = descriptors.openWith(() -> sockets.udpOpen("127.0.0.1", 0, false, false), ALICE);
+    FdInner sender =
+        descriptors.openWith(() -> sockets.udpOpen("127.0.0.1", 0, false, false), ALICE).inner();
+    active.setMode(u.handle(), u.inner(), ReceiveMode.ACTIVE);
+    sockets.sendTo(sender, "127.0.0.1", sockets.sockname(u.inner()).getPort(), bytes("late"));
+    Runnable ready = handlers.next();
+    FdInner.Use busy = u.inner().use(); // keeps the OS close (and so the forget) pending
+    assertTrue(u.inner().close());
+    ready.run();
+    assertNull(sent.poll(), "no error for a descriptor that is closing");
+    busy.close();
+    assertTrue(u.inner().awaitClosed(5, TimeUnit.SECONDS));
+    assertEquals(0, poller.size());
+  }
 }
