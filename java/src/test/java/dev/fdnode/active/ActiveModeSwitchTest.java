@@ -433,4 +433,37 @@ class ActiveModeSwitchTest {
     assertTrue(u.inner().awaitClosed(5, TimeUnit.SECONDS));
     assertEquals(0, poller.size());
   }
+
+  /** A regular file is always ready: one worker task reads on until the end, not a chunk a task. */
+  @Test
+  void aWorkerTaskReadsAFileOnWithoutRequeueing() throws Exception {
+    ManualExecutor manualReaders = new ManualExecutor();
+    ActiveDelivery byHand =
+        new ActiveDelivery(
+            descriptors, poller, manualReaders, (to, h, e) -> sent.add(new Sent(to, e)), 4096);
+    Path file = java.nio.file.Files.write(dir.resolve("three"), new byte[3 * 4096]);
+    Opened f = descriptors.open(file.toString(), OpenOptions.readOnly(), ALICE);
+    byHand.setMode(f.handle(), f.inner(), ReceiveMode.ACTIVE);
+    manualReaders.next().run();
+    for (int i = 0; i < 3; i++) {
+      assertEquals(4096, assertInstanceOf(ActiveEvent.Data.class, next().event()).bytes().length);
+    }
+    assertInstanceOf(ActiveEvent.Closed.class, next().event());
+    assertNull(manualReaders.tasks.poll(), "nothing left for another task");
+    byHand.close();
+  }
+
+  /** If the poller can no longer watch the fd, the controller hears it instead of silence. */
+  @Test
+  void aFailedRearmIsReportedToTheController() throws Exception {
+    Opened[] pipe = descriptors.pipe(ALICE);
+    active.setMode(pipe[0].handle(), pipe[0].inner(), ReceiveMode.ACTIVE);
+    descriptors.write(pipe[1].inner(), bytes("x"));
+    Runnable ready = handlers.next();
+    poller.close(); // e.g. the node shutting down
+    ready.run();
+    assertEquals("x", data(next()));
+    String reason = assertInstanceOf(ActiveEvent.Error.class, next().event()).reason();
+    assertTrue(reason.startsWith("errno_"), reason);
+  }
 }
