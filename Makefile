@@ -6,11 +6,13 @@ MVN ?= mvn -B -ntp
 JAR := target/fdnode.jar
 GLEAM_EBIN := gleam/build/ebin
 
-.PHONY: help deps java gleam build test test-java test-gleam run bench soak clean
+.PHONY: help deps java gleam build test test-java test-gleam test-repeat mutation mutation-gate run bench soak clean
 
 help:
 	@echo "make run    build, then run the demo (starts and stops its own Java node)"
-	@echo "make test   install deps, build, run JUnit and the Gleam suite on a real BEAM"
+	@echo "make test   install deps, build, run JUnit, the mutation gate and the Gleam suite"
+	@echo "make mutation  PIT on core, active, poll and node; scores per package"
+	@echo "make test-repeat N=5  the whole suite N times, stopping at the first failure"
 	@echo "make bench  benchmarks against baselines (writes docs/benchmarks.md)"
 	@echo "make soak   10-minute load with fault injection (FDNODE_SOAK_SECONDS to change)"
 
@@ -37,7 +39,38 @@ test-gleam: gleam
 
 test: deps
 	$(MAKE) --no-print-directory test-java
+	$(MAKE) --no-print-directory mutation-gate
 	$(MAKE) --no-print-directory test-gleam
+
+# Mutation testing (PIT, -Pmutation in pom.xml): one run per package, each
+# failing below its threshold (set in the pom); HTML reports under
+# target/pit-reports/<package>/index.html. `make test` gates the core,
+# active and poll packages; `make mutation` also measures node.
+PIT_GATE := core active poll
+PIT_ALL := $(PIT_GATE) node
+
+define run-pit
+	@rm -rf $(addprefix target/pit-reports/,$(1)); failed=""; \
+	for p in $(1); do \
+	  echo "mutation: $$p"; \
+	  $(MVN) -q -Pmutation test-compile org.pitest:pitest-maven:mutationCoverage@$$p || failed="$$failed $$p"; \
+	done; \
+	scripts/pit-summary.py target/pit-reports; \
+	if [ -n "$$failed" ]; then echo "mutation: below threshold (or failed):$$failed"; exit 1; fi
+endef
+
+mutation-gate: deps
+	$(call run-pit,$(PIT_GATE))
+
+mutation: deps
+	$(call run-pit,$(PIT_ALL))
+
+N ?= 5
+test-repeat: deps
+	@for i in $$(seq 1 $(N)); do \
+	  echo "test-repeat: run $$i of $(N)"; \
+	  $(MAKE) --no-print-directory test || { echo "test-repeat: run $$i of $(N) FAILED"; exit 1; }; \
+	done; echo "test-repeat: $(N) of $(N) runs passed"
 
 run: build
 	scripts/demo.sh

@@ -7,7 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-say() { printf 'demo: %s\n' "$*" >&2; }
+SCRIPT_NAME=demo
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 ebin=gleam/build/ebin
 export FDNODE_JAR="$PWD/target/fdnode.jar"
@@ -19,29 +21,13 @@ export FDNODE_DEMO_RUN="$run_id"     # inherited by the JVM: lets us find it aft
 FDNODE_ROOT="$(mktemp -d "${TMPDIR:-/tmp}/fdnode_demo.XXXXXX")"
 export FDNODE_ROOTS="$FDNODE_ROOT"
 mkfifo "$FDNODE_ROOT/demo.fifo"
-# Letters and digits only: the cookie goes on a command line.
-cookie="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+cookie="$(new_cookie)"
 
-# JVMs and BEAMs of this run (they inherit FDNODE_DEMO_RUN).
-our_pids() {
-  local dir exe
-  for dir in /proc/[0-9]*; do
-    exe="$(basename "$(readlink "$dir/exe" 2>/dev/null)" 2>/dev/null)" || continue
-    case "$exe" in java|beam.smp|beam) ;; *) continue ;; esac
-    grep -qzxF -- "FDNODE_DEMO_RUN=$run_id" "$dir/environ" 2>/dev/null && echo "${dir#/proc/}"
-  done
-  return 0
-}
-
+# JVMs and BEAMs of this run inherit FDNODE_DEMO_RUN; any left is a failure.
 cleanup() {
-  local status=$? pids
+  local status=$?
   trap - EXIT
-  pids="$(our_pids)"
-  if [ -n "$pids" ]; then
-    say "FAIL: still running after the demo: $(echo $pids); killing them"
-    kill -KILL $pids 2>/dev/null || true
-    [ "$status" -eq 0 ] && status=1
-  fi
+  stop_leftovers 0 "FDNODE_DEMO_RUN=$run_id" java beam.smp beam || { [ "$status" -eq 0 ] && status=1; }
   rm -rf "$FDNODE_ROOT"
   exit "$status"
 }
@@ -61,10 +47,7 @@ if [ "$rc" -ne 0 ]; then
   exit "$rc"
 fi
 
-# The JVM closed its node before exiting; give the process itself a moment
-# to be gone (the OS sends no event we could wait on from a shell).
-for _ in $(seq 1 50); do
-  [ -z "$(our_pids)" ] && break
-  sleep 0.1
-done
+# The JVM closed its node before exiting; give the process itself up to 5 s
+# to be gone.
+stop_leftovers 5 "FDNODE_DEMO_RUN=$run_id" java beam.smp beam || exit 1
 say "ok: no JVM or BEAM left running"

@@ -12,7 +12,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-say() { printf 'gleam-test: %s\n' "$*" >&2; }
+SCRIPT_NAME=gleam-test
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 ebin=gleam/build/ebin
 if ! compgen -G "$ebin/*.beam" >/dev/null; then
@@ -27,44 +29,17 @@ FDNODE_ROOT="$(mktemp -d "${TMPDIR:-/tmp}/fdnode_test_${run_id}.XXXXXX")"
 export FDNODE_ROOTS="$FDNODE_ROOT"
 [ -f "$FDNODE_JAR" ] || say "note: $FDNODE_JAR does not exist yet (integration tests will fail)"
 
-# Letters and digits only: the cookie goes on a command line.
-cookie="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+cookie="$(new_cookie)"
 node_name="fdnode_test_${run_id}"
-
-# JVMs from our jar that this run started: the test's environment (inherited
-# by whatever it spawns) or command line carries this run's id.
-our_jvms() {
-  local dir
-  for dir in /proc/[0-9]*; do
-    [ "$(basename "$(readlink "$dir/exe" 2>/dev/null)")" = java ] || continue
-    grep -qzF -- "$FDNODE_JAR" "$dir/cmdline" 2>/dev/null || continue
-    if grep -qzxF -- "FDNODE_TEST_RUN=$run_id" "$dir/environ" 2>/dev/null ||
-       grep -qzF -- "$run_id" "$dir/cmdline" 2>/dev/null; then
-      echo "${dir#/proc/}"
-    fi
-  done
-}
 
 erl_pid=""
 cleanup() {
-  local status=$? pids i
+  local status=$?
   trap - EXIT INT TERM
   [ -n "$erl_pid" ] && kill "$erl_pid" 2>/dev/null || true
-  # A Java node may still be shutting down after its BEAM peer left: give it
-  # a moment, then anything still alive is a leak the tests should not have.
-  for i in $(seq 1 20); do
-    pids=$(our_jvms)
-    [ -z "$pids" ] && break
-    sleep 0.5
-  done
-  if [ -n "$pids" ]; then
-    say "FAIL: JVM(s) from $FDNODE_JAR left running after the tests: $(echo $pids); killing them"
-    kill $pids 2>/dev/null || true
-    sleep 2
-    pids=$(our_jvms)
-    [ -n "$pids" ] && kill -KILL $pids 2>/dev/null || true
-    [ "$status" -eq 0 ] && status=1
-  fi
+  # JVMs this run started (the tests' environment or command line carries the
+  # run id): anything still alive after 10 s is a leak the tests should not have.
+  stop_leftovers 10 "FDNODE_TEST_RUN=$run_id" java || { [ "$status" -eq 0 ] && status=1; }
   rm -rf "$FDNODE_ROOT"
   exit "$status"
 }

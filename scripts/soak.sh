@@ -12,7 +12,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-say() { printf 'soak: %s\n' "$*" >&2; }
+SCRIPT_NAME=soak
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 jar="$PWD/target/fdnode.jar"
 ebin="$PWD/gleam/build/ebin"
@@ -26,34 +28,15 @@ cp -r test_fixtures/. "$work/root/"
 erlc -o "$work/ebin" scripts/soak/fdnode_soak.erl
 
 export FDNODE_JAR="$jar" FDNODE_ROOT="$work/root" FDNODE_TEST_RUN="$run_id" FDNODE_FIXTURES="$PWD/test_fixtures"
-cookie="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-
-# JVMs this run started: java processes whose environment carries the run id.
-our_jvms() {
-  local dir
-  for dir in /proc/[0-9]*; do
-    [ "$(basename "$(readlink "$dir/exe" 2>/dev/null)")" = java ] || continue
-    if grep -qzxF -- "FDNODE_TEST_RUN=$run_id" "$dir/environ" 2>/dev/null; then
-      echo "${dir#/proc/}"
-    fi
-  done
-}
+cookie="$(new_cookie)"
 
 erl_pid=""
 cleanup() {
-  local status=$? pids i
+  local status=$?
   trap - EXIT INT TERM
   [ -n "$erl_pid" ] && kill "$erl_pid" 2>/dev/null || true
-  for i in $(seq 1 20); do
-    pids="$(our_jvms)"
-    [ -z "$pids" ] && break
-    sleep 0.5
-  done
-  if [ -n "$pids" ]; then
-    say "FAIL: JVM(s) left running: $pids; killing them"
-    kill -KILL $pids 2>/dev/null || true
-    [ "$status" -eq 0 ] && status=1
-  fi
+  # JVMs this run started carry the run id in their environment.
+  stop_leftovers 10 "FDNODE_TEST_RUN=$run_id" java || { [ "$status" -eq 0 ] && status=1; }
   rm -rf "$work"
   exit "$status"
 }

@@ -2,8 +2,9 @@
 %% SIGKILL while holding 1,000 descriptors, the Java node killed under
 %% concurrent calls (and restarted), a full disk (ENOSPC from /dev/full), a
 %% real EIO (a hung-up terminal), and the descriptor limit reached and
-%% recovered from. Descriptors are counted in /proc/<jvm>/fd, polled with a
-%% deadline where the OS gives no event.
+%% recovered from. Descriptors are counted in /proc/<jvm>/fd by their targets
+%% (the JVM opens and closes descriptors of its own at any time), polled with
+%% a deadline where the OS gives no event.
 -module(fdnode_faults_erl_test).
 -include_lib("eunit/include/eunit.hrl").
 
@@ -17,15 +18,15 @@ jvm_pid(Node) ->
     {ok, P} = fdnode_ffi:os_pid(Node),
     P.
 
-fd_count(OsPid) ->
-    case file:list_dir("/proc/" ++ integer_to_list(OsPid) ++ "/fd") of
-        {ok, Names} -> length(Names);
-        {error, _} -> -1
-    end.
-
 %% How many of the JVM's descriptors point at Path.
 fds_to(Node, Path) ->
     length([T || T <- fdnode_test_ffi:jvm_fd_targets(Node), T =:= Path]).
+
+%% What the JVM's descriptor behind handle H points at (pipe:[N] for a pipe).
+fd_target(Jvm, H) ->
+    {ok, #{fd := Raw}} = fdnode_ffi:info(H),
+    {ok, T} = file:read_link_all("/proc/" ++ integer_to_list(Jvm) ++ "/fd/" ++ integer_to_list(Raw)),
+    unicode:characters_to_binary(T).
 
 now_ms() -> erlang:monotonic_time(millisecond).
 
@@ -72,18 +73,18 @@ owner_killed_mid_fifo_read_closes_the_fd_test() ->
 %% SIGKILL: the Java node closes all of them within a second.
 beam_killed_with_1000_fds_all_closed_within_a_second_test() ->
     Node = fdnode_test_ffi:start_private_node(),
-    Jvm = jvm_pid(Node),
-    Base = fd_count(Jvm),
+    Hello = path("hello.txt"),               % what the victim opens
+    Base = fds_to(Node, Hello),
     {Port, BeamPid, Victim} = spawn_victim(Node, 1000),
     {ok, #{fds_by_node := ByNode}} = fdnode_ffi:stats(Node),
     ?assertEqual(1000, maps:get(Victim, ByNode, 0)),
-    ?assert(fd_count(Jvm) >= Base + 1000),   % and the victim's connection
+    ?assertEqual(Base + 1000, fds_to(Node, Hello)),
     true = erlang:monitor_node(Victim, true),
     T0 = now_ms(),
     os:cmd("kill -9 " ++ integer_to_list(BeamPid)),
     receive {nodedown, Victim} -> ok after 10000 -> error(no_nodedown) end,
     TDown = now_ms(),
-    Closed = fdnode_test_ffi:wait_until(fun() -> fd_count(Jvm) =< Base end, 5000),
+    Closed = fdnode_test_ffi:wait_until(fun() -> fds_to(Node, Hello) =< Base end, 5000),
     TClosed = now_ms(),
     io:format(user, "~nkill -9 of a BEAM holding 1000 fds: nodedown here after ~b ms, "
               "all closed by the Java node ~b ms after the kill~n", [TDown - T0, TClosed - T0]),
@@ -240,24 +241,29 @@ fd_limit_emfile_and_recovery_test() ->
     {ok, Node} = fdnode_ffi:start(#{roots => [root()], args => ["--max-fds", "20"],
                                     ready_timeout => 60000}),
     Jvm = jvm_pid(Node),
-    Base = fd_count(Jvm),
-    Hs = [begin {ok, H} = fdnode_ffi:open(Node, path("hello.txt"), [read]), H end
+    Hello = path("hello.txt"),
+    Base = fds_to(Node, Hello),
+    Hs = [begin {ok, H} = fdnode_ffi:open(Node, Hello, [read]), H end
           || _ <- lists:seq(1, 20)],
-    ?assertEqual(Base + 20, fd_count(Jvm)),
+    ?assertEqual(Base + 20, fds_to(Node, Hello)),
     ?assertEqual({error, emfile}, fdnode_ffi:open(Node, path("hello.txt"), [read])),
     ?assertEqual({error, emfile}, fdnode_ffi:pipe(Node)),
     ?assertEqual({error, emfile}, fdnode:open(Node, path("hello.txt"), [fdnode_read_option()], 5000)),
     ?assertEqual(ok, fdnode_ffi:ping(Node)),
-    ?assertEqual(Base + 20, fd_count(Jvm)),
+    ?assertEqual(Base + 20, fds_to(Node, Hello)),
     {Close, Keep} = lists:split(5, Hs),
     [?assertEqual(ok, fdnode_ffi:close(H)) || H <- Close],
-    ?assertEqual(Base + 15, fd_count(Jvm)),
+    ?assertEqual(Base + 15, fds_to(Node, Hello)),
     {ok, {R, W}} = fdnode_ffi:pipe(Node),
+    Pipe = fd_target(Jvm, R),
+    ?assertEqual(Pipe, fd_target(Jvm, W)),
+    ?assertEqual(2, fds_to(Node, Pipe)),
     More = [begin {ok, H} = fdnode_ffi:open(Node, path("hello.txt"), [read]), H end
             || _ <- lists:seq(1, 3)],
     ?assertEqual({error, emfile}, fdnode_ffi:open(Node, path("hello.txt"), [read])),
     [?assertEqual(ok, fdnode_ffi:close(H)) || H <- Keep ++ More ++ [R, W]],
-    ?assertEqual(Base, fd_count(Jvm)),
+    ?assertEqual(Base, fds_to(Node, Hello)),
+    ?assertEqual(0, fds_to(Node, Pipe)),
     {ok, #{open_fds := 0}} = fdnode_ffi:stats(Node),
     ?assertEqual(ok, fdnode_ffi:stop(Node)).
 

@@ -3,10 +3,9 @@
 %% JVM), signals, /proc, and progress recording.
 -module(fdnode_ops_test_ffi).
 
--export([start_operator_jvm/0, await_port_exit/2, signal/2, proc_fd_count/1,
+-export([start_operator_jvm/0, await_port_exit/2, signal/2, fd_kinds/2,
          os_process_gone/1, wait_os_process_gone/2, record_progress/2,
-         recorded_progress/0, spawn_beam_with_node/0, kill_beam/1, contains/2,
-         fd_count_delta/2]).
+         recorded_progress/0, spawn_beam_with_node/0, kill_beam/1, contains/2]).
 
 %% ---------------------------------------------------------------- OS processes
 
@@ -43,13 +42,15 @@ signal(OsPid, Signal) ->
     os:cmd("kill -" ++ binary_to_list(Signal) ++ " " ++ integer_to_list(OsPid)),
     nil.
 
-proc_fd_count(OsPid) ->
-    case file:list_dir("/proc/" ++ integer_to_list(OsPid) ++ "/fd") of
-        {ok, Names} -> length(Names);
-        {error, _} -> -1
-    end.
-
-fd_count_delta(OsPid, Before) -> proc_fd_count(OsPid) - Before.
+%% {Files, PipeEnds}: what the descriptor numbers RawFds of process OsPid
+%% point at, from /proc/<pid>/fd/<n> (a number that is not open counts as
+%% neither). Both ends of one pipe have the same pipe:[inode] target.
+fd_kinds(OsPid, RawFds) ->
+    Dir = "/proc/" ++ integer_to_list(OsPid) ++ "/fd/",
+    Targets = [T || N <- RawFds, {ok, T} <- [file:read_link_all(Dir ++ integer_to_list(N))]],
+    Pipes = [T || "pipe:" ++ _ = T <- Targets],
+    {length([T || "/" ++ _ = T <- Targets]),
+     case lists:usort(Pipes) of [_] -> length(Pipes); _ -> 0 end}.
 
 %% Gone, or a zombie nobody has reaped yet (it holds no descriptors).
 os_process_gone(OsPid) ->

@@ -41,7 +41,9 @@ public final class FdLeakCheck implements BeforeAllCallback, AfterAllCallback {
     throw new AssertionError(ctx.getDisplayName() + " leaked descriptors: " + leaked);
   }
 
-  static Map<Integer, String> leaks(Map<Integer, String> before, Map<Integer, String> after) {
+  /** Descriptors in {@code after} that are new or point elsewhere, except the JVM's own. */
+  public static Map<Integer, String> leaks(
+      Map<Integer, String> before, Map<Integer, String> after) {
     Map<Integer, String> out = new TreeMap<>();
     after.forEach(
         (fd, target) -> {
@@ -54,10 +56,12 @@ public final class FdLeakCheck implements BeforeAllCallback, AfterAllCallback {
 
   /**
    * Not ours: the JVM's lazily opened jars, libraries and random devices, the listing of /proc
-   * itself, and sockets (the test tooling's; the core tests never create one).
+   * itself, the cgroup files of /sys it reads now and then, and sockets (the test tooling's; the
+   * core tests never create one).
    */
   private static boolean jvmOwn(String target) {
     return target.startsWith("/proc/")
+        || target.startsWith("/sys/") // e.g. the cgroup memory.stat the JVM reads for its limits
         || target.startsWith("socket:")
         || target.endsWith(".jar")
         || target.contains(".so")

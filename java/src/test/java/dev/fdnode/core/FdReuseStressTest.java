@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -31,6 +32,7 @@ class FdReuseStressTest {
   static final int SLOTS = 4;
   static final int WORKERS = 4;
   static final int OPS_PER_WORKER = 150;
+  static final int RING = 64;
 
   static Posix posix;
 
@@ -52,15 +54,17 @@ class FdReuseStressTest {
     Path intruderFile = dir.resolve("intruder");
     Files.createFile(intruderFile);
 
-    try (Descriptors d = new Descriptors(posix, 512, 64, 2, Duration.ofSeconds(5))) {
+    try (Descriptors d = new Descriptors(posix, 512, RING, 2, Duration.ofSeconds(5))) {
       for (int i = 0; i < SLOTS; i++) {
         slots.set(i, openTarget(d, nextPattern, all));
       }
       AtomicBoolean running = new AtomicBoolean(true);
+      Object ringRoom = new Object(); // notified on every completion
       CyclicBarrier start = new CyclicBarrier(WORKERS + 1);
       List<Thread> threads = new ArrayList<>();
       for (int w = 0; w < WORKERS; w++) {
-        threads.add(new Thread(() -> work(d, slots, nextPattern, all, violations, start)));
+        threads.add(
+            new Thread(() -> work(d, slots, nextPattern, all, violations, start, ringRoom)));
       }
       Thread intruder = new Thread(() -> intrude(intruderFile, running, violations));
       threads.forEach(Thread::start);
@@ -113,7 +117,8 @@ class FdReuseStressTest {
       AtomicInteger nextPattern,
       ConcurrentLinkedQueue<Target> all,
       ConcurrentLinkedQueue<String> violations,
-      CyclicBarrier start) {
+      CyclicBarrier start,
+      Object ringRoom) {
     ThreadLocalRandom rnd = ThreadLocalRandom.current();
     try {
       start.await();
@@ -135,7 +140,7 @@ class FdReuseStressTest {
             if (op == 10) {
               d.close(t.f());
             } else {
-              d.closeAsync(t.f(), c -> {});
+              closeAsync(d, t.f(), ringRoom);
             }
             Target fresh = openTarget(d, nextPattern, all);
             if (!slots.compareAndSet(slot, t, fresh)) {
@@ -150,6 +155,41 @@ class FdReuseStressTest {
       }
     } catch (Exception e) {
       violations.add("worker failed: " + e);
+    }
+  }
+
+  /**
+   * A full ring is back-pressure, not a failure: on eagain, wait until a completion has made room
+   * (the ring counts an op as pending until just before its listener runs, and every listener
+   * notifies {@code ringRoom}), then submit again. A ring that stops completing fails the test.
+   */
+  private static void closeAsync(Descriptors d, FdInner f, Object ringRoom)
+      throws FdException, InterruptedException {
+    while (true) {
+      try {
+        d.closeAsync(
+            f,
+            c -> {
+              synchronized (ringRoom) {
+                ringRoom.notifyAll();
+              }
+            });
+        return;
+      } catch (FdException e) {
+        if (!e.reason().equals("eagain")) {
+          throw e;
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        synchronized (ringRoom) {
+          while (d.ring().pendingCount() >= RING) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+              throw new FdException("timeout", "a full ring made no room in 30 s");
+            }
+            ringRoom.wait(left);
+          }
+        }
+      }
     }
   }
 
