@@ -33,19 +33,7 @@ cookie="$(new_cookie)"
 node_name="fdnode_test_${run_id}"
 
 erl_pid=""
-cleanup() {
-  local status=$?
-  trap - EXIT INT TERM
-  [ -n "$erl_pid" ] && kill "$erl_pid" 2>/dev/null || true
-  # JVMs this run started (the tests' environment or command line carries the
-  # run id): anything still alive after 10 s is a leak the tests should not have.
-  stop_leftovers 10 "FDNODE_TEST_RUN=$run_id" java || { [ "$status" -eq 0 ] && status=1; }
-  rm -rf "$FDNODE_ROOT"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+cleanup_on_exit "$run_id" "$FDNODE_ROOT"
 
 epmd -daemon
 

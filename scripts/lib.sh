@@ -47,3 +47,22 @@ stop_leftovers() {
   kill -KILL $pids 2>/dev/null || true
   return 1
 }
+
+# cleanup_on_exit RUN_ID DIR: when the script ends (or is interrupted), stops
+# its `erl` (pid in $erl_pid, if set), stops and reports JVMs left with
+# FDNODE_TEST_RUN=RUN_ID in their environment (a leak fails a passing run)
+# and removes the scratch directory DIR.
+cleanup_on_exit() {
+  trap "cleanup_run '$1' '$2'" EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+cleanup_run() {
+  local status=$?
+  trap - EXIT INT TERM
+  [ -n "${erl_pid:-}" ] && kill "$erl_pid" 2>/dev/null || true
+  stop_leftovers 10 "FDNODE_TEST_RUN=$1" java || { [ "$status" -eq 0 ] && status=1; }
+  rm -rf "$2"
+  exit "$status"
+}

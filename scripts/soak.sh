@@ -31,18 +31,7 @@ export FDNODE_JAR="$jar" FDNODE_ROOT="$work/root" FDNODE_TEST_RUN="$run_id" FDNO
 cookie="$(new_cookie)"
 
 erl_pid=""
-cleanup() {
-  local status=$?
-  trap - EXIT INT TERM
-  [ -n "$erl_pid" ] && kill "$erl_pid" 2>/dev/null || true
-  # JVMs this run started carry the run id in their environment.
-  stop_leftovers 10 "FDNODE_TEST_RUN=$run_id" java || { [ "$status" -eq 0 ] && status=1; }
-  rm -rf "$work"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+cleanup_on_exit "$run_id" "$work"
 
 epmd -daemon
 secs="${FDNODE_SOAK_SECONDS:-600}"
