@@ -72,13 +72,17 @@ main([OutFile, EbinDir]) ->
 launcher_flags(Jar) ->
     fdnode_launcher:default_jvm_args(Jar).
 
-%% The launcher's flags in steps, for the JVM section's table.
-jit_and_gc_flags() ->
-    ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=16m"].
+%% The launcher's flags in steps, for the JVM section's table, taken from its
+%% list (not a copy of it): the collector and JIT flags, then the archive.
+jit_and_gc_flags(Jar) ->
+    [F || F <- launcher_flags(Jar), not heap_or_archive_flag(F)].
 
 archive_flags(Jar) ->
-    Jsa = filename:join(filename:dirname(Jar), "fdnode.jsa"),
-    ["-XX:SharedArchiveFile=" ++ Jsa || filelib:is_regular(Jsa)].
+    [F || F <- launcher_flags(Jar), lists:prefix("-XX:SharedArchiveFile=", F)].
+
+heap_or_archive_flag(F) ->
+    lists:prefix("-Xms", F) orelse lists:prefix("-Xmx", F)
+        orelse lists:prefix("-XX:SharedArchiveFile=", F).
 
 %% A `java' that adds Flags: fdnode_ffi:start takes the executable to run.
 java_wrapper(Dir, Name, Flags) ->
@@ -258,7 +262,7 @@ active_delivery(Nodes, Echo, #{node := PeerNode}, Root) ->
 %% Start-up and idle memory of the Java node under each JVM flag set:
 %% `java -jar' to the ready line, then resident memory once it has settled.
 jvm(Root, Jar, Tmp) ->
-    Three = jit_and_gc_flags(),
+    Three = jit_and_gc_flags(Jar),
     Cds = archive_flags(Jar),
     %% -Xms8m: the default initial heap (1/64 of RAM) lets start-up garbage
     %% touch fresh pages; a small one reuses them (the heap still grows).
