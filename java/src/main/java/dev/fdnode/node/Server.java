@@ -59,6 +59,9 @@ public final class Server implements AutoCloseable {
   /** Readers for active delivery: reads are short (data is ready), so a few suffice. */
   private static final int ACTIVE_READERS = 2;
 
+  /** Watcher challenges waiting to be sent; beyond, dropped. */
+  private static final int MAX_QUEUED_CHALLENGES = 1024;
+
   /** How often calls held for a watcher's proof are checked for expiry. */
   private static final long WATCHER_TICK_MS = 100;
 
@@ -86,8 +89,15 @@ public final class Server implements AutoCloseable {
   private final ExecutorService housekeeping;
   private final Watchers watchers;
 
-  /** Sends watcher challenges (a send may have to connect first) and expires held calls. */
+  /** Expires calls held for a watcher's proof. */
   private final ScheduledExecutorService watcherTimer;
+
+  /**
+   * Sends watcher challenges: a send to a node not yet connected connects first, which may take
+   * long (a made-up host), so not on a receiving thread nor the timer. Bounded: a challenge that
+   * does not fit is dropped, and its held calls answered {@code no_watcher} in time.
+   */
+  private final ThreadPoolExecutor challenges;
 
   /** Threads taking calls from the one mailbox; each runs cheap calls itself. */
   private final Thread[] receivers;
@@ -168,6 +178,15 @@ public final class Server implements AutoCloseable {
     this.housekeeping = Executors.newSingleThreadExecutor(daemons("fdnode-cleanup"));
     this.watchers = new Watchers(new OwnerReports());
     this.watcherTimer = Executors.newSingleThreadScheduledExecutor(daemons("fdnode-watchers"));
+    this.challenges =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            60,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(MAX_QUEUED_CHALLENGES),
+            daemons("fdnode-challenges"),
+            new ThreadPoolExecutor.DiscardPolicy());
     watcherTimer.scheduleWithFixedDelay(
         watchers::expire, WATCHER_TICK_MS, WATCHER_TICK_MS, TimeUnit.MILLISECONDS);
     node.registerStatusHandler(new NodeWatcher());
@@ -470,11 +489,11 @@ public final class Server implements AutoCloseable {
     private static final String WATCHER = "fdnode_watcher";
     private final AtomicLong forged = new AtomicLong();
 
-    /** On the watcher thread: a node not connected yet is connected first, which may take long. */
+    /** On its own thread: a node not connected yet is connected first, which may take long. */
     @Override
     public void challenge(String node, long nonce) {
       try {
-        watcherTimer.execute(
+        challenges.execute(
             () -> {
               try {
                 mbox.send(WATCHER, node, Terms.tuple(CHALLENGE, mbox.self(), Terms.integer(nonce)));
@@ -622,6 +641,7 @@ public final class Server implements AutoCloseable {
       housekeeping.shutdown();
       housekeeping.awaitTermination(DRAIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
       watcherTimer.shutdownNow();
+      challenges.shutdownNow();
       int left = descriptors.stats().openFds();
       int calls = failed;
       LOG.info(

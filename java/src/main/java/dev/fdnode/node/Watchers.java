@@ -154,15 +154,21 @@ final class Watchers {
     if (call != null) call.proceed();
   }
 
-  /** Refuses held calls whose wait is over; called every few hundred milliseconds. */
+  /**
+   * Refuses held calls whose wait is over, and forgets a node that never proved a watcher and has
+   * nothing waiting (so owner pids naming made-up nodes cost nothing once refused). Called every
+   * hundred milliseconds or so.
+   */
   void expire() {
     List<Held> refused = new ArrayList<>();
     synchronized (this) {
       long now = clock.getAsLong();
-      for (NodeState s : nodes.values()) {
+      for (var it = nodes.values().iterator(); it.hasNext(); ) {
+        NodeState s = it.next();
         while (!s.held.isEmpty() && now - s.held.peekFirst().deadline() >= 0) {
           refused.add(s.held.pollFirst().call());
         }
+        if (s.watcher == null && s.held.isEmpty() && s.parked.isEmpty()) it.remove();
       }
     }
     for (Held h : refused) h.refuse();
@@ -173,6 +179,11 @@ final class Watchers {
     int n = 0;
     for (NodeState s : nodes.values()) n += s.held.size();
     return n;
+  }
+
+  /** Nodes with any state (for tests). */
+  synchronized int nodes() {
+    return nodes.size();
   }
 
   private static Held refusal(Held call) {

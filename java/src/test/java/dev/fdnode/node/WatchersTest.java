@@ -200,4 +200,19 @@ class WatchersTest {
     watchers.ensureWatched(OWNER, call("one too many"));
     assertEquals(List.of("refuse one too many"), log);
   }
+
+  @Test
+  void aNodeThatNeverProvedAWatcherIsForgottenOnceItsCallsAreRefused() {
+    for (int i = 0; i < 100; i++) watchers.ensureWatched(pid("made-up-" + i + "@h", 1), call("x"));
+    assertEquals(100, watchers.nodes());
+    advanceMs(Watchers.HOLD_MS);
+    watchers.expire();
+    assertEquals(0, watchers.held());
+    assertEquals(0, watchers.nodes(), "nothing kept for nodes that never answered");
+    watchers.ensureWatched(OWNER, call("open"));
+    watchers.proof(WATCHER, nonces.get(nonces.size() - 1));
+    advanceMs(10 * Watchers.HOLD_MS);
+    watchers.expire();
+    assertEquals(1, watchers.nodes(), "a proven watcher is kept");
+  }
 }
