@@ -21,9 +21,18 @@ final class HandleTokens {
   private final ThreadLocal<Mac> macs = ThreadLocal.withInitial(this::newMac);
 
   HandleTokens() {
+    this(randomKey());
+  }
+
+  /** With a given key (tests). */
+  HandleTokens(byte[] key) {
+    this.key = new SecretKeySpec(key, ALGORITHM);
+  }
+
+  private static byte[] randomKey() {
     byte[] k = new byte[32];
     new SecureRandom().nextBytes(k);
-    this.key = new SecretKeySpec(k, ALGORITHM);
+    return k;
   }
 
   /** The token of {@code id}: a non-negative long. */

@@ -118,6 +118,20 @@ class HandleTableTest {
   }
 
   @Test
+  void aTokenIsTheFirst63BitsOfTheHmacOfTheBigEndianId() throws Exception {
+    byte[] key = new byte[32];
+    for (int i = 0; i < key.length; i++) key[i] = (byte) (i * 7 + 1);
+    javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+    mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+    HandleTokens tokens = new HandleTokens(key);
+    for (long id : new long[] {1, 2, 255, 256, 0x0102030405060708L, Long.MAX_VALUE}) {
+      byte[] out = mac.doFinal(java.nio.ByteBuffer.allocate(8).putLong(id).array());
+      long expected = java.nio.ByteBuffer.wrap(out).getLong() & Long.MAX_VALUE;
+      assertEquals(expected, tokens.of(id), "id " + id);
+    }
+  }
+
+  @Test
   void tokensAreStableForAnIdButSecretToEachTable() {
     HandleTokens one = new HandleTokens();
     HandleTokens two = new HandleTokens();
