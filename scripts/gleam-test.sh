@@ -8,7 +8,8 @@
 #   FDNODE_FIXTURES  test_fixtures/
 #   FDNODE_TEST_RUN  a unique id for this run (also marks the JVMs it starts)
 # Knobs: FDNODE_TEST_TIMEOUT (whole run, default 20m, `timeout` syntax),
-#        FDNODE_TEST_CASE_TIMEOUT (seconds per test function, default 120).
+#        FDNODE_TEST_CASE_TIMEOUT (seconds per test function, default 120),
+#        FDNODE_TEST_MODULES (only these test modules, space- or comma-separated).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,8 +47,13 @@ epmd -daemon
 eval_code='
 Ebin = os:getenv("FDNODE_TEST_EBIN"),
 PerTest = list_to_integer(os:getenv("FDNODE_TEST_CASE_TIMEOUT")),
-Mods = lists:sort([list_to_atom(filename:basename(F, ".beam"))
-                   || F <- filelib:wildcard(filename:join(Ebin, "*_test.beam"))]),
+Only = case os:getenv("FDNODE_TEST_MODULES", "") of
+         "" -> all;
+         Names -> [list_to_atom(N) || N <- string:lexemes(Names, " ,")]
+       end,
+Mods = [M || M <- lists:sort([list_to_atom(filename:basename(F, ".beam"))
+                              || F <- filelib:wildcard(filename:join(Ebin, "*_test.beam"))]),
+             Only =:= all orelse lists:member(M, Only)],
 Ends = fun(Name, Suffix) -> lists:suffix(Suffix, atom_to_list(Name)) end,
 Wrap = fun(T) -> {spawn, {timeout, PerTest, T}} end,
 Tests = lists:append(

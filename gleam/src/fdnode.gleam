@@ -223,6 +223,8 @@ pub type FdError {
   NotStarted
   /// `controlling_process` to a process on another BEAM node that cannot
   /// watch it (unreachable, or without fdnode's code): control did not move.
+  /// The Java node answers the same to any call that would make a process
+  /// an owner when that process's node's watcher does not answer it.
   NoWatcher
   /// Anything else, for example an errno without a name (`"errno_131"`).
   Unknown(String)

@@ -17,10 +17,13 @@
 %% Ref}' from the proxy), so a FIFO open waiting there for its other end
 %% ends at once.
 %%
-%% The proxy registers the owner with {@link fdnode_watcher} before it hands
-%% back a successful `open'/`pipe'/`controlling_process' result; a monitor on
-%% an already-dead process fires at once, so an owner that dies during the
-%% call still gets its descriptors closed. A `controlling_process' to a pid
+%% The local {@link fdnode_watcher} is started before an owning call is
+%% sent: the Java node has the owner's node's watcher prove itself and watch
+%% the owner before the call runs (else `{error, no_watcher}'). The proxy
+%% also registers the owner with it before it hands back a successful
+%% `open'/`pipe'/`controlling_process' result; a monitor on an already-dead
+%% process fires at once, so an owner that dies during the call still gets
+%% its descriptors closed. A `controlling_process' to a pid
 %% on another BEAM node first has that node's watcher adopt the pid
 %% ({@link fdnode_watcher:adopt/3}); if it cannot, the call answers
 %% `{error, no_watcher}' and control does not move.
@@ -59,10 +62,13 @@ call(_, _, _, _) ->
     {error, badarg}.
 
 %% Control moving to a process on another BEAM node: that node's watcher must
-%% watch it before it owns anything, or the move does not happen.
-adopt(Node, {controlling_process, _, Pid}, Timeout) when is_pid(Pid) ->
+%% watch it before it owns anything, or the move does not happen. For a local
+%% owner the local watcher must run before the call: the Java node has it
+%% prove itself and watch the owner first (else `{error, no_watcher}').
+adopt(Node, {controlling_process, _, Pid}, Timeout) when is_pid(Pid), node(Pid) =/= node() ->
     fdnode_watcher:adopt(Pid, Node, Timeout);
-adopt(_, _, _) ->
+adopt(_, Request, _) ->
+    owning(Request) andalso fdnode_watcher:ensure_started(),
     ok.
 
 remaining(infinity, _) -> infinity;

@@ -16,7 +16,10 @@
 %%     dropped during the call.</li>
 %% <li>`{error, no_watcher}': a `controlling_process' to a pid on a BEAM
 %%     node whose watcher cannot adopt it (no fdnode code there, or
-%%     unreachable); control does not move.</li>
+%%     unreachable); control does not move. The Java node gives the same
+%%     answer to any call that would make a process an owner (open, pipe,
+%%     sockets) when that process's node's `fdnode_watcher' does not prove
+%%     itself within 2 s; nothing is opened.</li>
 %% </ul>
 %%
 %% Every call goes through {@link fdnode_call:call/4} (timeout, node-down

@@ -10,6 +10,14 @@
 %% descriptor: {@link adopt/3} sets that up on another node before control
 %% moves there (`controlling_process' to a remote pid).
 %%
+%% The Java node itself also asks for an owner to be watched before the owner
+%% gets anything from it: it sends `{'$fdnode_watch', JavaNode, Owner}' to
+%% this registered name (once per owner), whatever the client that made the
+%% call. A process already dead gives an immediate `DOWN' (`noproc'), which
+%% is reported like any other death. A BEAM node that does not run this
+%% watcher gets `{error, no_watcher}' for every call that would make one of
+%% its processes an owner.
+%%
 %% The Java node trusts a report only from the process registered as
 %% `fdnode_watcher' on the owner's own node: it sends
 %% `{'$fdnode_watcher_challenge', JavaMailbox, Nonce}' to that registered name
@@ -115,6 +123,9 @@ handle_info({'DOWN', MRef, process, Owner, _}, Owners) ->
         _ ->
             {noreply, Owners}
     end;
+handle_info({'$fdnode_watch', Node, Owner}, Owners)
+  when is_atom(Node), is_pid(Owner), node(Owner) =:= node() ->
+    handle_cast({watch, Owner, Node}, Owners);
 handle_info({'$fdnode_watcher_challenge', Java, Nonce}, Owners)
   when is_pid(Java), is_integer(Nonce) ->
     catch erlang:send({fdnode, node(Java)}, {'$fdnode_watcher_proof', Nonce}, [noconnect]),

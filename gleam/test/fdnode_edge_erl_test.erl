@@ -294,15 +294,23 @@ active_n_on_tcp_and_udp_test() ->
 %% ---------------------------------------------------------------- floods
 
 rss_kib(OsPid) ->
+    status_kib(OsPid, <<"VmRSS:">>).
+
+%% The kernel's high-water mark of the JVM's RSS since it started.
+hwm_kib(OsPid) ->
+    status_kib(OsPid, <<"VmHWM:">>).
+
+status_kib(OsPid, Field) ->
     {ok, Status} = file:read_file("/proc/" ++ integer_to_list(OsPid) ++ "/status"),
-    [Line] = [L || L <- binary:split(Status, <<"\n">>, [global]), binary:match(L, <<"VmRSS:">>) =/= nomatch],
+    [Line] = [L || L <- binary:split(Status, <<"\n">>, [global]), binary:match(L, Field) =/= nomatch],
     [_, Kib | _] = string:lexemes(binary_to_list(Line), " \t"),
     list_to_integer(Kib).
 
-%% Samples the JVM's RSS every 20 ms until told to stop; replies the peak.
+%% Samples the JVM's RSS every 20 ms until told to stop; replies the peak:
+%% the largest sample or the kernel's high-water mark, whichever is higher.
 rss_sampler(OsPid, Peak) ->
     receive
-        {stop, From} -> From ! {peak, max(Peak, rss_kib(OsPid))}
+        {stop, From} -> From ! {peak, lists:max([Peak, rss_kib(OsPid), hwm_kib(OsPid)])}
     after 20 ->
         rss_sampler(OsPid, max(Peak, rss_kib(OsPid)))
     end.
@@ -321,7 +329,7 @@ collect(K, P, E, S) ->
     after 60000 -> {lost, K, P, E}
     end.
 
-%% 200,000 raw pings from 4 processes that do not wait for their replies:
+%% 500,000 raw pings from 4 processes that do not wait for their replies:
 %% the node's intake is bounded (distribution back-pressure), so its RSS
 %% stays under 256 MiB, and every call gets exactly one reply, pong or eagain.
 flood_keeps_jvm_memory_bounded_test_() ->
@@ -335,7 +343,7 @@ flood_keeps_jvm_memory_bounded() ->
         Before = rss_kib(OsPid),
         Sampler = spawn_link(fun() -> rss_sampler(OsPid, 0) end),
         Test = self(),
-        N = 50000,
+        N = 125000,
         Fs = [spawn_link(fun() -> Test ! {flooded, self(), flooder(Node, N)} end) || _ <- lists:seq(1, 4)],
         Results = [receive {flooded, F, R} -> R after 280000 -> error(flood_stuck) end || F <- Fs],
         Sampler ! {stop, self()},
@@ -351,3 +359,97 @@ flood_keeps_jvm_memory_bounded() ->
     after
         fdnode_ffi:stop(Node)
     end.
+
+%% A probe-style run, as a hostile or careless peer would: 4 processes each
+%% sending 25,000 random probes without pause: garbage terms (no reply),
+%% malformed or random calls, forged handles, open+close, FIFO opens given
+%% up (cancelled), and owners that open and die without closing. The JVM's
+%% RSS peak (sampled and the kernel's VmHWM) stays under 256 MiB; every
+%% answerable probe is answered; afterwards nothing is left open (open_fds
+%% 0, no fd to the file or the FIFO in /proc/<jvm>/fd).
+probe_run_keeps_jvm_memory_bounded_test_() ->
+    {timeout, 300, fun probe_run_keeps_jvm_memory_bounded/0}.
+
+probe_run_keeps_jvm_memory_bounded() ->
+    Node = fdnode_test_ffi:start_private_node(),
+    _ = fdnode_watcher:ensure_started(),
+    try
+        {ok, OsPid} = fdnode_ffi:os_pid(Node),
+        ok = fdnode_ffi:ping(Node),
+        Before = rss_kib(OsPid),
+        Fifo = mkfifo(<<"probe_fifo">>),
+        File = hello(),
+        Sampler = spawn_link(fun() -> rss_sampler(OsPid, 0) end),
+        Test = self(),
+        K = 25000,
+        Ps = [spawn_link(fun() -> Test ! {probed, self(), prober(Node, Fifo, File, K, #{})} end)
+              || _ <- lists:seq(1, 4)],
+        Counts = [receive {probed, P, C} -> C after 280000 -> error(probe_stuck) end || P <- Ps],
+        %% the probers exited: what they owned is closed by their watcher's reports
+        Drained = fdnode_test_ffi:wait_until(
+                    fun() ->
+                            {ok, #{open_fds := Open}} = fdnode_ffi:stats(Node),
+                            Open =:= 0
+                    end, 20000),
+        Sampler ! {stop, self()},
+        Peak = receive {peak, Pk} -> Pk end,
+        Total = lists:foldl(fun(C, Acc) -> maps:merge_with(fun(_, A, B) -> A + B end, C, Acc) end,
+                            #{}, Counts),
+        io:format(user, "~nprobe run of 4x~b probes: JVM RSS ~b MiB before, peak ~b MiB; ~w~n",
+                  [K, Before div 1024, Peak div 1024, Total]),
+        ?assertEqual(0, maps:get(lost, Total, 0)),
+        ?assertEqual(4 * K, lists:sum(maps:values(Total))),
+        ?assert(Drained),
+        ?assertNot(lists:member(Fifo, fdnode_test_ffi:jvm_fd_targets(Node))),
+        ?assertNot(lists:member(File, fdnode_test_ffi:jvm_fd_targets(Node))),
+        ?assert(Peak < 256 * 1024)
+    after
+        fdnode_ffi:stop(Node)
+    end.
+
+%% K probes; counts of each kind (and `lost' for an answerable one unanswered).
+prober(_Node, _Fifo, _File, 0, Counts) ->
+    Counts;
+prober(Node, Fifo, File, K, Counts) ->
+    Dest = {fdnode, Node},
+    Kind = case rand:uniform(6) of
+               1 ->
+                   erlang:send(Dest, fdnode_hostile_erl_test:gen_term(3)),
+                   garbage;
+               2 ->
+                   answered(probe_call(Dest, fdnode_hostile_erl_test:gen_term(2)), random_call);
+               3 ->
+                   Forged = {fdnode_fd, Node, rand:uniform(1 bsl 20), rand:uniform(1 bsl 62)},
+                   case probe_call(Dest, {read, Forged, 16}) of
+                       {error, R} when R =:= invalid_handle; R =:= closed -> forged_handle;
+                       no_reply -> lost;
+                       Other -> error({forged_handle_answered, Other})
+                   end;
+               4 ->
+                   case probe_call(Dest, {open, File, [read]}) of
+                       {ok, H} -> answered(probe_call(Dest, {close, H}), open_close);
+                       Other -> answered(Other, open_close)
+                   end;
+               5 ->
+                   %% a FIFO open with no writer, given up: cancelled on the node
+                   Ref = make_ref(),
+                   erlang:send(Dest, {'$fdnode_call', self(), Ref, self(), {open, Fifo, [read]}}),
+                   erlang:send(Dest, {'$fdnode_cancel', Ref}),
+                   answered(receive {'$fdnode_reply', Ref, R} -> R after ?T -> no_reply end,
+                            fifo_abandoned);
+               6 ->
+                   %% an owner that opens and dies without closing
+                   Me = self(),
+                   {Pid, Mon} = spawn_monitor(fun() -> Me ! {opened, self(), probe_call(Dest, {open, File, [read]})} end),
+                   receive {'DOWN', Mon, process, Pid, _} -> ok end,
+                   answered(receive {opened, Pid, R} -> R after 0 -> no_reply end, owner_died)
+           end,
+    prober(Node, Fifo, File, K - 1, maps:update_with(Kind, fun(N) -> N + 1 end, 1, Counts)).
+
+answered(no_reply, _) -> lost;
+answered(_, Kind) -> Kind.
+
+probe_call(Dest, Req) ->
+    Ref = make_ref(),
+    erlang:send(Dest, {'$fdnode_call', self(), Ref, self(), Req}),
+    receive {'$fdnode_reply', Ref, R} -> R after ?T -> no_reply end.

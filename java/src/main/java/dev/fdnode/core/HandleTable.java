@@ -1,6 +1,5 @@
 package dev.fdnode.core;
 
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -9,12 +8,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * id -> FdInner, with a random token per entry and a per-owner index.
+ * id -> FdInner, with a secret token per id and a per-owner index.
  *
- * <p>Stale handles: an entry is removed as soon as its descriptor is Closed. Lookup then answers
- * {@code closed} for any id this table has issued (ids are sequential, never reused, so "issued and
- * gone" means "closed"), and {@code invalid_handle} for an id it never issued or a wrong token on a
- * live entry. A Closing entry (close begun, OS close pending) answers {@code closed}.
+ * <p>The token is checked before anything else is told about an id: a wrong token is {@code
+ * invalid_handle} whether the id is live, closing, released or never issued. Stale handles: an
+ * entry is removed as soon as its descriptor is Closed; its token is derived from its id ({@link
+ * HandleTokens}), so a released id (ids are sequential, never reused) still answers {@code closed}
+ * to its genuine token, with nothing kept for it. A Closing entry (close begun, OS close pending)
+ * answers {@code closed} to its token.
  *
  * <p>The table owns the reference an FdInner is created with and releases it when the entry is
  * removed.
@@ -25,7 +26,7 @@ public final class HandleTable {
   private final ConcurrentHashMap<Long, Entry> entries = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Pid, Set<FdInner>> byOwner = new ConcurrentHashMap<>();
   private final AtomicLong lastId = new AtomicLong();
-  private final SecureRandom random = new SecureRandom();
+  private final HandleTokens tokens = new HandleTokens();
   private final FdInner.OwnerListener indexer = this::ownerChanged;
 
   /** A fresh id for a new FdInner; ids start at 1 and are never reused. */
@@ -39,7 +40,7 @@ public final class HandleTable {
     if (id <= 0 || id > lastId.get()) {
       throw new IllegalArgumentException("id " + id + " was not reserved from this table");
     }
-    long token = random.nextLong() & Long.MAX_VALUE;
+    long token = tokens.of(id);
     Entry entry = new Entry(inner, token);
     if (entries.putIfAbsent(id, entry) != null) {
       throw new IllegalArgumentException("id " + id + " already registered");
@@ -52,10 +53,10 @@ public final class HandleTable {
   public FdInner lookup(long id, long token) throws FdException {
     Entry e = entries.get(id);
     if (e == null) {
-      if (id > 0 && id <= lastId.get()) {
+      if (id > 0 && id <= lastId.get() && tokens.of(id) == token) {
         throw new FdException("closed", "handle " + id + " is closed");
       }
-      throw new FdException("invalid_handle", "no handle " + id);
+      throw new FdException("invalid_handle", "no handle " + id + " with that token");
     }
     if (e.token() != token) {
       throw new FdException("invalid_handle", "wrong token for handle " + id);

@@ -63,6 +63,11 @@ sealed interface ControlRequests extends Request {
     }
 
     @Override
+    public OtpErlangPid newOwner(OtpErlangPid caller) {
+      return newController;
+    }
+
+    @Override
     public OtpErlangObject run(Context c) throws FdException {
       FdInner f = c.lookup(handle);
       Pid to = Terms.toPid(newController);

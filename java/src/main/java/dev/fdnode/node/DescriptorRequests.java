@@ -27,7 +27,7 @@ sealed interface DescriptorRequests extends Request {
   OtpErlangObject COMPLETION = Terms.atom("fdnode_completion");
 
   /** {@code path} is the caller's path, not yet checked against {@link PathPolicy}. */
-  record Open(String path, OpenOptions options) implements DescriptorRequests {
+  record Open(String path, OpenOptions options) implements DescriptorRequests, Owning {
     static Open decode(Args a) throws FdException {
       return new Open(a.path(1), a.openOptions(2));
     }
@@ -84,7 +84,7 @@ sealed interface DescriptorRequests extends Request {
   }
 
   /** {@code {ok, {ReadEnd, WriteEnd}}}. */
-  record Pipe() implements DescriptorRequests, Inline {
+  record Pipe() implements DescriptorRequests, Inline, Owning {
     static Pipe decode(Args a) {
       return new Pipe();
     }

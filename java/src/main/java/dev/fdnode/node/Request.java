@@ -1,6 +1,7 @@
 package dev.fdnode.node;
 
 import com.ericsson.otp.erlang.OtpErlangObject;
+import com.ericsson.otp.erlang.OtpErlangPid;
 import dev.fdnode.core.FdException;
 
 /**
@@ -24,6 +25,17 @@ public sealed interface Request
   /** Whether this request runs on the receiving thread; see {@link Inline}. */
   default boolean inline() {
     return this instanceof Inline;
+  }
+
+  /** Marks a request that makes its caller the owner of the descriptors it creates. */
+  interface Owning {}
+
+  /**
+   * The process this request would make an owner, for {@code caller}; null when it makes none. The
+   * node has that process's node's watcher watch it first ({@link Watchers#ensureWatched}).
+   */
+  default OtpErlangPid newOwner(OtpErlangPid caller) {
+    return this instanceof Owning ? caller : null;
   }
 
   /** Executes the request for {@code c}'s caller; the result term is the reply. */

@@ -28,6 +28,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -58,6 +59,12 @@ public final class Server implements AutoCloseable {
   /** Readers for active delivery: reads are short (data is ready), so a few suffice. */
   private static final int ACTIVE_READERS = 2;
 
+  /** Watcher challenges waiting to be sent; beyond, dropped. */
+  private static final int MAX_QUEUED_CHALLENGES = 1024;
+
+  /** How often calls held for a watcher's proof are checked for expiry. */
+  private static final long WATCHER_TICK_MS = 100;
+
   /** Largest chunk one active message carries. */
   private static final int ACTIVE_CHUNK = 256 * 1024;
 
@@ -81,6 +88,16 @@ public final class Server implements AutoCloseable {
   private final ThreadPoolExecutor workers;
   private final ExecutorService housekeeping;
   private final Watchers watchers;
+
+  /** Expires calls held for a watcher's proof. */
+  private final ScheduledExecutorService watcherTimer;
+
+  /**
+   * Sends watcher challenges: a send to a node not yet connected connects first, which may take
+   * long (a made-up host), so not on a receiving thread nor the timer. Bounded: a challenge that
+   * does not fit is dropped, and its held calls answered {@code no_watcher} in time.
+   */
+  private final ThreadPoolExecutor challenges;
 
   /** Threads taking calls from the one mailbox; each runs cheap calls itself. */
   private final Thread[] receivers;
@@ -160,6 +177,18 @@ public final class Server implements AutoCloseable {
             new ThreadPoolExecutor.AbortPolicy());
     this.housekeeping = Executors.newSingleThreadExecutor(daemons("fdnode-cleanup"));
     this.watchers = new Watchers(new OwnerReports());
+    this.watcherTimer = Executors.newSingleThreadScheduledExecutor(daemons("fdnode-watchers"));
+    this.challenges =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            60,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(MAX_QUEUED_CHALLENGES),
+            daemons("fdnode-challenges"),
+            new ThreadPoolExecutor.DiscardPolicy());
+    watcherTimer.scheduleWithFixedDelay(
+        watchers::expire, WATCHER_TICK_MS, WATCHER_TICK_MS, TimeUnit.MILLISECONDS);
     node.registerStatusHandler(new NodeWatcher());
     this.receivers = new Thread[RECEIVERS];
     for (int i = 0; i < RECEIVERS; i++) {
@@ -299,8 +328,38 @@ public final class Server implements AutoCloseable {
     }
   }
 
+  /**
+   * A call that would make a process an owner runs only once that process's node's watcher watches
+   * it ({@link Watchers#ensureWatched}); without a watcher it is answered {@code no_watcher}.
+   */
   private void call(Envelope.Call c) {
     if (state.get() != State.RUNNING) {
+      reply(c.replyTo(), c.ref(), Terms.error("shutting_down"));
+      return;
+    }
+    OtpErlangPid owner = c.request().newOwner(c.caller());
+    if (owner == null) {
+      dispatch(c);
+      return;
+    }
+    watchers.ensureWatched(
+        owner,
+        new Watchers.Held() {
+          @Override
+          public void proceed() {
+            dispatch(c);
+          }
+
+          @Override
+          public void refuse() {
+            LOG.fine(() -> "no watcher on the node of " + owner + "; refused " + c.request());
+            reply(c.replyTo(), c.ref(), Terms.error("no_watcher"));
+          }
+        });
+  }
+
+  private void dispatch(Envelope.Call c) {
+    if (state.get() != State.RUNNING) { // a held call let go during the drain
       reply(c.replyTo(), c.ref(), Terms.error("shutting_down"));
       return;
     }
@@ -415,19 +474,42 @@ public final class Server implements AutoCloseable {
     }
   }
 
+  private void send(String name, String node, OtpErlangObject msg) {
+    try {
+      mbox.send(name, node, msg);
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "send to " + name + " on " + node + " failed", e);
+    }
+  }
+
   /** Where {@link Watchers}' decisions go. */
   private final class OwnerReports implements Watchers.Outcome {
     private static final OtpErlangObject CHALLENGE = Terms.atom("$fdnode_watcher_challenge");
+    private static final OtpErlangObject WATCH = Terms.atom("$fdnode_watch");
+    private static final String WATCHER = "fdnode_watcher";
     private final AtomicLong forged = new AtomicLong();
 
+    /** On its own thread: a node not connected yet is connected first, which may take long. */
     @Override
     public void challenge(String node, long nonce) {
       try {
-        mbox.send(
-            "fdnode_watcher", node, Terms.tuple(CHALLENGE, mbox.self(), Terms.integer(nonce)));
-      } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "challenge to the watcher of " + node + " failed", e);
+        challenges.execute(
+            () -> {
+              try {
+                mbox.send(WATCHER, node, Terms.tuple(CHALLENGE, mbox.self(), Terms.integer(nonce)));
+              } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "challenge to the watcher of " + node + " failed", e);
+              }
+            });
+      } catch (RejectedExecutionException e) {
+        // stopping: held calls are answered shutting_down or nodedown
       }
+    }
+
+    /** To the registered name, not the proven pid: a restarted watcher still gets it. */
+    @Override
+    public void watch(String node, OtpErlangPid owner) {
+      send(WATCHER, node, Terms.tuple(WATCH, Terms.atom(nodeName()), owner));
     }
 
     @Override
@@ -558,6 +640,8 @@ public final class Server implements AutoCloseable {
       descriptors.close(); // completes or cancels every pending ring op, closes every descriptor
       housekeeping.shutdown();
       housekeeping.awaitTermination(DRAIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+      watcherTimer.shutdownNow();
+      challenges.shutdownNow();
       int left = descriptors.stats().openFds();
       int calls = failed;
       LOG.info(

@@ -52,7 +52,7 @@ sealed interface SocketRequests extends Request {
    * Options}}: a connected TCP socket, owned by the caller.
    */
   record TcpConnect(String host, int port, long timeoutMs, SocketOptions options)
-      implements SocketRequests {
+      implements SocketRequests, Owning {
     public TcpConnect(String host, int port, long timeoutMs) {
       this(host, port, timeoutMs, SocketOptions.NONE);
     }
@@ -78,7 +78,7 @@ sealed interface SocketRequests extends Request {
     }
   }
 
-  record TcpListen(int port, SocketOptions options) implements SocketRequests {
+  record TcpListen(int port, SocketOptions options) implements SocketRequests, Owning {
     static TcpListen decode(Args a) throws FdException {
       return new TcpListen(a.bindPort(1), a.socketOptions(2));
     }
@@ -94,7 +94,7 @@ sealed interface SocketRequests extends Request {
     }
   }
 
-  record Accept(Handle listener, long timeoutMs) implements SocketRequests {
+  record Accept(Handle listener, long timeoutMs) implements SocketRequests, Owning {
     static Accept decode(Args a) throws FdException {
       return new Accept(a.handle(1), a.timeoutMs(2));
     }
@@ -140,7 +140,7 @@ sealed interface SocketRequests extends Request {
     }
   }
 
-  record UdpOpen(int port, SocketOptions options) implements SocketRequests {
+  record UdpOpen(int port, SocketOptions options) implements SocketRequests, Owning {
     static UdpOpen decode(Args a) throws FdException {
       return new UdpOpen(a.bindPort(1), a.socketOptions(2));
     }

@@ -88,10 +88,57 @@ class HandleTableTest {
     f.close();
     assertEquals(1, table.size());
     assertEquals("closed", reason(() -> table.lookup(h)));
-    // Documented choice: an issued-then-closed id answers closed whatever the token.
-    assertEquals("closed", reason(() -> table.lookup(h.id(), h.token() ^ 1)));
     assertEquals(0, f.refCount(), "the table released its reference");
     assertNotNull(table.lookup(other));
+  }
+
+  @Test
+  void aForgedTokenOnAReleasedIdIsInvalidHandleNotClosed() throws Exception {
+    Handle h = addHandle(A);
+    table.lookup(h).close();
+    assertEquals(0, table.size(), "released");
+    assertEquals("closed", reason(() -> table.lookup(h)), "the genuine token learns closed");
+    for (long forged : new long[] {h.token() ^ 1, h.token() ^ (1L << 62), 0, Long.MAX_VALUE}) {
+      assertEquals(
+          "invalid_handle",
+          reason(() -> table.lookup(h.id(), forged)),
+          "a forged token must not learn that the id was issued");
+    }
+  }
+
+  @Test
+  void aForgedTokenOnAClosingEntryIsInvalidHandle() throws Exception {
+    Handle h = addHandle(A);
+    FdInner f = table.lookup(h);
+    try (FdInner.Use u = f.use()) {
+      f.close();
+      assertEquals("invalid_handle", reason(() -> table.lookup(h.id(), h.token() ^ 1)));
+      assertEquals("closed", reason(() -> table.lookup(h)));
+    }
+  }
+
+  @Test
+  void aTokenIsTheFirst63BitsOfTheHmacOfTheBigEndianId() throws Exception {
+    byte[] key = new byte[32];
+    for (int i = 0; i < key.length; i++) key[i] = (byte) (i * 7 + 1);
+    javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+    mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+    HandleTokens tokens = new HandleTokens(key);
+    for (long id : new long[] {1, 2, 255, 256, 0x0102030405060708L, Long.MAX_VALUE}) {
+      byte[] out = mac.doFinal(java.nio.ByteBuffer.allocate(8).putLong(id).array());
+      long expected = java.nio.ByteBuffer.wrap(out).getLong() & Long.MAX_VALUE;
+      assertEquals(expected, tokens.of(id), "id " + id);
+    }
+  }
+
+  @Test
+  void tokensAreStableForAnIdButSecretToEachTable() {
+    HandleTokens one = new HandleTokens();
+    HandleTokens two = new HandleTokens();
+    assertEquals(one.of(7), one.of(7), "the same id, the same token");
+    assertNotEquals(one.of(7), two.of(7), "another table's key gives other tokens");
+    assertNotEquals(one.of(7), one.of(8));
+    assertTrue(one.of(Long.MAX_VALUE) >= 0 && one.of(1) >= 0, "non-negative on the wire");
   }
 
   @Test

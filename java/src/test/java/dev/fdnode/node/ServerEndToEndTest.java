@@ -92,6 +92,7 @@ class ServerEndToEndTest {
             "Out(\"nul\", Call({open, <<\"" + root + "/a\\0b\">>, []})),",
             "Out(\"close\", Call({close, H})),",
             "Out(\"after_close\", Call({read, H, 1})),",
+            "Out(\"forged_closed\", Call({read, setelement(4, H, element(4, H) bxor 1), 1})),",
             "Out(\"close_again\", Call({close, H})),",
             "Other = spawn(fun() -> receive stop -> ok end end),",
             "{ok, L} = Call({open, <<\"" + leaked + "\">>, [write, create]}),",
@@ -121,6 +122,7 @@ class ServerEndToEndTest {
     assertEquals("{error,einval}", got.get("nul"), r.output);
     assertEquals("ok", got.get("close"), r.output);
     assertEquals("{error,closed}", got.get("after_close"), r.output);
+    assertEquals("{error,invalid_handle}", got.get("forged_closed"), r.output);
     assertEquals("ok", got.get("cp"), r.output);
     assertEquals("{error,not_owner}", got.get("cp_not_owner"), r.output);
     assertEquals("{error,badarg}", got.get("short_call"), r.output);
@@ -152,6 +154,74 @@ class ServerEndToEndTest {
     assertEquals("ok", lines(r.output).get("shutdown"), r.output);
     assertTrue(server.awaitStopped(15, TimeUnit.SECONDS), "server did not stop");
     assertFalse(server.isRunning());
+    assertEquals(0, server.openDescriptors());
+  }
+
+  /**
+   * A raw client (no fdnode_ffi, a watcher of its own) hands a descriptor to a process that is
+   * already dead: the node has the watcher watch it, the watcher reports it at once, and the
+   * descriptor is closed within a second (by its target in /proc/self/fd, seen from erl).
+   */
+  @Test
+  void rawHandOverToADeadPidClosesTheDescriptor() throws Exception {
+    String file = root.resolve("handed_to_dead.txt").toString();
+    String script =
+        prelude(server)
+            + String.join(
+                "\n",
+                "Dir = \"/proc/" + ProcessHandle.current().pid() + "/fd\",",
+                "Fds = fun() -> {ok, Ns} = file:list_dir(Dir),",
+                "  [T || N <- Ns, {ok, T} <- [file:read_link(Dir ++ \"/\" ++ N)]] end,",
+                "{ok, H} = Call({open, <<\"" + file + "\">>, [write, create]}),",
+                "Out(\"open_fd\", lists:member(\"" + file + "\", Fds())),",
+                "Dead = spawn(fun() -> ok end),",
+                "M = monitor(process, Dead), receive {'DOWN', M, _, _, _} -> ok end,",
+                "T0 = erlang:monotonic_time(millisecond),",
+                "Out(\"cp\", Call({controlling_process, H, Dead})),",
+                "Gone = fun G() -> case lists:member(\"" + file + "\", Fds()) of",
+                "  false -> erlang:monotonic_time(millisecond) - T0;",
+                "  true -> timer:sleep(10), G() end end,",
+                "Out(\"closed_ms\", Gone()),",
+                "Out(\"info\", Call({info, H})),",
+                "halt().");
+    Result r = erl("dead", script);
+    Map<String, String> got = lines(r.output);
+    assertEquals("true", got.get("open_fd"), r.output);
+    assertEquals("ok", got.get("cp"), r.output);
+    assertTrue(Integer.parseInt(got.get("closed_ms")) <= 1000, r.output);
+    assertEquals("{error,closed}", got.get("info"), r.output);
+  }
+
+  /**
+   * A raw client on a node without a watcher gets nothing it would own: each such call is held (no
+   * thread waits: a ping meanwhile is answered first) and answered no_watcher; no fd is left.
+   */
+  @Test
+  void aNodeWithoutAWatcherIsGivenNothing() throws Exception {
+    String file = root.resolve("unwatched.txt").toString();
+    String script =
+        prelude(server)
+            + String.join(
+                "\n",
+                "Ref = make_ref(),",
+                "{fdnode, J} ! {'$fdnode_call', self(), Ref, self(), {open, <<\""
+                    + file
+                    + "\">>, [write, create]}},",
+                "Out(\"ping\", Call(ping)),",
+                "receive {'$fdnode_reply', Ref, R} -> Out(\"open\", R) after 10000 -> Out(\"open\", timeout) end,",
+                "Out(\"pipe\", Call({pipe})),",
+                "Out(\"udp\", Call({udp_open, 0, [{ip, loopback}]})),",
+                "Out(\"stats\", Call({stats})),",
+                "halt().");
+    Result r = bareErl("bare", script);
+    Map<String, String> got = lines(r.output);
+    assertEquals("pong", got.get("ping"), r.output);
+    assertEquals("{error,no_watcher}", got.get("open"), r.output);
+    assertEquals("{error,no_watcher}", got.get("pipe"), r.output);
+    assertEquals("{error,no_watcher}", got.get("udp"), r.output);
+    assertTrue(got.get("stats").contains("open_fds => 0"), r.output);
+    assertTrue(fdsOn(Path.of(file)).isEmpty(), "an unwatched open left a descriptor");
+    assertFalse(Files.exists(Path.of(file)), "the open was never made");
     assertEquals(0, server.openDescriptors());
   }
 
@@ -245,13 +315,14 @@ class ServerEndToEndTest {
     String sname = "down" + Long.toHexString(RANDOM.nextLong() >>> 16);
     String peer = sname + "@" + host;
     String script =
-        String.join(
-            "\n",
-            "J = '" + server.nodeName() + "',",
-            "{fdnode, J} ! {'$fdnode_call', self(), make_ref(), self(), {open, <<\""
-                + fifo
-                + "\">>, [read]}},",
-            "receive after infinity -> ok end.");
+        RAW_WATCHER
+            + String.join(
+                "\n",
+                "J = '" + server.nodeName() + "',",
+                "{fdnode, J} ! {'$fdnode_call', self(), make_ref(), self(), {open, <<\""
+                    + fifo
+                    + "\">>, [read]}},",
+                "receive after infinity -> ok end.");
     Awaited nodeDown = await(serverLog, r -> r.getMessage().startsWith("node " + peer + " down"));
     Path out = Files.createTempFile(tmp, "erl", ".out");
     Process erl =
@@ -331,7 +402,41 @@ class ServerEndToEndTest {
     return a;
   }
 
+  /**
+   * Erlang source that registers a minimal owner watcher, as docs/protocol.md tells a raw client
+   * to: it proves itself to a Java node's challenge and reports the death of every owner the Java
+   * node asks it to watch. Without one, the node refuses to give this BEAM's processes anything.
+   */
+  static final String RAW_WATCHER =
+      String.join(
+          "\n",
+          "register(fdnode_watcher, spawn(fun() ->",
+          "  Loop = fun Loop(Owners) ->",
+          "    receive",
+          "      {'$fdnode_watcher_challenge', JavaPid, Nonce} ->",
+          "        {fdnode, node(JavaPid)} ! {'$fdnode_watcher_proof', Nonce}, Loop(Owners);",
+          "      {'$fdnode_watch', JavaNode, Owner} ->",
+          "        erlang:monitor(process, Owner), Loop(Owners#{Owner => JavaNode});",
+          "      {'DOWN', _, process, Owner, _} ->",
+          "        case Owners of",
+          "          #{Owner := JavaNode} ->",
+          "            {fdnode, JavaNode} ! {'$fdnode_owner_down', self(), Owner},",
+          "            Loop(maps:remove(Owner, Owners));",
+          "          _ -> Loop(Owners)",
+          "        end",
+          "    end",
+          "  end,",
+          "  Loop(#{})",
+          "end)),",
+          "");
+
+  /** Runs {@code script} on a fresh erl node with {@link #RAW_WATCHER} registered first. */
   private Result erl(String prefix, String script) throws Exception {
+    return bareErl(prefix, RAW_WATCHER + script);
+  }
+
+  /** Runs {@code script} on a fresh erl node as it is: no watcher. */
+  private Result bareErl(String prefix, String script) throws Exception {
     String sname = prefix + Long.toHexString(RANDOM.nextLong() >>> 16);
     return run(
         List.of("erl", "-sname", sname, "-setcookie", cookie, "-noshell", "-eval", script), 60);

@@ -1,6 +1,5 @@
 package dev.fdnode.node;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -13,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -98,7 +98,10 @@ class SymlinkRaceTest {
     int opened = 0, refused = 0;
     try {
       OpenOptions ro = new OpenOptions(true, false, false, false, false, false, false, 0644);
-      for (int i = 0; i < ITERATIONS; i++) {
+      // Under load the flipper can win every one of ITERATIONS races (the directory is real
+      // only between two of its moves): then go on, within a deadline, until one open lands.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      for (int i = 0; i < ITERATIONS || (opened == 0 && System.nanoTime() < deadline); i++) {
         int fd;
         try {
           Path resolved = policy.resolve(path);
@@ -124,7 +127,7 @@ class SymlinkRaceTest {
     }
     System.out.printf(
         "symlink race on %s: %d opened inside, %d refused, 0 escaped%n", path, opened, refused);
-    assertEquals(ITERATIONS, opened + refused);
+    assertTrue(opened + refused >= ITERATIONS);
     assertTrue(opened > 0, "the inside file was never opened");
   }
 }

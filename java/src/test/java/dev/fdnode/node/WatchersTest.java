@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 class WatchersTest {
   private final List<String> log = new ArrayList<>();
   private final List<Long> nonces = new ArrayList<>();
+  private long now = 1_000_000_000L;
   private final Watchers watchers =
       new Watchers(
           new Watchers.Outcome() {
@@ -18,6 +19,11 @@ class WatchersTest {
             public void challenge(String node, long nonce) {
               nonces.add(nonce);
               log.add("challenge " + node);
+            }
+
+            @Override
+            public void watch(String node, OtpErlangPid owner) {
+              log.add("watch " + node + " " + owner.id());
             }
 
             @Override
@@ -29,7 +35,27 @@ class WatchersTest {
             public void forged(OtpErlangPid sender, OtpErlangPid owner, String why) {
               log.add("forged " + (owner == null ? "proof" : owner.id()));
             }
-          });
+          },
+          () -> now);
+
+  /** A call held for {@code owner}: logs what became of it. */
+  private Watchers.Held call(String name) {
+    return new Watchers.Held() {
+      @Override
+      public void proceed() {
+        log.add("run " + name);
+      }
+
+      @Override
+      public void refuse() {
+        log.add("refuse " + name);
+      }
+    };
+  }
+
+  private void advanceMs(long ms) {
+    now += ms * 1_000_000L;
+  }
 
   private static OtpErlangPid pid(String node, int id) {
     return new OtpErlangPid(node, id, 0, 1);
@@ -97,5 +123,96 @@ class WatchersTest {
     log.clear();
     watchers.report(WATCHER, VICTIM);
     assertEquals(List.of("challenge a@h"), log);
+  }
+
+  @Test
+  void aCallForAnOwnerWaitsForItsNodesWatcherThenItIsWatchedFirst() {
+    watchers.ensureWatched(OWNER, call("open"));
+    watchers.ensureWatched(VICTIM, call("pipe"));
+    assertEquals(List.of("challenge a@h"), log, "one challenge for the node, nothing run yet");
+    assertEquals(2, watchers.held());
+    log.clear();
+    watchers.proof(WATCHER, nonces.get(0));
+    assertEquals(List.of("watch a@h 4", "watch a@h 3", "run open", "run pipe"), log);
+    assertEquals(0, watchers.held());
+  }
+
+  @Test
+  void onceProvenACallRunsAtOnceAndAnOwnerIsToldOnlyOnce() {
+    watchers.ensureWatched(OWNER, call("first"));
+    watchers.proof(WATCHER, nonces.get(0));
+    log.clear();
+    watchers.ensureWatched(OWNER, call("second"));
+    watchers.ensureWatched(OWNER, call("third"));
+    watchers.ensureWatched(pid("b@h", 5), call("elsewhere"));
+    assertEquals(List.of("run second", "run third", "challenge b@h"), log);
+    log.clear();
+    watchers.report(WATCHER, OWNER); // died: told again if it ever owns something again
+    watchers.ensureWatched(OWNER, call("fourth"));
+    assertEquals(List.of("down 4", "watch a@h 4", "run fourth"), log);
+  }
+
+  @Test
+  void withoutAProofTheCallsAreRefusedAfterTheHold() {
+    watchers.ensureWatched(OWNER, call("open"));
+    advanceMs(Watchers.HOLD_MS - 1);
+    watchers.ensureWatched(VICTIM, call("later"));
+    watchers.expire();
+    assertEquals(List.of("challenge a@h"), log, "still within the hold");
+    advanceMs(1);
+    watchers.expire();
+    assertEquals(List.of("challenge a@h", "refuse open"), log);
+    advanceMs(Watchers.HOLD_MS);
+    watchers.expire();
+    assertEquals(List.of("challenge a@h", "refuse open", "refuse later"), log);
+    log.clear();
+    watchers.ensureWatched(OWNER, call("retry"));
+    assertEquals(List.of("challenge a@h"), log, "a later call challenges again");
+  }
+
+  @Test
+  void aForgedProofReleasesNothingAndNodeDownRefusesTheHeld() {
+    watchers.ensureWatched(OWNER, call("open"));
+    watchers.proof(FORGER, nonces.get(0) ^ 1);
+    assertEquals(List.of("challenge a@h", "forged proof"), log);
+    log.clear();
+    watchers.nodeDown("a@h");
+    assertEquals(List.of("refuse open"), log);
+    assertEquals(0, watchers.held());
+  }
+
+  @Test
+  void aRestartedWatcherIsToldEveryOwnerAgain() {
+    watchers.ensureWatched(OWNER, call("one"));
+    watchers.proof(WATCHER, nonces.get(0));
+    OtpErlangPid restarted = pid("a@h", 7);
+    watchers.report(restarted, VICTIM); // the new watcher shows up and is challenged
+    watchers.proof(restarted, nonces.get(0));
+    log.clear();
+    watchers.ensureWatched(OWNER, call("two"));
+    assertEquals(List.of("watch a@h 4", "run two"), log);
+  }
+
+  @Test
+  void heldCallsAreBoundedPerNode() {
+    for (int i = 0; i < Watchers.MAX_HELD; i++) watchers.ensureWatched(OWNER, call("x"));
+    log.clear();
+    watchers.ensureWatched(OWNER, call("one too many"));
+    assertEquals(List.of("refuse one too many"), log);
+  }
+
+  @Test
+  void aNodeThatNeverProvedAWatcherIsForgottenOnceItsCallsAreRefused() {
+    for (int i = 0; i < 100; i++) watchers.ensureWatched(pid("made-up-" + i + "@h", 1), call("x"));
+    assertEquals(100, watchers.nodes());
+    advanceMs(Watchers.HOLD_MS);
+    watchers.expire();
+    assertEquals(0, watchers.held());
+    assertEquals(0, watchers.nodes(), "nothing kept for nodes that never answered");
+    watchers.ensureWatched(OWNER, call("open"));
+    watchers.proof(WATCHER, nonces.get(nonces.size() - 1));
+    advanceMs(10 * Watchers.HOLD_MS);
+    watchers.expire();
+    assertEquals(1, watchers.nodes(), "a proven watcher is kept");
   }
 }
