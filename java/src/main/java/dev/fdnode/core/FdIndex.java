@@ -96,7 +96,7 @@ final class FdIndex {
     Object[] s = slots;
     int mask = s.length - 1;
     int i = home(f.id(), s.length);
-    for (int probes = 0; probes < s.length; probes++) {
+    while (true) { // the load limit keeps a null slot in every array
       Object o = s[i];
       if (o == null) {
         return false;
@@ -111,7 +111,6 @@ final class FdIndex {
       }
       i = (i + 1) & mask;
     }
-    return false;
   }
 
   synchronized int size() {

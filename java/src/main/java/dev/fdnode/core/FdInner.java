@@ -427,9 +427,6 @@ public final class FdInner {
    * within the timeout. A wait that times out leaves its latch among the callbacks until the close.
    */
   public boolean awaitClosed(long timeout, TimeUnit unit) throws InterruptedException {
-    if (closeCallbacks == null) {
-      return true;
-    }
     CountDownLatch done = new CountDownLatch(1);
     whenClosed(done::countDown);
     return done.await(timeout, unit);

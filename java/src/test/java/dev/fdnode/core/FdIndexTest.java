@@ -21,8 +21,12 @@ class FdIndexTest {
 
   /** {@code n} distinct positive ids whose probes all start at the same slot of {@code length}. */
   static List<Long> colliding(int n, int length) {
+    return colliding(n, length, FdIndex.home(1, length));
+  }
+
+  /** As {@link #colliding(int, int)}, starting at slot {@code target}. */
+  static List<Long> colliding(int n, int length, int target) {
     List<Long> ids = new ArrayList<>();
-    int target = FdIndex.home(1, length);
     for (long id = 1; ids.size() < n; id++) {
       if (FdIndex.home(id, length) == target) {
         ids.add(id);
@@ -135,6 +139,50 @@ class FdIndexTest {
     assertSame(b, index.get(ids.get(1)));
     assertSame(c, index.get(ids.get(2)));
     assertEquals(2, index.size());
+  }
+
+  @Test
+  void anAddReusesTheFirstRemovedSlotOfItsChainSoTheArrayDoesNotFillUp() {
+    List<Long> ids = colliding(12, 8, 0); // every probe starts at slot 0
+    FdIndex index = new FdIndex(8);
+    List<FdInner> live = new ArrayList<>();
+    for (long id : ids.subList(0, 5)) { // 5 of 8: one more slot in use grows the array
+      FdInner f = entry(id);
+      index.add(f);
+      live.add(f);
+    }
+    FdInner inSlotZero = live.get(0);
+    for (long id : ids.subList(5, 12)) {
+      assertTrue(index.remove(inSlotZero));
+      live.remove(inSlotZero);
+      inSlotZero = entry(id);
+      assertTrue(index.add(inSlotZero)); // into slot 0 again
+      live.add(inSlotZero);
+    }
+    assertEquals(8, index.capacity(), "removed slots were taken again, not fresh ones");
+    for (FdInner f : live) {
+      assertSame(f, index.get(f.id()));
+    }
+    assertEquals(5, index.size());
+  }
+
+  @Test
+  void shrinksOnlyOnceAnEighthFull() {
+    FdIndex index = new FdIndex(4);
+    List<FdInner> all = new ArrayList<>();
+    for (long id = 1; id <= 32; id++) {
+      FdInner f = entry(id);
+      all.add(f);
+      index.add(f);
+    }
+    assertEquals(64, index.capacity());
+    all.subList(0, 16).forEach(index::remove);
+    assertEquals(64, index.capacity(), "a quarter full: kept");
+    all.subList(16, 24).forEach(index::remove);
+    assertEquals(16, index.capacity(), "8 of 64: half of a 16-slot array");
+    for (FdInner f : all.subList(24, 32)) {
+      assertSame(f, index.get(f.id()));
+    }
   }
 
   @Test

@@ -400,6 +400,29 @@ class FdInnerTest {
   }
 
   @Test
+  void aFailingCallbackIsReportedAndTheOthersStillRun() throws Exception {
+    FdInner f = fake(37);
+    List<String> ran = new ArrayList<>();
+    List<Throwable> reported = new ArrayList<>();
+    Thread.UncaughtExceptionHandler before = Thread.currentThread().getUncaughtExceptionHandler();
+    Thread.currentThread().setUncaughtExceptionHandler((t, e) -> reported.add(e));
+    try {
+      f.whenClosed(() -> ran.add("first"));
+      f.whenClosed(
+          () -> {
+            throw new IllegalStateException("callback bug");
+          });
+      f.whenClosed(() -> ran.add("third"));
+      f.close();
+    } finally {
+      Thread.currentThread().setUncaughtExceptionHandler(before);
+    }
+    assertEquals(List.of("first", "third"), ran);
+    assertEquals(1, reported.size());
+    assertEquals("callback bug", reported.get(0).getMessage());
+  }
+
+  @Test
   void thePositionLockIsMadeOnceAndOnlyForItsDescriptor() throws Exception {
     FdInner f = fake(32);
     FdInner g = fake(33);
