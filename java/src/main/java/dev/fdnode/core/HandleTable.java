@@ -63,6 +63,9 @@ public final class HandleTable {
     if (id <= 0 || id > lastId.get()) {
       throw new IllegalArgumentException("id " + id + " was not reserved from this table");
     }
+    if (entries.get(id) != null) { // checked first: the token of a registered one stays
+      throw new IllegalArgumentException("id " + id + " already registered");
+    }
     long token = random.nextLong() & Long.MAX_VALUE;
     inner.setToken(token); // before entries.add publishes it
     if (!entries.add(inner)) {

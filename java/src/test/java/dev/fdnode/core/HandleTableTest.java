@@ -168,6 +168,9 @@ class HandleTableTest {
     FdInner dup = new FdInner(id, 7, A, FileType.REGULAR, false, closer);
     assertThrows(IllegalArgumentException.class, () -> table.register(dup));
     dup.closeQuietly();
+    long token = g.token();
+    assertThrows(IllegalArgumentException.class, () -> table.register(g));
+    assertEquals(token, g.token(), "a second registration leaves the issued token alone");
     g.closeQuietly();
   }
 
