@@ -9,7 +9,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
@@ -30,18 +29,16 @@ public final class Descriptors implements AutoCloseable {
   private final Posix posix;
   private final int maxOpen;
   private final Duration closeWait;
-  private final HandleTable table = new HandleTable();
+  private final AtomicInteger openCount = new AtomicInteger();
+  private final HandleTable table = new HandleTable(openCount::decrementAndGet);
   private final Departures departures = new Departures(65_536);
   private final CompletionRing ring;
-  private final AtomicInteger openCount = new AtomicInteger();
   private final LongAdder bytesRead = new LongAdder();
   private final LongAdder bytesWritten = new LongAdder();
   private final AtomicBoolean closed = new AtomicBoolean();
 
   /** Shared by every FdInner: a method reference made per open costs 16 B per open fd. */
   private final FdCloser osClose;
-
-  private final Runnable countClosed = openCount::decrementAndGet;
 
   public Descriptors(Posix posix, int maxOpen) {
     this(posix, maxOpen, 1024, 1, Duration.ofSeconds(2));
@@ -193,8 +190,8 @@ public final class Descriptors implements AutoCloseable {
       openCount.addAndGet(-1);
       throw e;
     }
-    FdInner inner = new FdInner(table.reserveId(), fd, owner, type, append, osClose);
-    inner.whenClosed(countClosed);
+    FdInner inner =
+        new FdInner(table.reserveId(), fd, table.sharedOwner(owner), type, append, osClose);
     Handle h = table.register(inner);
     return new Opened(h, inner);
   }
@@ -252,13 +249,9 @@ public final class Descriptors implements AutoCloseable {
       }
       int n;
       if (f.seekable()) {
-        ReentrantLock lock = f.positionLock();
-        lock.lock();
-        try {
+        synchronized (f.positionLock()) {
           n = posix.pread(u.fd(), buf, 0, len, f.offset());
           f.advance(n);
-        } finally {
-          lock.unlock();
         }
       } else {
         Readiness.await(f, u.fd(), Native.POLLIN); // a close wakes it (owner died)
@@ -277,9 +270,7 @@ public final class Descriptors implements AutoCloseable {
         writeAllWaiting(f, u.fd(), data);
         return;
       }
-      ReentrantLock lock = f.positionLock();
-      lock.lock();
-      try {
+      synchronized (f.positionLock()) {
         if (f.append()) {
           // O_APPEND: the kernel picks the position; read it back afterwards.
           try {
@@ -290,8 +281,6 @@ public final class Descriptors implements AutoCloseable {
         } else {
           writeAll(u.fd(), data, f);
         }
-      } finally {
-        lock.unlock();
       }
     }
   }
@@ -434,9 +423,7 @@ public final class Descriptors implements AutoCloseable {
   /** Moves the sequential offset; whence is Posix.SEEK_SET / SEEK_CUR / SEEK_END. */
   public long position(FdInner f, long offset, int whence) throws FdException {
     try (FdInner.Use u = f.use()) {
-      ReentrantLock lock = f.positionLock();
-      lock.lock();
-      try {
+      synchronized (f.positionLock()) {
         long off = offset;
         int w = whence;
         if (whence == Posix.SEEK_CUR) {
@@ -450,8 +437,6 @@ public final class Descriptors implements AutoCloseable {
         long r = posix.lseek(u.fd(), off, w); // espipe on pipes, einval if negative
         f.setOffset(r);
         return r;
-      } finally {
-        lock.unlock();
       }
     }
   }

@@ -1,12 +1,14 @@
 package dev.fdnode.core;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One managed OS descriptor. All lifecycle state lives in one atomic word (see {@link StateWord}):
@@ -17,6 +19,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>The object starts with one reference (the opener's); {@link #release()} of the last reference
  * closes it. {@link #close()} closes regardless of the reference count. Either way the OS close
  * happens exactly once.
+ *
+ * <p>A node holds tens of thousands of these, so each field is paid per open descriptor: the offset
+ * and the close callbacks are fields updated through {@link VarHandle}s rather than atomic objects
+ * of their own, and the position lock is made on first use (docs/perf-notes.md).
  */
 public final class FdInner {
   /** Safety net only: closes a descriptor whose FdInner was dropped while open. */
@@ -30,9 +36,31 @@ public final class FdInner {
     void close();
   }
 
-  /** Told when the owner changes, so the handle table can keep its owner index. */
-  interface OwnerListener {
+  /**
+   * The handle table this descriptor is registered in: told of owner changes (under {@link
+   * #controlLock}), so it can keep its owner index, and once of the OS close.
+   */
+  interface Registry {
+    /** {@code oldOwner} is null when the registry is attached. */
     void ownerChanged(FdInner inner, Pid oldOwner, Pid newOwner);
+
+    /** After the OS close, exactly once; {@code lastOwner} is the owner at that moment. */
+    void closed(FdInner inner, Pid lastOwner);
+  }
+
+  private static final VarHandle OFFSET;
+  private static final VarHandle CALLBACKS;
+  private static final VarHandle POSITION_LOCK;
+
+  static {
+    try {
+      MethodHandles.Lookup l = MethodHandles.lookup();
+      OFFSET = l.findVarHandle(FdInner.class, "offset", long.class);
+      CALLBACKS = l.findVarHandle(FdInner.class, "closeCallbacks", Runnable[].class);
+      POSITION_LOCK = l.findVarHandle(FdInner.class, "positionLock", Object.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
   }
 
   private final long id;
@@ -40,12 +68,19 @@ public final class FdInner {
   private final FileType type;
   private final boolean append;
   private final FdCloser closer;
+
+  /** Its own object: the {@link LeakCloser} shares it without holding this FdInner. */
   private final AtomicLong word = new AtomicLong(StateWord.REF_UNIT);
-  private final AtomicLong offset = new AtomicLong();
+
   private final Cleaner.Cleanable cleanable;
 
-  /** Serialises the read-offset-then-advance sequence of offset-based I/O. */
-  private final ReentrantLock positionLock = new ReentrantLock();
+  private volatile long offset; // through OFFSET for the saturating add
+
+  /**
+   * Serialises the read-offset-then-advance sequence of offset-based I/O; made on first use (most
+   * descriptors, sockets and pipes, never take it). Through POSITION_LOCK.
+   */
+  private volatile Object positionLock;
 
   /**
    * The one lock over who may use this descriptor and how: changes of owner, controller and mode
@@ -57,24 +92,23 @@ public final class FdInner {
    */
   private final Object controlLock = new Object();
 
-  /** Guards {@link #closeCallbacks} only (callbacks run outside {@link #controlLock}). */
-  private final Object callbacksLock = new Object();
-
   private static final Runnable[] NO_CALLBACKS = {};
 
   /**
-   * What {@link #whenClosed} asked to run after the OS close; null once it has run. A plain array,
-   * not a CompletableFuture chain: each open fd carries a few of these, and a future per callback
-   * cost about 150 bytes per fd.
+   * What {@link #whenClosed} asked to run after the OS close; null once they run. A copy-on-write
+   * array swapped by compare-and-set (through CALLBACKS), not a CompletableFuture chain (about 150
+   * bytes per fd) nor a lock of its own; the handle table is told through {@link Registry}, so an
+   * idle descriptor shares the empty array.
    */
-  private Runnable[] closeCallbacks = NO_CALLBACKS;
+  private volatile Runnable[] closeCallbacks = NO_CALLBACKS;
 
   private volatile Pid owner;
   private volatile Pid controller;
   private volatile ReceiveMode mode = ReceiveMode.PASSIVE;
   private volatile int activeCount; // guarded by controlLock for writes
   private volatile FdException closeError;
-  private volatile OwnerListener ownerListener;
+  private Registry registry; // guarded by controlLock
+  private long token; // written before the table publishes this FdInner (see setToken)
 
   public FdInner(long id, int rawFd, Pid owner, FileType type, boolean append, FdCloser closer) {
     if (rawFd < 0) {
@@ -165,9 +199,9 @@ public final class FdInner {
       Pid old = owner;
       controller = newOwnerAndController;
       owner = newOwnerAndController;
-      OwnerListener l = ownerListener;
-      if (l != null && !old.equals(newOwnerAndController)) {
-        l.ownerChanged(this, old, newOwnerAndController);
+      Registry r = registry;
+      if (r != null && !old.equals(newOwnerAndController)) {
+        r.ownerChanged(this, old, newOwnerAndController);
       }
     }
   }
@@ -182,34 +216,44 @@ public final class FdInner {
     }
   }
 
-  /** Installs the listener and reports the current owner to it (old owner null). */
-  void attachOwnerListener(OwnerListener l) {
-    synchronized (controlLock) {
-      ownerListener = l;
-      l.ownerChanged(this, null, owner);
-    }
+  /**
+   * The token of the handle the table issued for this descriptor (kept here rather than in an entry
+   * object of the table's).
+   */
+  long token() {
+    return token;
   }
 
-  /** Reports removal (new owner null); later transfers are no longer reported. */
-  void detachOwnerListener() {
+  /** Set by the table before it publishes this FdInner to other threads. */
+  void setToken(long t) {
+    token = t;
+  }
+
+  /**
+   * Attaches the table and reports the current owner to it (old owner null). False, with nothing
+   * attached, if the OS close has already happened: the table will not hear of it.
+   */
+  boolean attach(Registry r) {
+    Objects.requireNonNull(r, "registry");
     synchronized (controlLock) {
-      OwnerListener l = ownerListener;
-      ownerListener = null;
-      if (l != null) {
-        l.ownerChanged(this, owner, null);
+      if (StateWord.closed(word.get())) {
+        return false;
       }
+      registry = r;
+      r.ownerChanged(this, null, owner);
+      return true;
     }
   }
 
   public long offset() {
-    return offset.get();
+    return offset;
   }
 
   public void setOffset(long o) {
     if (o < 0) {
       throw new IllegalArgumentException("negative offset " + o);
     }
-    offset.set(o);
+    offset = o;
   }
 
   /** Adds a completed byte count to the offset, saturating at Long.MAX_VALUE. */
@@ -217,7 +261,13 @@ public final class FdInner {
     if (n < 0) {
       throw new IllegalArgumentException("negative advance " + n);
     }
-    return offset.accumulateAndGet(n, FdInner::saturatingAdd);
+    while (true) {
+      long now = offset;
+      long next = saturatingAdd(now, n);
+      if (OFFSET.compareAndSet(this, now, next)) {
+        return next;
+      }
+    }
   }
 
   private static long saturatingAdd(long a, long b) {
@@ -225,8 +275,17 @@ public final class FdInner {
     return s < 0 ? Long.MAX_VALUE : s; // both non-negative: overflow shows as negative
   }
 
-  ReentrantLock positionLock() {
-    return positionLock;
+  /** The monitor offset-based I/O holds from reading the offset to advancing it. */
+  Object positionLock() {
+    Object lock = positionLock;
+    if (lock == null) {
+      Object mine = new Object();
+      lock = POSITION_LOCK.compareAndExchange(this, null, mine);
+      if (lock == null) {
+        lock = mine; // ours went in; otherwise another thread's did first
+      }
+    }
+    return lock;
   }
 
   /** Starts an operation; fails with {@code closed} once a close has begun. */
@@ -349,43 +408,49 @@ public final class FdInner {
   /** Runs {@code r} once the OS close is done (immediately if it already is). */
   public void whenClosed(Runnable r) {
     Objects.requireNonNull(r, "callback");
-    synchronized (callbacksLock) {
+    while (true) {
       Runnable[] now = closeCallbacks;
-      if (now != null) {
-        Runnable[] more = Arrays.copyOf(now, now.length + 1);
-        more[now.length] = r;
-        closeCallbacks = more;
+      if (now == null) {
+        runQuietly(r); // closed() has taken the array: it will not see this one
+        return;
+      }
+      Runnable[] more = Arrays.copyOf(now, now.length + 1);
+      more[now.length] = r;
+      if (CALLBACKS.compareAndSet(this, now, more)) {
         return;
       }
     }
-    runQuietly(r);
   }
 
-  /** Waits for the OS close; true if it happened within the timeout. */
+  /**
+   * Waits for the OS close (and the callbacks registered before this call); true if it happened
+   * within the timeout. A wait that times out leaves its latch among the callbacks until the close.
+   */
   public boolean awaitClosed(long timeout, TimeUnit unit) throws InterruptedException {
-    long deadline = System.nanoTime() + unit.toNanos(timeout);
-    synchronized (callbacksLock) {
-      while (closeCallbacks != null) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return false;
-        }
-        TimeUnit.NANOSECONDS.timedWait(callbacksLock, left);
-      }
-      return true;
-    }
+    CountDownLatch done = new CountDownLatch(1);
+    whenClosed(done::countDown);
+    return done.await(timeout, unit);
   }
 
-  /** Runs every close callback once, in registration order, and wakes the waiters. */
+  /** Tells the table, then runs every close callback once, in registration order. */
   private void closed() {
-    Runnable[] callbacks;
-    synchronized (callbacksLock) {
-      callbacks = closeCallbacks;
-      closeCallbacks = null;
-      callbacksLock.notifyAll();
+    Registry r;
+    Pid lastOwner;
+    synchronized (controlLock) {
+      r = registry;
+      registry = null; // later transfers are no longer reported
+      lastOwner = owner;
     }
-    for (Runnable r : callbacks) {
-      runQuietly(r);
+    if (r != null) {
+      try {
+        r.closed(this, lastOwner);
+      } catch (RuntimeException e) {
+        report(e); // the callbacks still run
+      }
+    }
+    Runnable[] callbacks = (Runnable[]) CALLBACKS.getAndSet(this, null);
+    for (Runnable c : callbacks) {
+      runQuietly(c);
     }
   }
 
@@ -394,9 +459,13 @@ public final class FdInner {
     try {
       r.run();
     } catch (RuntimeException e) {
-      Thread t = Thread.currentThread();
-      t.getUncaughtExceptionHandler().uncaughtException(t, e);
+      report(e);
     }
+  }
+
+  private static void report(RuntimeException e) {
+    Thread t = Thread.currentThread();
+    t.getUncaughtExceptionHandler().uncaughtException(t, e);
   }
 
   /** Called by exactly one thread (the one whose CAS made closeDue true). */

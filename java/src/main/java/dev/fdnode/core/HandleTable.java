@@ -1,9 +1,8 @@
 package dev.fdnode.core;
 
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Set;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -19,19 +18,45 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>The table owns the reference an FdInner is created with and releases it when the entry is
  * removed.
+ *
+ * <p>Layout, paid per open descriptor: the ids index and each owner's index are {@link FdIndex}es
+ * (one array slot per entry, no boxed key or map node), the token is kept in the FdInner (so a
+ * lookup of a live id compares it rather than deriving it again), and the table hears of a close
+ * through {@link FdInner.Registry} rather than a callback object per entry. Owners are shared:
+ * {@link #sharedOwner} gives the Pid instance the table already holds.
  */
 public final class HandleTable {
-  private record Entry(FdInner inner, long token) {}
+  /** One owner's descriptors, and the Pid instance its descriptors share. */
+  private record Owned(Pid pid, FdIndex fds) {}
 
-  private final ConcurrentHashMap<Long, Entry> entries = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<Pid, Set<FdInner>> byOwner = new ConcurrentHashMap<>();
+  private final FdIndex entries = new FdIndex(1024);
+  private final ConcurrentHashMap<Pid, Owned> byOwner = new ConcurrentHashMap<>();
   private final AtomicLong lastId = new AtomicLong();
   private final HandleTokens tokens = new HandleTokens();
-  private final FdInner.OwnerListener indexer = this::ownerChanged;
+  private final Runnable onRemoved;
+  private final FdInner.Registry registry = new Registry();
+
+  public HandleTable() {
+    this(() -> {});
+  }
+
+  /** {@code onRemoved} runs once for each registered FdInner when it leaves the table. */
+  public HandleTable(Runnable onRemoved) {
+    this.onRemoved = Objects.requireNonNull(onRemoved, "onRemoved");
+  }
 
   /** A fresh id for a new FdInner; ids start at 1 and are never reused. */
   public long reserveId() {
     return lastId.incrementAndGet();
+  }
+
+  /**
+   * The Pid instance this table already holds for {@code p}'s owner index, or {@code p}: a new
+   * FdInner made with it shares the instance instead of carrying its own copy.
+   */
+  public Pid sharedOwner(Pid p) {
+    Owned o = byOwner.get(p);
+    return o == null ? p : o.pid();
   }
 
   /** Adds an FdInner whose id came from {@link #reserveId()} and returns its handle. */
@@ -40,31 +65,35 @@ public final class HandleTable {
     if (id <= 0 || id > lastId.get()) {
       throw new IllegalArgumentException("id " + id + " was not reserved from this table");
     }
-    long token = tokens.of(id);
-    Entry entry = new Entry(inner, token);
-    if (entries.putIfAbsent(id, entry) != null) {
+    if (entries.get(id) != null) { // checked first: the token of a registered one stays
       throw new IllegalArgumentException("id " + id + " already registered");
     }
-    inner.attachOwnerListener(indexer);
-    inner.whenClosed(() -> remove(entry));
+    long token = tokens.of(id);
+    inner.setToken(token); // before entries.add publishes it
+    if (!entries.add(inner)) {
+      throw new IllegalArgumentException("id " + id + " already registered");
+    }
+    if (!inner.attach(registry)) {
+      dropClosed(inner, null); // closed before it was registered: it leaves at once
+    }
     return new Handle(id, token);
   }
 
   public FdInner lookup(long id, long token) throws FdException {
-    Entry e = entries.get(id);
-    if (e == null) {
+    FdInner f = entries.get(id);
+    if (f == null) {
       if (id > 0 && id <= lastId.get() && tokens.of(id) == token) {
         throw new FdException("closed", "handle " + id + " is closed");
       }
       throw new FdException("invalid_handle", "no handle " + id + " with that token");
     }
-    if (e.token() != token) {
+    if (f.token() != token) {
       throw new FdException("invalid_handle", "wrong token for handle " + id);
     }
-    if (!e.inner().isOpen()) {
+    if (!f.isOpen()) {
       throw new FdException("closed", "handle " + id + " is closing");
     }
-    return e.inner();
+    return f;
   }
 
   public FdInner lookup(Handle h) throws FdException {
@@ -73,12 +102,12 @@ public final class HandleTable {
 
   /** Closes every descriptor whose owner (not merely controller) is {@code owner}. */
   public int closeOwnedBy(Pid owner) {
-    Set<FdInner> owned = byOwner.get(owner);
+    Owned owned = byOwner.get(owner);
     if (owned == null) {
       return 0;
     }
     int n = 0;
-    for (FdInner inner : List.copyOf(owned)) {
+    for (FdInner inner : owned.fds().snapshot()) {
       if (inner.closeIfOwnedBy(owner)) { // re-checked under the fd's owner lock
         n++;
       }
@@ -107,37 +136,50 @@ public final class HandleTable {
   }
 
   public Collection<FdInner> snapshot() {
-    List<FdInner> out = new ArrayList<>(entries.size());
-    for (Entry e : entries.values()) {
-      out.add(e.inner());
-    }
-    return out;
+    return entries.snapshot();
   }
 
-  private void remove(Entry entry) {
-    if (entries.remove(entry.inner().id(), entry)) {
-      entry.inner().detachOwnerListener();
-      entry.inner().release();
+  private void dropClosed(FdInner inner, Pid owner) {
+    entries.remove(inner);
+    if (owner != null) {
+      ownerChanged(inner, owner, null);
     }
+    inner.release();
+    onRemoved.run();
   }
 
+  /** Keeps the owner index; called under the FdInner's control lock. */
   private void ownerChanged(FdInner inner, Pid oldOwner, Pid newOwner) {
     if (oldOwner != null) {
       byOwner.computeIfPresent(
           oldOwner,
-          (k, set) -> {
-            set.remove(inner);
-            return set.isEmpty() ? null : set;
+          (k, owned) -> {
+            owned.fds().remove(inner);
+            return owned.fds().isEmpty() ? null : owned;
           });
     }
     if (newOwner != null) {
       byOwner.compute(
           newOwner,
-          (k, set) -> {
-            Set<FdInner> s = set != null ? set : ConcurrentHashMap.newKeySet();
-            s.add(inner);
-            return s;
+          (k, owned) -> {
+            Owned o = owned != null ? owned : new Owned(k, new FdIndex(4));
+            o.fds().add(inner);
+            return o;
           });
+    }
+  }
+
+  /** What each registered FdInner reports to: one object for the whole table. */
+  private final class Registry implements FdInner.Registry {
+    @Override
+    public void ownerChanged(FdInner inner, Pid oldOwner, Pid newOwner) {
+      HandleTable.this.ownerChanged(inner, oldOwner, newOwner);
+    }
+
+    /** The OS close happened: the entry leaves the table and its owner's index. */
+    @Override
+    public void closed(FdInner inner, Pid lastOwner) {
+      dropClosed(inner, lastOwner);
     }
   }
 }

@@ -332,4 +332,196 @@ class FdInnerTest {
     assertEquals(StateWord.MAX_REFS, StateWord.refs(max));
     assertEquals(StateWord.MAX_USES, StateWord.uses(max));
   }
+
+  /** Records what a handle table would hear. */
+  static final class RecordingRegistry implements FdInner.Registry {
+    final List<String> events = new ArrayList<>();
+
+    @Override
+    public void ownerChanged(FdInner inner, Pid oldOwner, Pid newOwner) {
+      events.add("owner " + name(oldOwner) + " -> " + name(newOwner));
+    }
+
+    @Override
+    public void closed(FdInner inner, Pid lastOwner) {
+      events.add("closed " + name(lastOwner) + " " + inner.state());
+    }
+
+    static String name(Pid p) {
+      return p == null ? "none" : p.node();
+    }
+  }
+
+  @Test
+  void theRegistryHearsOwnerChangesAndTheCloseOnceBeforeTheCallbacks() throws Exception {
+    FdInner f = fake(30);
+    RecordingRegistry r = new RecordingRegistry();
+    f.whenClosed(() -> r.events.add("callback"));
+    assertTrue(f.attach(r));
+    f.transferTo(OTHER);
+    f.transferTo(OTHER); // same owner: nothing to report
+    f.close();
+    f.closeQuietly();
+    f.transferTo(OWNER); // after the close: no longer reported
+    assertEquals(
+        List.of(
+            "owner none -> a@host", "owner a@host -> b@host", "closed b@host CLOSED", "callback"),
+        r.events);
+    assertFalse(f.attach(new RecordingRegistry()), "too late once closed");
+  }
+
+  @Test
+  void aFailingRegistryStillLetsTheCallbacksRun() throws Exception {
+    FdInner f = fake(31);
+    AtomicInteger calls = new AtomicInteger();
+    List<Throwable> reported = new ArrayList<>();
+    Thread.UncaughtExceptionHandler before = Thread.currentThread().getUncaughtExceptionHandler();
+    Thread.currentThread().setUncaughtExceptionHandler((t, e) -> reported.add(e));
+    try {
+      f.attach(
+          new FdInner.Registry() {
+            @Override
+            public void ownerChanged(FdInner inner, Pid oldOwner, Pid newOwner) {}
+
+            @Override
+            public void closed(FdInner inner, Pid lastOwner) {
+              throw new IllegalStateException("table bug");
+            }
+          });
+      f.whenClosed(calls::incrementAndGet);
+      f.close();
+    } finally {
+      Thread.currentThread().setUncaughtExceptionHandler(before);
+    }
+    assertEquals(1, calls.get());
+    assertEquals(1, reported.size());
+    assertEquals("table bug", reported.get(0).getMessage());
+    assertEquals(1, closer.count(31));
+  }
+
+  @Test
+  void aFailingCallbackIsReportedAndTheOthersStillRun() throws Exception {
+    FdInner f = fake(37);
+    List<String> ran = new ArrayList<>();
+    List<Throwable> reported = new ArrayList<>();
+    Thread.UncaughtExceptionHandler before = Thread.currentThread().getUncaughtExceptionHandler();
+    Thread.currentThread().setUncaughtExceptionHandler((t, e) -> reported.add(e));
+    try {
+      f.whenClosed(() -> ran.add("first"));
+      f.whenClosed(
+          () -> {
+            throw new IllegalStateException("callback bug");
+          });
+      f.whenClosed(() -> ran.add("third"));
+      f.close();
+    } finally {
+      Thread.currentThread().setUncaughtExceptionHandler(before);
+    }
+    assertEquals(List.of("first", "third"), ran);
+    assertEquals(1, reported.size());
+    assertEquals("callback bug", reported.get(0).getMessage());
+  }
+
+  @Test
+  void thePositionLockIsMadeOnceAndOnlyForItsDescriptor() throws Exception {
+    FdInner f = fake(32);
+    FdInner g = fake(33);
+    Object lock = f.positionLock();
+    assertNotNull(lock);
+    assertSame(lock, f.positionLock());
+    assertNotSame(lock, g.positionLock());
+    int n = 4;
+    List<Object> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+    FdInner h = fake(34);
+    CyclicBarrier start = new CyclicBarrier(n);
+    List<Thread> threads = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  start.await();
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+                seen.add(h.positionLock());
+              });
+      t.start();
+      threads.add(t);
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    assertEquals(n, seen.size());
+    for (Object o : seen) {
+      assertSame(seen.get(0), o, "racing first uses agree on one lock");
+    }
+    f.closeQuietly();
+    g.closeQuietly();
+    h.closeQuietly();
+  }
+
+  @Test
+  void awaitClosedAnswersAtOnceWhenClosedAndAfterEarlierCallbacksOtherwise() throws Exception {
+    FdInner f = fake(35);
+    List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+    f.whenClosed(() -> order.add("first"));
+    FdInner.Use u = f.use();
+    f.close();
+    Thread closerThread = new Thread(u::close);
+    CountDownLatch waiting = new CountDownLatch(1);
+    Thread waiter =
+        new Thread(
+            () -> {
+              try {
+                waiting.countDown();
+                if (f.awaitClosed(10, TimeUnit.SECONDS)) {
+                  order.add("awaited");
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+    waiter.start();
+    waiting.await();
+    while (waiter.getState() != Thread.State.TIMED_WAITING) {
+      Thread.onSpinWait(); // until it waits on its latch (either order gives the same result)
+    }
+    closerThread.start();
+    closerThread.join();
+    waiter.join();
+    assertEquals(List.of("first", "awaited"), order);
+    assertTrue(f.awaitClosed(0, TimeUnit.MILLISECONDS), "already closed: no wait at all");
+    assertEquals(1, closer.count(35));
+  }
+
+  @Test
+  void concurrentAdvancesAllCount() throws Exception {
+    FdInner f = fake(36);
+    int n = 4;
+    int each = 10_000;
+    CyclicBarrier start = new CyclicBarrier(n);
+    List<Thread> threads = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  start.await();
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+                for (int k = 0; k < each; k++) {
+                  f.advance(3);
+                }
+              });
+      t.start();
+      threads.add(t);
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    assertEquals(3L * n * each, f.offset());
+    f.closeQuietly();
+  }
 }

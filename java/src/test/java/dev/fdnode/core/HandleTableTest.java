@@ -215,6 +215,85 @@ class HandleTableTest {
     FdInner dup = new FdInner(id, 7, A, FileType.REGULAR, false, closer);
     assertThrows(IllegalArgumentException.class, () -> table.register(dup));
     dup.closeQuietly();
+    long token = g.token();
+    assertThrows(IllegalArgumentException.class, () -> table.register(g));
+    assertEquals(token, g.token(), "a second registration leaves the issued token alone");
     g.closeQuietly();
+  }
+
+  @Test
+  void sharedOwnerGivesThePidInstanceTheIndexHolds() {
+    Pid equalToA = new Pid("a@host", 1, 0, 1);
+    assertSame(equalToA, table.sharedOwner(equalToA), "no owner yet: the argument itself");
+    FdInner f = add(A);
+    assertSame(A, table.sharedOwner(equalToA));
+    assertSame(C, table.sharedOwner(C));
+    f.transferTo(equalToA); // equal pid: the index is unchanged
+    assertSame(A, table.sharedOwner(new Pid("a@host", 1, 0, 1)));
+    f.closeQuietly();
+    assertSame(equalToA, table.sharedOwner(equalToA), "forgotten with its last descriptor");
+  }
+
+  @Test
+  void onRemovedRunsOncePerEntryThatLeaves() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger removed =
+        new java.util.concurrent.atomic.AtomicInteger();
+    HandleTable t = new HandleTable(removed::incrementAndGet);
+    FdInner a = new FdInner(t.reserveId(), 40, A, FileType.REGULAR, false, closer);
+    FdInner b = new FdInner(t.reserveId(), 41, B, FileType.REGULAR, false, closer);
+    t.register(a);
+    t.register(b);
+    try (FdInner.Use u = a.use()) {
+      a.close();
+      assertEquals(0, removed.get(), "not while Closing");
+    }
+    assertEquals(1, removed.get());
+    a.closeQuietly();
+    assertEquals(1, removed.get());
+    assertEquals(1, t.closeOwnedBy(B));
+    assertEquals(2, removed.get());
+    assertEquals(0, t.size());
+    assertEquals(0, t.ownerCount());
+  }
+
+  @Test
+  void anFdInnerClosedBeforeRegistrationLeavesAtOnce() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger removed =
+        new java.util.concurrent.atomic.AtomicInteger();
+    HandleTable t = new HandleTable(removed::incrementAndGet);
+    FdInner f = new FdInner(t.reserveId(), 42, A, FileType.REGULAR, false, closer);
+    f.retain(); // the table's reference is the other one
+    f.close();
+    Handle h = t.register(f);
+    assertEquals(0, t.size());
+    assertEquals(0, t.ownerCount());
+    assertEquals(1, removed.get());
+    assertEquals(1, f.refCount(), "the table released the reference it owns");
+    assertEquals("closed", reason(() -> t.lookup(h)));
+    assertEquals(1, closer.count(42));
+  }
+
+  @Test
+  void manyOwnersAndDescriptorsAreIndexedApart() throws Exception {
+    List<FdInner> all = new java.util.ArrayList<>();
+    for (int owner = 0; owner < 20; owner++) {
+      Pid p = new Pid("m@host", 100 + owner, 0, 1);
+      for (int i = 0; i < 50; i++) {
+        all.add(add(p));
+      }
+    }
+    assertEquals(1000, table.size());
+    assertEquals(20, table.ownerCount());
+    all.get(0).close(); // one of the first owner's: the rest stay indexed
+    assertEquals(49, table.closeOwnedBy(new Pid("m@host", 100, 0, 1)));
+    assertEquals(19, table.ownerCount());
+    assertEquals(50, table.closeOwnedBy(new Pid("m@host", 107, 0, 1)));
+    assertEquals(900, table.size());
+    assertEquals(18, table.ownerCount());
+    assertEquals(900, table.closeAllFromNode("m@host"));
+    assertEquals(0, table.size());
+    for (FdInner f : all) {
+      assertEquals(FdState.CLOSED, f.state());
+    }
   }
 }
