@@ -80,6 +80,44 @@ class PollerLifecycleTest {
     }
   }
 
+  /** A second cancel of an old registration must not remove a newer one of the same fd. */
+  @Test
+  void cancellingTwiceLeavesALaterRegistrationOfTheSameFdWatched() throws Exception {
+    int[] p = pipe();
+    LinkedBlockingQueue<String> events = new LinkedBlockingQueue<>();
+    try (Poller poller = new Poller("lifecycle", handlers)) {
+      Poller.Registration old = poller.register(p[0], () -> events.add("old"));
+      old.cancel();
+      Poller.Registration current = poller.register(p[0], () -> events.add("current"));
+      old.cancel(); // stale: must not name the fd to epoll again
+      assertEquals(1, poller.size());
+      write(p[1], "x");
+      assertEquals("current", events.poll(5, TimeUnit.SECONDS));
+      current.cancel();
+    }
+  }
+
+  /** An interrupted close keeps the interrupt for its caller and still releases its descriptors. */
+  @Test
+  void anInterruptedCloseKeepsTheInterruptAndReleasesItsDescriptors() throws Exception {
+    Map<Integer, String> before = FdLeakCheck.openFds();
+    Poller poller = new Poller("lifecycle-interrupted", handlers);
+    Map<Integer, String> own = FdLeakCheck.leaks(before, FdLeakCheck.openFds());
+    assertEquals(
+        Set.of("anon_inode:[eventpoll]", "anon_inode:[eventfd]"), Set.copyOf(own.values()));
+    Thread selector = selector("lifecycle-interrupted");
+    Thread.currentThread().interrupt();
+    try {
+      poller.close();
+    } finally {
+      assertTrue(Thread.interrupted(), "the caller's interrupt is not swallowed");
+    }
+    Map<Integer, String> after = FdLeakCheck.openFds();
+    own.forEach((fd, target) -> assertNotEquals(target, after.get(fd), "poller fd " + fd));
+    selector.join(10_000); // woken by close, it ends on its own
+    assertFalse(selector.isAlive());
+  }
+
   @Test
   void forgetLeavesTheKernelEntryForTheCloseToRemove() throws Exception {
     int[] p = pipe();
@@ -111,6 +149,7 @@ class PollerLifecycleTest {
       opened.remove((Integer) p[0]);
       PollException e = assertThrows(PollException.class, () -> poller.register(p[0], () -> {}));
       assertEquals(EBADF, e.errno());
+      assertEquals("ebadf", e.reason(), "named as every other POSIX failure");
       assertFalse(e.notPollable());
       assertTrue(e.getMessage().contains("epoll_ctl"));
       assertEquals(0, poller.size());
@@ -202,6 +241,13 @@ class PollerLifecycleTest {
     int fd = POSIX.open(file.toString(), OpenFlags.O_RDONLY.intValue(), 0);
     opened.add(fd);
     assertEquals(-1, Poller.growPipe(fd, 4096), "not a pipe");
+  }
+
+  private static Thread selector(String name) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().equals(name))
+        .findFirst()
+        .orElseThrow();
   }
 
   private static boolean selectorAlive(String name) {
