@@ -332,4 +332,40 @@ class FdInnerTest {
     assertEquals(StateWord.MAX_REFS, StateWord.refs(max));
     assertEquals(StateWord.MAX_USES, StateWord.uses(max));
   }
+
+  @Test
+  void anActiveCountIsPositiveAndClearedByAnyOtherMode() {
+    FdInner f = fake(601);
+    f.setActiveCount(3);
+    assertEquals(ReceiveMode.ACTIVE_N, f.mode());
+    assertEquals(3, f.activeCount());
+    assertThrows(IllegalArgumentException.class, () -> f.setActiveCount(0));
+    assertThrows(IllegalArgumentException.class, () -> f.setActiveCount(-1));
+    assertEquals(3, f.activeCount(), "a refused count changes nothing");
+    f.setMode(ReceiveMode.ACTIVE);
+    assertEquals(0, f.activeCount());
+  }
+
+  /** A close callback that throws is reported to the closing thread's handler; the rest run. */
+  @Test
+  void aFailingCloseCallbackIsReportedAndTheOthersStillRun() throws Exception {
+    FdInner f = fake(602);
+    List<String> ran = java.util.Collections.synchronizedList(new ArrayList<>());
+    f.whenClosed(() -> ran.add("first"));
+    f.whenClosed(
+        () -> {
+          throw new IllegalStateException("callback failed");
+        });
+    f.whenClosed(() -> ran.add("third"));
+    List<Throwable> reported = java.util.Collections.synchronizedList(new ArrayList<>());
+    Thread closing = new Thread(f::closeQuietly);
+    closing.setUncaughtExceptionHandler((t, e) -> reported.add(e));
+    closing.start();
+    closing.join(10_000);
+    assertFalse(closing.isAlive());
+    assertEquals(List.of("first", "third"), ran);
+    assertEquals(1, reported.size());
+    assertEquals("callback failed", reported.get(0).getMessage());
+    assertEquals(1, closer.count(602));
+  }
 }
