@@ -62,10 +62,13 @@ public final class FdInner {
 
   private static final Runnable[] NO_CALLBACKS = {};
 
+  /** {@link #closeCallbacks} while they run: new ones run at once, waiters still wait. */
+  private static final Runnable[] RUNNING = {};
+
   /**
-   * What {@link #whenClosed} asked to run after the OS close; null once it has run. A plain array,
-   * not a CompletableFuture chain: each open fd carries a few of these, and a future per callback
-   * cost about 150 bytes per fd.
+   * What {@link #whenClosed} asked to run after the OS close; {@link #RUNNING} while that runs,
+   * null once it has. A plain array, not a CompletableFuture chain: each open fd carries a few of
+   * these, and a future per callback cost about 150 bytes per fd.
    */
   private Runnable[] closeCallbacks = NO_CALLBACKS;
 
@@ -351,7 +354,7 @@ public final class FdInner {
     Objects.requireNonNull(r, "callback");
     synchronized (callbacksLock) {
       Runnable[] now = closeCallbacks;
-      if (now != null) {
+      if (now != null && now != RUNNING) {
         Runnable[] more = Arrays.copyOf(now, now.length + 1);
         more[now.length] = r;
         closeCallbacks = more;
@@ -361,7 +364,10 @@ public final class FdInner {
     runQuietly(r);
   }
 
-  /** Waits for the OS close; true if it happened within the timeout. */
+  /**
+   * Waits for the OS close and for what {@link #whenClosed} asked to run after it (so the slot is
+   * free and the handle gone when this returns); true if that happened within the timeout.
+   */
   public boolean awaitClosed(long timeout, TimeUnit unit) throws InterruptedException {
     long deadline = System.nanoTime() + unit.toNanos(timeout);
     synchronized (callbacksLock) {
@@ -376,16 +382,22 @@ public final class FdInner {
     }
   }
 
-  /** Runs every close callback once, in registration order, and wakes the waiters. */
+  /**
+   * Runs every close callback once, in registration order, then wakes the waiters: a caller of
+   * {@link #awaitClosed} must not see the descriptor closed while its slot is still counted.
+   */
   private void closed() {
     Runnable[] callbacks;
     synchronized (callbacksLock) {
       callbacks = closeCallbacks;
-      closeCallbacks = null;
-      callbacksLock.notifyAll();
+      closeCallbacks = RUNNING;
     }
     for (Runnable r : callbacks) {
       runQuietly(r);
+    }
+    synchronized (callbacksLock) {
+      closeCallbacks = null;
+      callbacksLock.notifyAll();
     }
   }
 

@@ -368,4 +368,40 @@ class FdInnerTest {
     assertEquals("callback failed", reported.get(0).getMessage());
     assertEquals(1, closer.count(602));
   }
+
+  /**
+   * A waiter hears of the close only once the close callbacks (the slot count, the handle table)
+   * have run, so a close that returns has freed its slot; a callback added meanwhile runs at once.
+   */
+  @Test
+  void awaitClosedReturnsOnlyOnceTheCloseCallbacksHaveRun() throws Exception {
+    FdInner f = fake(603);
+    CountDownLatch inCallback = new CountDownLatch(1);
+    CountDownLatch finish = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean firstDone =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    f.whenClosed(
+        () -> {
+          inCallback.countDown();
+          try {
+            finish.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          firstDone.set(true);
+        });
+    Thread closing = new Thread(f::closeQuietly);
+    closing.start();
+    assertTrue(inCallback.await(10, TimeUnit.SECONDS));
+    assertEquals(FdState.CLOSED, f.state(), "the OS close is done");
+    assertFalse(f.awaitClosed(50, TimeUnit.MILLISECONDS), "not while a callback still runs");
+    List<String> late = new ArrayList<>();
+    f.whenClosed(() -> late.add("late"));
+    assertEquals(List.of("late"), late, "a callback added now runs at once");
+    finish.countDown();
+    assertTrue(f.awaitClosed(10, TimeUnit.SECONDS));
+    assertTrue(firstDone.get());
+    closing.join(10_000);
+    assertFalse(closing.isAlive());
+  }
 }
