@@ -102,14 +102,16 @@ public final class ActiveDelivery implements AutoCloseable {
   }
 
   private Watch watch(Handle handle, FdInner inner) {
-    boolean datagram = isDatagram(inner);
-    return watches.computeIfAbsent(
-        inner.id(),
-        id -> {
-          // However the fd gets closed (owner exit, node down), stop watching it.
-          inner.whenClosed(() -> forget(inner));
-          return new Watch(handle, inner, datagram);
-        });
+    Watch[] made = {null};
+    Watch watch =
+        watches.computeIfAbsent(
+            inner.id(), id -> made[0] = new Watch(handle, inner, isDatagram(inner)));
+    if (watch == made[0]) {
+      // However the fd gets closed (owner exit, node down), stop watching it. Hooked once the
+      // watch is in the map: on a descriptor closed already the hook runs now and must find it.
+      inner.whenClosed(() -> forget(inner));
+    }
+    return watch;
   }
 
   /** After a mode change: delivers what was kept, then reads on if still active. */

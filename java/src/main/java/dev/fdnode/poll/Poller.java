@@ -143,9 +143,18 @@ public final class Poller implements AutoCloseable {
     Pointer one = LinuxEpoll.allocateEvents(1);
     one.putLong(0, 1L);
     libc.write(wakeFd, one, 8);
-    try {
-      thread.join(5_000);
-    } catch (InterruptedException e) {
+    // An interrupt must not cut the wait short: closing the eventfd before the selector has seen
+    // the wake-up drops the event, and the selector would then block in epoll_wait for good.
+    boolean interrupted = false;
+    while (true) {
+      try {
+        thread.join(5_000);
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
       Thread.currentThread().interrupt();
     }
     registrations.clear();

@@ -248,6 +248,32 @@ class ActiveDeliveryTest {
     descriptors.close(pipe[1].inner());
   }
 
+  @Test
+  void activeNNeedsACount() throws Exception {
+    Opened[] pipe = descriptors.pipe(ALICE);
+    FdException e =
+        assertThrows(
+            FdException.class,
+            () -> active.setMode(pipe[0].handle(), pipe[0].inner(), ReceiveMode.ACTIVE_N));
+    assertEquals("einval", e.reason());
+    assertEquals(ReceiveMode.PASSIVE, pipe[0].inner().mode());
+    assertEquals(0, poller.size(), "nothing is watched");
+    descriptors.close(pipe[1].inner());
+    descriptors.close(pipe[0].inner());
+  }
+
+  /** A set_mode that looked the descriptor up just before it was closed leaves nothing behind. */
+  @Test
+  void activatingADescriptorClosedMeanwhileWatchesNothing() throws Exception {
+    Opened[] pipe = descriptors.pipe(ALICE);
+    descriptors.close(pipe[0].inner());
+    active.setMode(pipe[0].handle(), pipe[0].inner(), ReceiveMode.ACTIVE);
+    assertEquals(0, active.activeCount(), "a closed descriptor is not counted as active");
+    assertEquals(0, poller.size());
+    assertNull(active.takePending(pipe[0].inner()), "and its watch is gone");
+    descriptors.close(pipe[1].inner());
+  }
+
   private byte[] pendingOrRead(FdInner reader) throws Exception {
     byte[] kept = active.takePending(reader);
     return kept != null ? kept : descriptors.read(reader, 100);

@@ -415,6 +415,99 @@ class ActiveModeSwitchTest {
     posix.close(f.thief());
   }
 
+  /**
+   * A passive read that comes while the active read is still under way waits for it: its bytes are
+   * the next ones, and reading past them would hand the input out of order. An interrupt does not
+   * end that wait early, and is still set afterwards.
+   */
+  @Test
+  void aPassiveReadWaitsForTheReadInFlightAndKeepsItsInterrupt() throws Exception {
+    Fifo f = fifo();
+    FdInner reader = f.reader().inner();
+    active.setMode(f.reader().handle(), reader, ReceiveMode.ACTIVE);
+    descriptors.write(f.writer().inner(), bytes("A"));
+    Runnable ready = handlers.next();
+    assertEquals(1, posix.read(f.thief(), new byte[8], 0, 8));
+    Thread reading = new Thread(ready, "delivery-read");
+    reading.start();
+    awaitInFlight(reader);
+    active.setMode(f.reader().handle(), reader, ReceiveMode.PASSIVE);
+    java.util.concurrent.atomic.AtomicReference<byte[]> taken =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicBoolean interruptKept =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Thread taker =
+        new Thread(
+            () -> {
+              Thread.currentThread().interrupt();
+              taken.set(active.takePending(reader));
+              interruptKept.set(Thread.interrupted());
+            },
+            "passive-read");
+    taker.start();
+    awaitWaitingOrDone(taker);
+    descriptors.write(f.writer().inner(), bytes("B")); // what the read in flight gets
+    taker.join(10_000);
+    reading.join(10_000);
+    assertFalse(taker.isAlive());
+    assertFalse(reading.isAlive());
+    assertArrayEquals(bytes("B"), taken.get(), "waited for the read in flight");
+    assertTrue(interruptKept.get(), "the interrupt is kept for the caller");
+    assertNull(sent.poll(), "nothing is pushed to a passive descriptor");
+    posix.close(f.thief());
+  }
+
+  /** A read that ends after its descriptor was forgotten stops there: the rest stays unread. */
+  @Test
+  void aReadEndingAfterForgetLeavesTheRestInTheKernel() throws Exception {
+    Fifo f = fifo();
+    FdInner reader = f.reader().inner();
+    active.setMode(f.reader().handle(), reader, ReceiveMode.ACTIVE);
+    descriptors.write(f.writer().inner(), bytes("A"));
+    Runnable ready = handlers.next();
+    assertEquals(1, posix.read(f.thief(), new byte[8], 0, 8));
+    Thread reading = new Thread(ready, "delivery-read");
+    reading.start();
+    awaitInFlight(reader);
+    active.forget(reader);
+    descriptors.write(f.writer().inner(), new byte[4096 + 1000]); // one chunk, and more
+    reading.join(10_000);
+    assertFalse(reading.isAlive());
+    assertNull(sent.poll(), "a forgotten descriptor gets no events");
+    assertTrue(
+        Poller.available(reader.rawFd()) >= 1000, "no read past the one in flight at the forget");
+    posix.close(f.thief());
+  }
+
+  /** A readiness event whose datagram another read took re-arms without a word. */
+  @Test
+  void aDatagramTakenByAnotherReadReArmsSilently() throws Exception {
+    Sockets sockets = new Sockets();
+    Opened u = descriptors.openWith(() -> sockets.udpOpen("127.0.0.1", 0, false, false), ALICE);
+    FdInner sender =
+        descriptors.openWith(() -> sockets.udpOpen("127.0.0.1", 0, false, false), ALICE).inner();
+    int port = sockets.sockname(u.inner()).getPort();
+    active.setMode(u.handle(), u.inner(), ReceiveMode.ACTIVE);
+    sockets.sendTo(sender, "127.0.0.1", port, bytes("taken"));
+    Runnable ready = handlers.next();
+    assertEquals(
+        "taken", new String(sockets.recvFrom(u.inner(), 2000).data(), StandardCharsets.UTF_8));
+    ready.run(); // finds nothing waiting
+    assertNull(sent.poll(), "no end of input, no error: nothing happened");
+    sockets.sendTo(sender, "127.0.0.1", port, bytes("next"));
+    handlers.next().run(); // armed again
+    assertEquals("next", new String(datagram(next()).data(), StandardCharsets.UTF_8));
+  }
+
+  /** Polled, as {@link #awaitInFlight}: a thread's waiting shows only in its state. */
+  private static void awaitWaitingOrDone(Thread t) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (t.getState() != Thread.State.TIMED_WAITING && t.getState() != Thread.State.TERMINATED) {
+      assertTrue(System.nanoTime() < deadline, "the passive read neither waited nor returned");
+      Thread.sleep(1);
+    }
+  }
+
   /** A datagram read that finds its socket closing says nothing: closing is not an error. */
   @Test
   void aDatagramReadOnAClosingSocketIsSilent() throws Exception {

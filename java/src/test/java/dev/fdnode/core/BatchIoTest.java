@@ -126,4 +126,39 @@ class BatchIoTest {
     d.close(f);
     assertEquals("closed", reason(() -> d.preadMany(f, new long[] {0}, new int[] {1})));
   }
+
+  @Test
+  void theLimitsThemselvesAreAllowed() throws Exception {
+    FdInner f = file("bounds", "xyz");
+    int n = Descriptors.MAX_BATCH_RANGES;
+    int[] ones = new int[n];
+    java.util.Arrays.fill(ones, 1);
+    byte[][] got = d.preadMany(f, new long[n], ones);
+    assertEquals(n, got.length);
+    assertEquals("x", str(got[n - 1]));
+    byte[][] all = d.preadMany(f, new long[] {0}, new int[] {Descriptors.MAX_BATCH_BYTES});
+    assertEquals("xyz", str(all[0]), "a range of the whole batch budget reads to end of file");
+    d.pwriteMany(f, new long[n], new byte[n][0]);
+    assertEquals("xyz", str(d.pread(f, 0, 10)));
+  }
+
+  @Test
+  void offsetsAndValuesOfDifferentLengthsAreACallerBug() throws Exception {
+    FdInner f = file("lists", "abc");
+    assertThrows(IllegalArgumentException.class, () -> d.preadMany(f, new long[2], new int[] {1}));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> d.pwriteMany(f, new long[] {0}, new byte[][] {bytes("Z"), bytes("Z")}));
+    assertEquals("abc", str(d.pread(f, 0, 10)), "nothing written");
+  }
+
+  @Test
+  void aPipeIsEspipeEvenForABatchThatMovesNothing() throws Exception {
+    Opened[] ends = d.pipe(A);
+    assertEquals(
+        "espipe",
+        reason(() -> d.pwriteMany(ends[1].inner(), new long[] {0}, new byte[][] {new byte[0]})));
+    d.close(ends[0].inner());
+    d.close(ends[1].inner());
+  }
 }

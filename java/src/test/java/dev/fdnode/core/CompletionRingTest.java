@@ -140,7 +140,12 @@ class CompletionRingTest {
         assertThrows(FdException.class, () -> ring.submit(new IoOp.Close(shared), rec)).reason());
     assertEquals(1, shared.refCount());
     assertEquals(List.of(), ring.shutdown(), "idempotent");
-    busy.forEach(FdInner.Use::close);
+    busy.forEach(FdInner.Use::close); // the cancelled closes now happen, in this thread
+    assertEquals(40, rec.total.get(), "a close finishing after its cancellation is not reported");
+    for (long id : ids) {
+      assertEquals(1, rec.byId.get(id).size(), "still one completion for op " + id);
+    }
+    assertEquals(0, ring.pendingCount(), "and not uncounted twice");
     shared.closeQuietly();
   }
 
@@ -226,5 +231,45 @@ class CompletionRingTest {
       }
       Thread.sleep(1);
     }
+  }
+
+  /**
+   * Shutdown interrupted while a worker is still inside an OS close: it stops waiting, completes
+   * the op once (cancelled) and leaves the interrupt set for its caller.
+   */
+  @Test
+  void anInterruptedShutdownCancelsOnceAndKeepsTheInterrupt() throws Exception {
+    java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    FdCloser slow =
+        fd -> {
+          entered.countDown();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        };
+    CompletionRing ring = new CompletionRing(8, 1);
+    Recorder rec = new Recorder();
+    FdInner f = new FdInner(nextFd, nextFd++, A, FileType.REGULAR, false, slow);
+    long id = ring.submit(new IoOp.Close(f), rec);
+    assertTrue(entered.await(10, TimeUnit.SECONDS), "the worker is in the OS close");
+    Thread.currentThread().interrupt();
+    List<Completion> during;
+    boolean interruptKept;
+    try {
+      during = ring.shutdown();
+    } finally {
+      interruptKept = Thread.interrupted();
+    }
+    assertTrue(interruptKept, "the caller's interrupt is not swallowed");
+    assertEquals(1, during.size());
+    assertEquals(id, during.get(0).opId());
+    assertEquals("cancelled", during.get(0).error().reason());
+    release.countDown();
+    assertTrue(f.awaitClosed(10, TimeUnit.SECONDS));
+    assertEquals(1, rec.total.get(), "the late end of the close is not a second completion");
+    assertEquals(0, ring.pendingCount());
   }
 }

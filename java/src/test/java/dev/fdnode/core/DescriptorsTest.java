@@ -296,4 +296,43 @@ class DescriptorsTest {
         "closed", reason(() -> d.open(dir.resolve("y").toString(), OpenOptions.writeNew(), A)));
     d.close(); // idempotent
   }
+
+  @Test
+  void anInterruptedCloseReturnsAtOnceAndKeepsTheInterrupt() throws Exception {
+    Opened[] ends = d.pipe(A);
+    FdInner r = ends[0].inner();
+    FdInner.Use busy = r.use(); // an operation in flight holds the OS close back
+    Thread.currentThread().interrupt();
+    boolean interruptKept;
+    try {
+      d.close(r);
+    } finally {
+      interruptKept = Thread.interrupted();
+    }
+    assertTrue(interruptKept, "the caller's interrupt is not swallowed");
+    assertEquals(FdState.CLOSING, r.state(), "returned without waiting for the operation");
+    busy.close();
+    assertEquals(FdState.CLOSED, r.state());
+    d.close(ends[1].inner());
+  }
+
+  /** Nothing to read for: an empty read answers at once, even on a pipe nobody writes to. */
+  @Test
+  void zeroAndNegativeLengthsAnswerAtOnceOnAnIdlePipe() throws Exception {
+    Opened[] ends = d.pipe(A);
+    FdInner r = ends[0].inner();
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(10),
+        () -> {
+          assertEquals(0, d.readInto(r, new byte[4], 0));
+          assertEquals("einval", reason(() -> d.readInto(r, new byte[4], -1)));
+          assertArrayEquals(new byte[0], d.read(r, 0));
+        });
+    d.write(ends[1].inner(), bytes("abc"));
+    assertEquals("abc", str(d.read(r, 10)));
+    assertEquals(3, d.stats().bytesRead(), "a read is counted");
+    assertEquals(3, d.stats().bytesWritten());
+    d.close(r);
+    d.close(ends[1].inner());
+  }
 }

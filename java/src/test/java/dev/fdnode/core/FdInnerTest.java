@@ -524,4 +524,17 @@ class FdInnerTest {
     assertEquals(3L * n * each, f.offset());
     f.closeQuietly();
   }
+
+  @Test
+  void anActiveCountIsPositiveAndClearedByAnyOtherMode() {
+    FdInner f = fake(601);
+    f.setActiveCount(3);
+    assertEquals(ReceiveMode.ACTIVE_N, f.mode());
+    assertEquals(3, f.activeCount());
+    assertThrows(IllegalArgumentException.class, () -> f.setActiveCount(0));
+    assertThrows(IllegalArgumentException.class, () -> f.setActiveCount(-1));
+    assertEquals(3, f.activeCount(), "a refused count changes nothing");
+    f.setMode(ReceiveMode.ACTIVE);
+    assertEquals(0, f.activeCount());
+  }
 }

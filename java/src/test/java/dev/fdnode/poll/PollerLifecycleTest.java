@@ -80,6 +80,65 @@ class PollerLifecycleTest {
     }
   }
 
+  /** A second cancel of an old registration must not remove a newer one of the same fd. */
+  @Test
+  void cancellingTwiceLeavesALaterRegistrationOfTheSameFdWatched() throws Exception {
+    int[] p = pipe();
+    LinkedBlockingQueue<String> events = new LinkedBlockingQueue<>();
+    try (Poller poller = new Poller("lifecycle", handlers)) {
+      Poller.Registration old = poller.register(p[0], () -> events.add("old"));
+      old.cancel();
+      Poller.Registration current = poller.register(p[0], () -> events.add("current"));
+      old.cancel(); // stale: must not name the fd to epoll again
+      assertEquals(1, poller.size());
+      write(p[1], "x");
+      assertEquals("current", events.poll(5, TimeUnit.SECONDS));
+      current.cancel();
+    }
+  }
+
+  /**
+   * An interrupt does not cut close's wait for the selector short (closing the eventfd under a
+   * selector that has not seen the wake-up would leave it in epoll_wait for good), and the caller
+   * still finds its interrupt set afterwards.
+   */
+  @Test
+  void anInterruptedCloseStillWaitsForTheSelectorAndKeepsTheInterrupt() throws Exception {
+    java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.Executor stuck =
+        r -> {
+          entered.countDown();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        };
+    int[] p = pipe();
+    Poller poller = new Poller("lifecycle-interrupted", stuck);
+    poller.register(p[0], () -> {});
+    write(p[1], "x");
+    assertTrue(entered.await(10, TimeUnit.SECONDS));
+    java.util.concurrent.atomic.AtomicBoolean interruptKept =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Thread closer =
+        new Thread(
+            () -> {
+              Thread.currentThread().interrupt();
+              poller.close();
+              interruptKept.set(Thread.interrupted());
+            });
+    closer.start();
+    closer.join(300);
+    assertTrue(closer.isAlive(), "the interrupt ended close's wait for the selector");
+    release.countDown();
+    closer.join(10_000);
+    assertFalse(closer.isAlive());
+    assertTrue(interruptKept.get(), "the caller's interrupt is not swallowed");
+    assertFalse(selectorAlive("lifecycle-interrupted"));
+  }
+
   @Test
   void forgetLeavesTheKernelEntryForTheCloseToRemove() throws Exception {
     int[] p = pipe();
@@ -111,6 +170,7 @@ class PollerLifecycleTest {
       opened.remove((Integer) p[0]);
       PollException e = assertThrows(PollException.class, () -> poller.register(p[0], () -> {}));
       assertEquals(EBADF, e.errno());
+      assertEquals("ebadf", e.reason(), "named as every other POSIX failure");
       assertFalse(e.notPollable());
       assertTrue(e.getMessage().contains("epoll_ctl"));
       assertEquals(0, poller.size());
