@@ -8,6 +8,7 @@ import dev.fdnode.core.FdInner;
 import dev.fdnode.core.Handle;
 import dev.fdnode.core.Opened;
 import dev.fdnode.core.Pid;
+import dev.fdnode.core.ReceiveMode;
 import dev.fdnode.core.RootedOpen;
 import dev.fdnode.fs.FileOps;
 import dev.fdnode.net.Sockets;
@@ -110,6 +111,16 @@ final class Context {
 
   FdInner lookup(Handle h) throws FdException {
     return services.descriptors().lookup(h);
+  }
+
+  /**
+   * {@link #lookup}, for a call that reads ({@code what}: "read", "receive"): only a passive
+   * descriptor may be read by a call; in an active mode the data goes to the controller.
+   */
+  FdInner lookupPassive(Handle h, String what) throws FdException {
+    FdInner f = lookup(h);
+    if (f.mode() != ReceiveMode.PASSIVE) throw new FdException("einval", what + " in active mode");
+    return f;
   }
 
   /** Sends a message that is not the reply (a completion, say). */

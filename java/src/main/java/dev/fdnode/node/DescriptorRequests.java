@@ -10,7 +10,6 @@ import dev.fdnode.core.Handle;
 import dev.fdnode.core.Native;
 import dev.fdnode.core.OpenOptions;
 import dev.fdnode.core.Opened;
-import dev.fdnode.core.ReceiveMode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -147,8 +146,7 @@ sealed interface DescriptorRequests extends Request {
 
     @Override
     public OtpErlangObject run(Context c) throws FdException {
-      FdInner f = c.lookup(handle);
-      if (f.mode() != ReceiveMode.PASSIVE) throw new FdException("einval", "read in active mode");
+      FdInner f = c.lookupPassive(handle, "read");
       byte[] kept = c.modes().takePending(f); // read for active delivery, owed to this read
       byte[] data = kept != null ? kept : c.descriptors().read(f, size);
       return data == null ? Terms.EOF : Terms.ok(UncopiedBinary.owning(data));

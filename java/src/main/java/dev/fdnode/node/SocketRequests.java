@@ -130,8 +130,7 @@ sealed interface SocketRequests extends Request {
 
     @Override
     public OtpErlangObject run(Context c) throws FdException {
-      FdInner f = c.lookup(handle);
-      requirePassive(f);
+      FdInner f = c.lookupPassive(handle, "receive");
       byte[] kept = c.modes().takePending(f); // read by active delivery as the fd turned passive
       byte[] data = kept != null ? kept : c.sockets().recv(f, size, timeoutMs);
       if (data == null) return Terms.EOF;
@@ -176,8 +175,7 @@ sealed interface SocketRequests extends Request {
 
     @Override
     public OtpErlangObject run(Context c) throws FdException {
-      FdInner f = c.lookup(handle);
-      requirePassive(f);
+      FdInner f = c.lookupPassive(handle, "receive");
       ActiveEvent.Datagram kept = c.modes().takePendingDatagram(f); // counted when it was read
       if (kept != null) return Terms.ok(datagram(kept.from(), kept.port(), kept.data()));
       Sockets.Datagram d = c.sockets().recvFrom(f, timeoutMs);
@@ -256,10 +254,6 @@ sealed interface SocketRequests extends Request {
     public OtpErlangObject run(Context c) throws FdException {
       return Terms.ok(socketAddress(c.sockets().sockname(c.lookup(handle))));
     }
-  }
-
-  private static void requirePassive(FdInner f) throws FdException {
-    if (f.mode() != ReceiveMode.PASSIVE) throw new FdException("einval", "receive in active mode");
   }
 
   private static OtpErlangTuple socketAddress(InetSocketAddress a) {
