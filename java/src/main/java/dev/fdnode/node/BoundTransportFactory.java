@@ -13,19 +13,13 @@ import java.net.Socket;
  * JInterface's transport factory with the distribution listen socket bound to one address ({@code
  * 127.0.0.1} by default) instead of every interface, which is what {@code OtpNode} does on its own.
  * Every connection, accepted or outgoing (to epmd, to peers for replies), is a {@link
- * BufferedTransport}; with an {@link IntakeGate}, its reads wait at the gate.
+ * BufferedTransport}.
  */
 public final class BoundTransportFactory implements OtpTransportFactory {
   private final InetAddress listen;
-  private final IntakeGate gate; // null: no gate
 
   public BoundTransportFactory(InetAddress listen) {
-    this(listen, null);
-  }
-
-  BoundTransportFactory(InetAddress listen, IntakeGate gate) {
     this.listen = listen;
-    this.gate = gate;
   }
 
   public InetAddress listenAddress() {
@@ -48,7 +42,7 @@ public final class BoundTransportFactory implements OtpTransportFactory {
     try {
       s.setTcpNoDelay(true);
       s.connect(to);
-      return new BufferedTransport(s, gate);
+      return new BufferedTransport(s);
     } catch (IOException e) {
       s.close();
       throw e;
@@ -66,16 +60,14 @@ public final class BoundTransportFactory implements OtpTransportFactory {
       throw new IOException(
           "cannot listen on " + listen.getHostAddress() + ":" + port + ": " + e.getMessage(), e);
     }
-    return new Server(s, gate);
+    return new Server(s);
   }
 
   private static final class Server implements OtpServerTransport {
     private final ServerSocket socket;
-    private final IntakeGate gate;
 
-    Server(ServerSocket socket, IntakeGate gate) {
+    Server(ServerSocket socket) {
       this.socket = socket;
-      this.gate = gate;
     }
 
     @Override
@@ -88,7 +80,7 @@ public final class BoundTransportFactory implements OtpTransportFactory {
       Socket s = socket.accept();
       try {
         s.setTcpNoDelay(true);
-        return new BufferedTransport(s, gate);
+        return new BufferedTransport(s);
       } catch (IOException e) {
         s.close();
         throw e;

@@ -3,7 +3,6 @@ package dev.fdnode.node;
 import com.ericsson.otp.erlang.OtpTransport;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -28,29 +27,10 @@ final class BufferedTransport implements OtpTransport {
   private final InputStream in;
   private final OutputStream out;
 
-  /** {@code gate} null: reads never wait; otherwise every read first waits at it. */
-  BufferedTransport(Socket socket, IntakeGate gate) throws IOException {
+  BufferedTransport(Socket socket) throws IOException {
     this.socket = socket;
-    InputStream buffered = new BufferedInputStream(socket.getInputStream(), BUFFER);
-    this.in = gate == null ? buffered : gated(buffered, gate);
+    this.in = new BufferedInputStream(socket.getInputStream(), BUFFER);
     this.out = new BufferedOutputStream(socket.getOutputStream(), BUFFER);
-  }
-
-  /** The connection's reader thread stops taking frames while the node's mailbox is full. */
-  private static InputStream gated(InputStream in, IntakeGate gate) {
-    return new FilterInputStream(in) {
-      @Override
-      public int read() throws IOException {
-        gate.awaitRoom();
-        return super.read();
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        gate.awaitRoom();
-        return super.read(b, off, len);
-      }
-    };
   }
 
   @Override

@@ -6,12 +6,15 @@ import com.ericsson.otp.erlang.OtpErlangPid;
 /** What one mailbox message turned out to be. */
 public sealed interface Envelope {
 
-  /** A well-formed call. */
-  record Call(OtpErlangPid replyTo, OtpErlangObject ref, OtpErlangPid caller, Request request)
+  /**
+   * A well-formed call. {@code replyTo}: where the answer goes, a pid or a process alias (an {@code
+   * OtpErlangRef}).
+   */
+  record Call(OtpErlangObject replyTo, OtpErlangObject ref, OtpErlangPid caller, Request request)
       implements Envelope {}
 
   /** A call we can answer but not execute: the reply is {@code {error, reason}}. */
-  record Refused(OtpErlangPid replyTo, OtpErlangObject ref, String reason, String detail)
+  record Refused(OtpErlangObject replyTo, OtpErlangObject ref, String reason, String detail)
       implements Envelope {}
 
   /**

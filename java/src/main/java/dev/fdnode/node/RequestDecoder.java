@@ -4,6 +4,7 @@ import com.ericsson.otp.erlang.OtpErlangAtom;
 import com.ericsson.otp.erlang.OtpErlangLong;
 import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangPid;
+import com.ericsson.otp.erlang.OtpErlangRef;
 import com.ericsson.otp.erlang.OtpErlangTuple;
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.Handle;
@@ -48,7 +49,11 @@ public final class RequestDecoder {
   }
 
   private Envelope call(OtpErlangTuple t) {
-    if (t.arity() < 3 || !(t.elementAt(1) instanceof OtpErlangPid replyTo)) return garbage(t);
+    if (t.arity() < 3) return garbage(t);
+    OtpErlangObject replyTo = t.elementAt(1);
+    if (!(replyTo instanceof OtpErlangPid) && !(replyTo instanceof OtpErlangRef)) {
+      return garbage(t); // no address to answer
+    }
     OtpErlangObject ref = t.elementAt(2);
     if (t.arity() != 5) {
       return new Envelope.Refused(replyTo, ref, "badarg", "call of arity " + t.arity());

@@ -1,18 +1,14 @@
 package dev.fdnode.node;
 
-import com.ericsson.otp.erlang.OtpEpmd;
 import com.ericsson.otp.erlang.OtpErlangDecodeException;
-import com.ericsson.otp.erlang.OtpErlangExit;
 import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangPid;
-import com.ericsson.otp.erlang.OtpMbox;
+import com.ericsson.otp.erlang.OtpErlangRef;
 import com.ericsson.otp.erlang.OtpMsg;
-import com.ericsson.otp.erlang.OtpNode;
-import com.ericsson.otp.erlang.OtpNodeStatus;
-import com.ericsson.otp.erlang.OtpPeer;
 import dev.fdnode.active.ActiveDelivery;
 import dev.fdnode.core.Descriptors;
 import dev.fdnode.core.Posix;
+import dev.fdnode.dist.DistNode;
 import dev.fdnode.poll.PollException;
 import dev.fdnode.poll.Poller;
 import java.io.IOException;
@@ -39,9 +35,11 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The C-node: an {@link OtpNode} with the registered mailbox {@code fdnode}. One thread receives,
- * decodes and hands calls to a bounded worker pool, so a blocking read on a FIFO never holds up
- * other callers. Cleanup after owner or node death runs on its own thread. Never links to anything.
+ * The C-node: a {@link DistNode} whose one process is registered as {@code fdnode}. Each
+ * distribution connection's thread decodes the calls it reads and runs those that cannot block
+ * ({@link Request#inline()}) at once; the others go to a bounded worker pool, so a blocking read on
+ * a FIFO never holds up other callers. Cleanup after owner or node death runs on its own thread.
+ * Never links to anything.
  *
  * <p>Lifecycle: RUNNING → DRAINING (new calls get {@code shutting_down}, in-flight calls finish) →
  * STOPPED (every descriptor closed, node closed).
@@ -49,18 +47,11 @@ import java.util.logging.Logger;
 public final class Server implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Server.class.getName());
   public static final String MAILBOX = "fdnode";
-  private static final long RECEIVE_POLL_MS = 1000;
-
-  /** One receiver per core: decoding, cheap calls and encoding run in parallel. */
-  private static final int RECEIVERS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
   private static final long DRAIN_TIMEOUT_MS = 10_000;
 
   /** Readers for active delivery: reads are short (data is ready), so a few suffice. */
   private static final int ACTIVE_READERS = 2;
-
-  /** Watcher challenges waiting to be sent; beyond, dropped. */
-  private static final int MAX_QUEUED_CHALLENGES = 1024;
 
   /** How often calls held for a watcher's proof are checked for expiry. */
   private static final long WATCHER_TICK_MS = 100;
@@ -75,9 +66,7 @@ public final class Server implements AutoCloseable {
   }
 
   private final Config config;
-  private final IntakeGate intake;
-  private final OtpNode node;
-  private final OtpMbox mbox;
+  private final DistNode node;
   private final Descriptors descriptors;
   private final RequestDecoder decoder;
   private final ReplyEncoder encoder;
@@ -92,16 +81,6 @@ public final class Server implements AutoCloseable {
   /** Expires calls held for a watcher's proof. */
   private final ScheduledExecutorService watcherTimer;
 
-  /**
-   * Sends watcher challenges: a send to a node not yet connected connects first, which may take
-   * long (a made-up host), so not on a receiving thread nor the timer. Bounded: a challenge that
-   * does not fit is dropped, and its held calls answered {@code no_watcher} in time.
-   */
-  private final ThreadPoolExecutor challenges;
-
-  /** Threads taking calls from the one mailbox; each runs cheap calls itself. */
-  private final Thread[] receivers;
-
   private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicLong garbage = new AtomicLong();
@@ -109,7 +88,7 @@ public final class Server implements AutoCloseable {
   /** Calls handed to workers and not yet answered, by reply-to and ref (for a cancel). */
   private final ConcurrentHashMap<CallKey, InFlight> inFlight = new ConcurrentHashMap<>();
 
-  /** Cancels that overtook their call (handled by another receiver thread); bounded. */
+  /** Cancels that came before their call was dispatched (held for a watcher); bounded. */
   private final Set<CallKey> earlyCancels =
       Collections.newSetFromMap(
           new LinkedHashMap<>() {
@@ -127,20 +106,14 @@ public final class Server implements AutoCloseable {
   private Server(Config config) throws IOException {
     this.config = config;
     // Listen on config.listen() only (loopback by default), not on every interface.
-    this.intake = new IntakeGate(IntakeGate.DEFAULT_LIMIT);
     this.node =
-        new OtpNode(
+        DistNode.start(
             config.nodeName(),
             config.cookie(),
-            new BoundTransportFactory(InetAddress.getByName(config.listen()), intake));
+            new BoundTransportFactory(InetAddress.getByName(config.listen())),
+            MAILBOX,
+            new Distribution());
     String name = node.node();
-    requireRegistered(node);
-    this.mbox = node.createMbox(MAILBOX);
-    if (mbox == null) {
-      node.close();
-      throw new IOException("mailbox name " + MAILBOX + " already taken");
-    }
-    intake.watch(mbox);
     this.descriptors = new Descriptors(new Posix(), config.maxFds());
     this.decoder = new RequestDecoder(name);
     this.encoder = new ReplyEncoder(name);
@@ -178,57 +151,13 @@ public final class Server implements AutoCloseable {
     this.housekeeping = Executors.newSingleThreadExecutor(daemons("fdnode-cleanup"));
     this.watchers = new Watchers(new OwnerReports());
     this.watcherTimer = Executors.newSingleThreadScheduledExecutor(daemons("fdnode-watchers"));
-    this.challenges =
-        new ThreadPoolExecutor(
-            1,
-            1,
-            60,
-            TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(MAX_QUEUED_CHALLENGES),
-            daemons("fdnode-challenges"),
-            new ThreadPoolExecutor.DiscardPolicy());
     watcherTimer.scheduleWithFixedDelay(
         watchers::expire, WATCHER_TICK_MS, WATCHER_TICK_MS, TimeUnit.MILLISECONDS);
-    node.registerStatusHandler(new NodeWatcher());
-    this.receivers = new Thread[RECEIVERS];
-    for (int i = 0; i < RECEIVERS; i++) {
-      receivers[i] = new Thread(this::receiveLoop, "fdnode-mailbox-" + (i + 1));
-      receivers[i].setDaemon(true);
-    }
   }
 
-  /**
-   * JInterface ignores a failed epmd registration, which leaves a node nobody can reach (name
-   * already taken, or epmd not running). Ask epmd instead.
-   */
-  private static void requireRegistered(OtpNode node) throws IOException {
-    int registered;
-    try {
-      registered = OtpEpmd.lookupPort(new OtpPeer(node.node()));
-    } catch (IOException e) {
-      node.close();
-      throw new IOException(
-          "epmd not reachable (" + e.getMessage() + "); start it with: epmd -daemon");
-    }
-    if (registered != node.port()) {
-      node.close();
-      throw new IOException(
-          registered == 0
-              ? "epmd did not register " + node.node() + "; is epmd running? (epmd -daemon)"
-              : "node name "
-                  + node.node()
-                  + " is already in use (epmd has it on port "
-                  + registered
-                  + ")");
-    }
-  }
-
-  /** Starts the node; the mailbox is registered and receiving when this returns. */
+  /** Starts the node; it is registered and serving when this returns. */
   public static Server start(Config config) throws IOException {
     Server s = new Server(config);
-    for (Thread r : s.receivers) {
-      r.start();
-    }
     LOG.info(
         () ->
             "node "
@@ -248,7 +177,7 @@ public final class Server implements AutoCloseable {
   }
 
   public OtpErlangPid mailboxPid() {
-    return mbox.self();
+    return node.self();
   }
 
   public boolean isRunning() {
@@ -257,55 +186,29 @@ public final class Server implements AutoCloseable {
 
   // ---- receiving ----------------------------------------------------------
 
-  private void receiveLoop() {
-    long nextLinkCheck = 0;
-    while (state.get() != State.STOPPED) {
+  /** One message, on the thread of the connection that read it. */
+  private void receive(OtpErlangPid sender, OtpMsg msg) {
+    try {
+      OtpErlangObject term;
       try {
-        long now = System.nanoTime();
-        if (now - nextLinkCheck >= 0) { // at most once a second, busy or idle
-          dropLinks();
-          nextLinkCheck = now + TimeUnit.MILLISECONDS.toNanos(RECEIVE_POLL_MS);
-        }
-        OtpMsg msg = mbox.receiveMsg(RECEIVE_POLL_MS);
-        if (msg == null) continue;
-        OtpErlangObject term;
-        try {
-          term = msg.getMsg();
-        } catch (OtpErlangDecodeException e) {
-          handle(new Envelope.Garbage("undecodable term: " + e.getMessage()), null);
-          continue;
-        }
-        handle(decoder.envelope(term), msg.getSenderPid());
-      } catch (OtpErlangExit e) {
-        // Only a peer that linked to our mailbox can cause this; we never link.
-        LOG.warning(() -> "exit signal from linked " + e.pid() + ": " + e.reason());
-        dropLinks();
-      } catch (InterruptedException e) {
-        if (state.get() == State.STOPPED) break;
-      } catch (Exception e) { // undecodable term or a bug: drop the message, keep serving
-        LOG.log(Level.WARNING, "dropped a message that could not be handled", e);
-      } catch (StackOverflowError e) {
-        // A term nested thousands deep overflows JInterface's recursive decoder;
-        // without this the mailbox thread died and the node went deaf.
-        handle(new Envelope.Garbage("term nested too deeply to decode"), null);
+        term = msg.getMsg();
+      } catch (OtpErlangDecodeException e) {
+        handle(new Envelope.Garbage("undecodable term: " + e.getMessage()), null);
+        return;
       }
-    }
-  }
-
-  /** A peer may link to the mailbox; undo it so our death never becomes theirs. */
-  private void dropLinks() {
-    OtpErlangPid[] linked = mbox.linked(); // null, not empty, when there are none
-    if (linked == null) return;
-    for (OtpErlangPid p : linked) {
-      mbox.unlink(p);
-      LOG.info(() -> "unlinked " + p + ": fdnode never links");
+      handle(decoder.envelope(term), sender);
+    } catch (StackOverflowError e) {
+      // A term nested thousands deep overflows JInterface's recursive decoder.
+      handle(new Envelope.Garbage("term nested too deeply to decode"), null);
+    } catch (RuntimeException e) { // a bug: drop the message, keep serving
+      LOG.log(Level.WARNING, "dropped a message that could not be handled", e);
     }
   }
 
   /** {@code sender}: the sending process, known when it sent to the registered name. */
   private void handle(Envelope env, OtpErlangPid sender) {
     if (env instanceof Envelope.Call c) {
-      call(c);
+      call(c, sender);
     } else if (env instanceof Envelope.Refused r) {
       LOG.fine(() -> "refused call from " + r.replyTo() + ": " + r.detail());
       reply(r.replyTo(), r.ref(), Terms.error(r.reason()));
@@ -332,14 +235,16 @@ public final class Server implements AutoCloseable {
    * A call that would make a process an owner runs only once that process's node's watcher watches
    * it ({@link Watchers#ensureWatched}); without a watcher it is answered {@code no_watcher}.
    */
-  private void call(Envelope.Call c) {
+  private void call(Envelope.Call c, OtpErlangPid sender) {
     if (state.get() != State.RUNNING) {
       reply(c.replyTo(), c.ref(), Terms.error("shutting_down"));
       return;
     }
+    // Who may cancel: the process the answer goes to; for an alias, the sender, who made it.
+    OtpErlangPid canceller = c.replyTo() instanceof OtpErlangPid p ? p : sender;
     OtpErlangPid owner = c.request().newOwner(c.caller());
     if (owner == null) {
-      dispatch(c);
+      dispatch(c, canceller);
       return;
     }
     watchers.ensureWatched(
@@ -347,7 +252,7 @@ public final class Server implements AutoCloseable {
         new Watchers.Held() {
           @Override
           public void proceed() {
-            dispatch(c);
+            dispatch(c, canceller);
           }
 
           @Override
@@ -358,7 +263,7 @@ public final class Server implements AutoCloseable {
         });
   }
 
-  private void dispatch(Envelope.Call c) {
+  private void dispatch(Envelope.Call c, OtpErlangPid canceller) {
     if (state.get() != State.RUNNING) { // a held call let go during the drain
       reply(c.replyTo(), c.ref(), Terms.error("shutting_down"));
       return;
@@ -367,7 +272,7 @@ public final class Server implements AutoCloseable {
       reply(c.replyTo(), c.ref(), dispatcher.execute(c.caller(), c.request(), progress(c)));
       return;
     }
-    InFlight call = new InFlight(c.replyTo(), c.ref());
+    InFlight call = new InFlight(c.replyTo(), new CallKey(canceller, c.ref()));
     synchronized (earlyCancels) {
       if (earlyCancels.remove(call.key)) call.cancel("timeout", false);
       inFlight.put(call.key, call);
@@ -407,20 +312,23 @@ public final class Server implements AutoCloseable {
     };
   }
 
-  private record CallKey(OtpErlangPid replyTo, OtpErlangObject ref) {}
+  /** A call as its canceller knows it. */
+  private record CallKey(OtpErlangPid canceller, OtpErlangObject ref) {}
 
   /**
    * A call handed to a worker: answered exactly once, by the worker, later ({@link Deferred}), or
    * by its cancellation (its caller's cancel, its node's disconnection, {@link #stop()}).
    */
   private final class InFlight implements Deferred {
+    private final OtpErlangObject replyTo;
     private final CallKey key;
     private Runnable onCancel; // guarded by this
     private boolean over; // guarded by this
     private boolean cancelled; // guarded by this: cancelled before it could wait
 
-    InFlight(OtpErlangPid replyTo, OtpErlangObject ref) {
-      this.key = new CallKey(replyTo, ref);
+    InFlight(OtpErlangObject replyTo, CallKey key) {
+      this.replyTo = replyTo;
+      this.key = key;
     }
 
     @Override
@@ -430,7 +338,7 @@ public final class Server implements AutoCloseable {
         over = true;
       }
       inFlight.remove(key, this);
-      reply(key.replyTo(), key.ref(), result);
+      reply(replyTo, key.ref(), result);
     }
 
     @Override
@@ -458,28 +366,25 @@ public final class Server implements AutoCloseable {
       }
       inFlight.remove(key, this);
       if (undo != null) undo.run();
-      reply(key.replyTo(), key.ref(), Terms.error(reason));
+      reply(replyTo, key.ref(), Terms.error(reason));
     }
   }
 
-  private void reply(OtpErlangPid to, OtpErlangObject ref, OtpErlangObject result) {
+  private void reply(OtpErlangObject to, OtpErlangObject ref, OtpErlangObject result) {
     send(to, encoder.reply(ref, result));
   }
 
-  private void send(OtpErlangPid to, OtpErlangObject msg) {
-    try {
-      mbox.send(to, msg); // JInterface drops sends to unreachable nodes silently
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "send to " + to + " failed", e);
+  /** To a pid or through a process alias; dropped if its node cannot be reached. */
+  private void send(OtpErlangObject to, OtpErlangObject msg) {
+    if (to instanceof OtpErlangRef alias) {
+      node.sendToAlias(alias, msg);
+    } else {
+      node.send((OtpErlangPid) to, msg);
     }
   }
 
-  private void send(String name, String node, OtpErlangObject msg) {
-    try {
-      mbox.send(name, node, msg);
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "send to " + name + " on " + node + " failed", e);
-    }
+  private static String nodeOf(OtpErlangObject replyTo) {
+    return replyTo instanceof OtpErlangRef r ? r.node() : ((OtpErlangPid) replyTo).node();
   }
 
   /** Where {@link Watchers}' decisions go. */
@@ -489,27 +394,17 @@ public final class Server implements AutoCloseable {
     private static final String WATCHER = "fdnode_watcher";
     private final AtomicLong forged = new AtomicLong();
 
-    /** On its own thread: a node not connected yet is connected first, which may take long. */
+    /** A node not connected yet is connected first, on the distribution's connector thread. */
     @Override
     public void challenge(String node, long nonce) {
-      try {
-        challenges.execute(
-            () -> {
-              try {
-                mbox.send(WATCHER, node, Terms.tuple(CHALLENGE, mbox.self(), Terms.integer(nonce)));
-              } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "challenge to the watcher of " + node + " failed", e);
-              }
-            });
-      } catch (RejectedExecutionException e) {
-        // stopping: held calls are answered shutting_down or nodedown
-      }
+      Server.this.node.send(
+          WATCHER, node, Terms.tuple(CHALLENGE, Server.this.node.self(), Terms.integer(nonce)));
     }
 
     /** To the registered name, not the proven pid: a restarted watcher still gets it. */
     @Override
     public void watch(String node, OtpErlangPid owner) {
-      send(WATCHER, node, Terms.tuple(WATCH, Terms.atom(nodeName()), owner));
+      Server.this.node.send(WATCHER, node, Terms.tuple(WATCH, Terms.atom(nodeName()), owner));
     }
 
     @Override
@@ -542,22 +437,28 @@ public final class Server implements AutoCloseable {
     }
   }
 
-  /** Distribution events from JInterface's connection threads. */
-  private final class NodeWatcher extends OtpNodeStatus {
+  /** What the distribution hears, on its connection threads. */
+  private final class Distribution implements DistNode.Receiver {
     @Override
-    public void remoteStatus(String peer, boolean up, Object info) {
-      if (up) {
-        LOG.info(() -> "node " + peer + " connected");
-        try {
-          housekeeping.execute(() -> dispatcher.nodeUp(peer)); // after its earlier nodeDown
-        } catch (RejectedExecutionException e) {
-          // stopping
-        }
-        return;
+    public void received(OtpErlangPid sender, OtpMsg msg) {
+      receive(sender, msg);
+    }
+
+    @Override
+    public void nodeUp(String peer) {
+      LOG.info(() -> "node " + peer + " connected");
+      try {
+        housekeeping.execute(() -> dispatcher.nodeUp(peer)); // after its earlier nodeDown
+      } catch (RejectedExecutionException e) {
+        // stopping
       }
+    }
+
+    @Override
+    public void nodeDown(String peer) {
       watchers.nodeDown(peer);
       for (InFlight call : inFlight.values()) {
-        if (call.key.replyTo().node().equals(peer)) call.cancel("nodedown", false);
+        if (nodeOf(call.replyTo).equals(peer)) call.cancel("nodedown", false);
       }
       try {
         housekeeping.execute(
@@ -571,7 +472,7 @@ public final class Server implements AutoCloseable {
     }
 
     @Override
-    public void connAttempt(String peer, boolean incoming, Object info) {
+    public void connectFailed(String peer, boolean incoming, Exception why) {
       // Incoming failures are worth a warning (wrong cookie, version); outgoing
       // ones are routine: a reply to a node that has just gone away.
       Level level = incoming ? Level.WARNING : Level.FINE;
@@ -583,7 +484,7 @@ public final class Server implements AutoCloseable {
                   + " connection"
                   + (peer == null ? "" : " with " + peer)
                   + ": "
-                  + info);
+                  + why.getMessage());
     }
   }
 
@@ -641,7 +542,6 @@ public final class Server implements AutoCloseable {
       housekeeping.shutdown();
       housekeeping.awaitTermination(DRAIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
       watcherTimer.shutdownNow();
-      challenges.shutdownNow();
       int left = descriptors.stats().openFds();
       int calls = failed;
       LOG.info(
@@ -661,11 +561,6 @@ public final class Server implements AutoCloseable {
       LOG.log(Level.WARNING, "error while stopping", e);
     } finally {
       state.set(State.STOPPED);
-      intake.close();
-      for (Thread r : receivers) {
-        r.interrupt();
-      }
-      mbox.close();
       node.close();
       stopped.countDown();
     }

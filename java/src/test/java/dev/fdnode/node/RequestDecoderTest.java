@@ -62,6 +62,14 @@ class RequestDecoderTest {
   }
 
   @Test
+  void aCallMayBeAnsweredThroughAProcessAlias() throws Exception {
+    Envelope e = dec.envelope(tuple(atom("$fdnode_call"), REF, REF, PID2, atom("ping")));
+    assertEquals(REF, assertInstanceOf(Envelope.Call.class, e).replyTo());
+    Envelope bad = dec.envelope(tuple(atom("$fdnode_call"), REF, REF, PID2, tuple(atom("nope"))));
+    assertEquals(REF, assertInstanceOf(Envelope.Refused.class, bad).replyTo());
+  }
+
+  @Test
   void callWithBadRequestIsRefusedWithReason() throws Exception {
     Envelope e = dec.envelope(tuple(atom("$fdnode_call"), PID, REF, PID, tuple(atom("nope"))));
     Envelope.Refused r = assertInstanceOf(Envelope.Refused.class, e);
