@@ -3,19 +3,32 @@
 %% else sends `'$fdnode_call''.
 %%
 %% == How a call works ==
-%% Each call spawns a short-lived proxy (spawn_monitor). The proxy watches
-%% the Java node (a node monitor: JInterface has no process monitors), sends
-%% `{'$fdnode_call', Proxy, Ref, Caller, Request}' to `{fdnode, Node}' and
-%% passes the reply back. Progress messages (`{fdnode_progress, Ref, Done,
-%% Total}', sent by a `copy') restart the caller's timeout and go to its
-%% `on_progress' function. On timeout the caller abandons the proxy and waits
-%% for its acknowledgement or death, so a late reply never reaches the
-%% caller's mailbox. An abandoned proxy that still receives a successful
-%% `open'/`pipe'/`tcp_connect'/`tcp_listen'/`accept'/`udp_open' closes the
-%% new descriptors again, so a timed-out open or accept leaks nothing; an
-%% abandoned `open' is also cancelled on the Java node (`{'$fdnode_cancel',
-%% Ref}' from the proxy), so a FIFO open waiting there for its other end
-%% ends at once.
+%% A call that gives its caller nothing to own (read, write, info, close,
+%% ...) is sent by the caller itself: `{'$fdnode_call', Alias, Alias, Caller,
+%% Request}' to `{fdnode, Node}', where `Alias' is a monitor of that name
+%% made with `{alias, demonitor}'. The Java node answers through the alias.
+%% The monitor fires when the connection to the Java node drops or cannot be
+%% made (JInterface ignores the monitor itself): that is the node-down path.
+%% On timeout the caller removes the monitor, which deactivates the alias, so
+%% the runtime drops a reply that comes later: it never reaches the caller's
+%% mailbox. It then sends `{'$fdnode_cancel', Alias}', so a call waiting on
+%% the Java node (a read on an empty FIFO) ends there too.
+%%
+%% A call whose success makes the caller an owner (`open', `pipe',
+%% `tcp_connect', `tcp_listen', `accept', `udp_open', `controlling_process')
+%% goes through a short-lived proxy (spawn_monitor) instead, because a
+%% success nobody receives must be undone: the proxy watches the Java node
+%% (a node monitor), sends `{'$fdnode_call', Proxy, Ref, Caller, Request}'
+%% and passes the reply back. On timeout the caller abandons the proxy and
+%% waits for its acknowledgement or death, so a late reply never reaches the
+%% caller's mailbox. An abandoned proxy that still receives a successful open
+%% closes the new descriptors again, so a timed-out open or accept leaks
+%% nothing; an abandoned `open' is also cancelled on the Java node
+%% (`{'$fdnode_cancel', Ref}' from the proxy), so a FIFO open waiting there
+%% for its other end ends at once.
+%%
+%% Progress messages (`{fdnode_progress, Ref, Done, Total}', sent by a
+%% `copy') restart the caller's timeout and go to its `on_progress' function.
 %%
 %% The local {@link fdnode_watcher} is started before an owning call is
 %% sent: the Java node has the owner's node's watcher prove itself and watch
@@ -52,9 +65,15 @@ call(Node, Request, Timeout, OnProgress) when is_atom(Node) ->
     Start = erlang:monotonic_time(millisecond),
     case adopt(Node, Request, Timeout) of
         ok ->
-            Ref = make_ref(),
-            {Proxy, MRef} = spawn_monitor(?MODULE, proxy_init, [Node, Ref, self(), Request]),
-            wait(Proxy, MRef, Ref, remaining(Timeout, Start), OnProgress);
+            case owning(Request) of
+                true ->
+                    Ref = make_ref(),
+                    {Proxy, MRef} = spawn_monitor(?MODULE, proxy_init,
+                                                  [Node, Ref, self(), Request]),
+                    wait(Proxy, MRef, Ref, remaining(Timeout, Start), OnProgress);
+                false ->
+                    direct(Node, Request, remaining(Timeout, Start), OnProgress)
+            end;
         {error, _} = E ->
             E
     end;
@@ -70,6 +89,42 @@ adopt(Node, {controlling_process, _, Pid}, Timeout) when is_pid(Pid), node(Pid) 
 adopt(_, Request, _) ->
     owning(Request) andalso fdnode_watcher:ensure_started(),
     ok.
+
+%% The caller's own call, answered through the alias of its monitor.
+direct(Node, Request, Timeout, OnProgress) ->
+    Alias = erlang:monitor(process, {fdnode, Node}, [{alias, demonitor}]),
+    try
+        erlang:send({fdnode, Node}, {'$fdnode_call', Alias, Alias, self(), Request})
+    catch
+        error:_ -> ok   % not distributed: the monitor reports noconnection
+    end,
+    direct_wait(Node, Alias, Timeout, OnProgress).
+
+direct_wait(Node, Alias, Timeout, OnProgress) ->
+    receive
+        {'$fdnode_reply', Alias, Result} ->
+            erlang:demonitor(Alias, [flush]),
+            Result;
+        {fdnode_progress, Alias, Done, Total} ->
+            is_function(OnProgress, 2) andalso OnProgress(Done, Total),
+            direct_wait(Node, Alias, Timeout, OnProgress);
+        {'DOWN', Alias, process, _, _} ->
+            flush_progress(Alias),
+            {error, nodedown}
+    after Timeout ->
+        %% From here on the runtime drops what comes through the alias.
+        erlang:demonitor(Alias, [flush]),
+        catch erlang:send({fdnode, Node}, {'$fdnode_cancel', Alias}, [noconnect]),
+        receive
+            {'$fdnode_reply', Alias, Result} ->
+                %% It arrived just before the alias went: a real result.
+                flush_progress(Alias),
+                Result
+        after 0 ->
+            flush_progress(Alias),
+            {error, timeout}
+        end
+    end.
 
 remaining(infinity, _) -> infinity;
 remaining(Timeout, Start) -> max(0, Timeout - (erlang:monotonic_time(millisecond) - Start)).

@@ -103,15 +103,20 @@ call_shape_and_proxy_test() ->
                    (M) -> reply(M, ok)
                 end),
     ?assertEqual({ok, #{open_fds => 0}}, fdnode_ffi:stats(node())),
+    %% a call that makes nothing to own: the caller's own alias is the address
     {'$fdnode_call', ReplyTo, Ref, Caller, Req} = got(),
     ?assert(is_reference(Ref)),
+    ?assertEqual(Ref, ReplyTo),
     ?assertEqual(self(), Caller),
-    ?assertNotEqual(self(), ReplyTo),
     ?assertEqual({stats}, Req),
     ok = fdnode_ffi:write(?H(node()), [<<"a">>, "b", [$c]]),
     ?assertMatch({'$fdnode_call', _, _, _, {write, ?H(_), <<"abc">>}}, got()),
+    %% an open makes the caller an owner: a proxy sends it and may undo it
     {ok, _} = fdnode_ffi:open(node(), "/tmp/ä", [read]),
-    ?assertMatch({'$fdnode_call', _, _, _, {open, <<"/tmp/ä"/utf8>>, [read]}}, got()),
+    {'$fdnode_call', Proxy, _, Self, {open, <<"/tmp/ä"/utf8>>, [read]}} = got(),
+    ?assert(is_pid(Proxy)),
+    ?assertNotEqual(self(), Proxy),
+    ?assertEqual(self(), Self),
     stop_fake(Fake),
     flush_fake(),
     ?assertEqual([], messages()).
@@ -122,11 +127,24 @@ timeout_then_late_reply_leaves_mailbox_clean_test() ->
     T0 = erlang:monotonic_time(millisecond),
     ?assertEqual({error, timeout}, fdnode_ffi:read(?H(node()), 10, 100)),
     ?assert(erlang:monotonic_time(millisecond) - T0 < 2000),
-    {'$fdnode_call', Proxy, _, _, _} = Call = receive {hold, M} -> M end,
-    %% the abandoned proxy ends, so the late reply goes nowhere
-    MRef = erlang:monitor(process, Proxy),
-    receive {'DOWN', MRef, process, Proxy, _} -> ok end,
+    {'$fdnode_call', Alias, Ref, _, _} = Call = receive {hold, M} -> M end,
+    ?assert(is_reference(Alias)),
+    %% the caller gave up: it told the node, and its alias is gone
+    ?assertEqual({'$fdnode_cancel', Ref}, receive {hold, C} -> C after 5000 -> none end),
     reply(Call, {ok, <<"late">>}),
+    %% the late reply (and progress) through the dead alias is dropped by the
+    %% runtime; a message sent after it shows it would have arrived by now
+    Alias ! {fdnode_progress, Ref, 1, 2},
+    self() ! marker,
+    receive marker -> ok end,
+    flush_fake(),
+    ?assertEqual([], messages()),
+    %% an owning call times out too: its proxy takes the late reply and ends
+    ?assertEqual({error, timeout}, fdnode_ffi:pipe(node(), 100)),
+    {'$fdnode_call', Proxy, _, _, _} = Call2 = receive {hold, M2} -> M2 end,
+    MRef = erlang:monitor(process, Proxy),
+    reply(Call2, {error, late}),
+    receive {'DOWN', MRef, process, Proxy, _} -> ok end,
     flush_fake(),
     ?assertEqual([], messages()),
     stop_fake(Fake).
