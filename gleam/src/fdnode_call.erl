@@ -62,23 +62,23 @@ call(Node, Request, Timeout) ->
 %% is the Java node's answer.
 -spec call(node(), tuple() | atom(), timeout(), progress()) -> term().
 call(Node, Request, Timeout, OnProgress) when is_atom(Node) ->
-    Start = erlang:monotonic_time(millisecond),
-    case adopt(Node, Request, Timeout) of
-        ok ->
-            case owning(Request) of
-                true ->
-                    Ref = make_ref(),
-                    {Proxy, MRef} = spawn_monitor(?MODULE, proxy_init,
-                                                  [Node, Ref, self(), Request]),
-                    wait(Proxy, MRef, Ref, remaining(Timeout, Start), OnProgress);
-                false ->
-                    direct(Node, Request, remaining(Timeout, Start), OnProgress)
-            end;
-        {error, _} = E ->
-            E
+    case owning(Request) of
+        false -> direct(Node, Request, Timeout, OnProgress);
+        true -> proxied(Node, Request, Timeout, OnProgress)
     end;
 call(_, _, _, _) ->
     {error, badarg}.
+
+proxied(Node, Request, Timeout, OnProgress) ->
+    Start = erlang:monotonic_time(millisecond),
+    case adopt(Node, Request, Timeout) of
+        ok ->
+            Ref = make_ref(),
+            {Proxy, MRef} = spawn_monitor(?MODULE, proxy_init, [Node, Ref, self(), Request]),
+            wait(Proxy, MRef, Ref, remaining(Timeout, Start), OnProgress);
+        {error, _} = E ->
+            E
+    end.
 
 %% Control moving to a process on another BEAM node: that node's watcher must
 %% watch it before it owns anything, or the move does not happen. For a local
@@ -86,8 +86,8 @@ call(_, _, _, _) ->
 %% prove itself and watch the owner first (else `{error, no_watcher}').
 adopt(Node, {controlling_process, _, Pid}, Timeout) when is_pid(Pid), node(Pid) =/= node() ->
     fdnode_watcher:adopt(Pid, Node, Timeout);
-adopt(_, Request, _) ->
-    owning(Request) andalso fdnode_watcher:ensure_started(),
+adopt(_, _, _) ->
+    fdnode_watcher:ensure_started(),
     ok.
 
 %% The caller's own call, answered through the alias of its monitor.

@@ -346,19 +346,22 @@ public final class ActiveDelivery implements AutoCloseable {
 
   /**
    * Sends one chunk or datagram; active-once, or {@code {active, N}} at its last message, then
-   * turns passive and says so.
+   * turns passive and says so. The count or mode changes before the chunk goes out, so a controller
+   * that asks right after the chunk arrived sees the state that chunk left (as with {@code inet}).
    */
   private void deliverLocked(Watch watch, ActiveEvent event) {
     FdInner inner = watch.inner;
     Pid controller = inner.controller();
-    sink.send(controller, watch.handle, event);
     ReceiveMode mode = inner.mode();
+    boolean last = false;
     if (mode == ReceiveMode.ACTIVE_N && inner.activeCount() > 1) {
       inner.setActiveCount(inner.activeCount() - 1);
     } else if (mode == ReceiveMode.ACTIVE_ONCE || mode == ReceiveMode.ACTIVE_N) {
       inner.setMode(ReceiveMode.PASSIVE);
-      sink.send(controller, watch.handle, new ActiveEvent.Passive());
+      last = true;
     }
+    sink.send(controller, watch.handle, event);
+    if (last) sink.send(controller, watch.handle, new ActiveEvent.Passive());
   }
 
   /**

@@ -163,25 +163,26 @@ public final class DistNode implements AutoCloseable {
    * Sends {@code msg} to a process; a message for this node itself is dropped (nothing reads it).
    */
   public void send(OtpErlangPid to, OtpErlangObject msg) {
-    deliver(to.node(), c -> c.send(self, to, msg));
+    if (sendable(to.node())) deliver(to.node(), new Frame.ToPid(to, Frame.encode(msg)));
   }
 
   /** Sends {@code msg} to the process registered as {@code name} on {@code node}. */
   public void send(String name, String node, OtpErlangObject msg) {
-    deliver(node, c -> c.send(self, name, msg));
+    if (sendable(node)) deliver(node, new Frame.ToName(name, Frame.encode(msg)));
   }
 
   /** Sends {@code msg} through a process alias (a reference from {@code erlang:alias/0,1}). */
   public void sendToAlias(OtpErlangRef alias, OtpErlangObject msg) {
-    deliver(alias.node(), c -> c.sendToAlias(self, alias, msg));
+    if (sendable(alias.node())) {
+      deliver(alias.node(), new Frame.ToAlias(alias, Frame.encode(msg)));
+    }
   }
 
-  private interface Frame {
-    void writeTo(PeerConnection c) throws IOException;
+  private boolean sendable(String node) {
+    return !node.equals(local.node()) && !closed.get();
   }
 
   private void deliver(String node, Frame frame) {
-    if (node.equals(local.node()) || closed.get()) return;
     PeerConnection c = connections.get(node);
     if (c == null) {
       c = connector.await(node, frame);
@@ -190,9 +191,9 @@ public final class DistNode implements AutoCloseable {
     write(c, frame);
   }
 
-  private static void write(PeerConnection c, Frame frame) {
+  private void write(PeerConnection c, Frame frame) {
     try {
-      frame.writeTo(c);
+      frame.writeTo(c, self);
     } catch (IOException e) {
       // The connection is failing; its reader reports it down. Like the BEAM, a send
       // to a node that went away is dropped.
@@ -323,7 +324,8 @@ public final class DistNode implements AutoCloseable {
           return null; // closing
         }
       }
-      if (q.size() < MAX_WAITING) q.add(frame);
+      if (q.size() < MAX_WAITING)
+        q.add(frame.detached()); // its arrays may be reused once we return
       return null;
     }
 

@@ -2,7 +2,6 @@ package dev.fdnode.dist;
 
 import com.ericsson.otp.erlang.AbstractConnection;
 import com.ericsson.otp.erlang.OtpAuthException;
-import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangPid;
 import com.ericsson.otp.erlang.OtpErlangRef;
 import com.ericsson.otp.erlang.OtpLocalNode;
@@ -24,9 +23,6 @@ final class PeerConnection extends AbstractConnection {
 
   /** Room for the header of any frame we write: tag, pids and a reference. */
   private static final int HEADER_SIZE = 128;
-
-  /** First size of a message's buffer; a lent binary grows it once, to the exact size. */
-  private static final int PAYLOAD_SIZE = 256;
 
   private final DistNode owner;
 
@@ -62,12 +58,12 @@ final class PeerConnection extends AbstractConnection {
     owner.lost(this, reason);
   }
 
-  void send(OtpErlangPid from, OtpErlangPid to, OtpErlangObject msg) throws IOException {
-    sendBuf(from, to, payload(msg));
+  void send(OtpErlangPid from, OtpErlangPid to, FramePayload payload) throws IOException {
+    sendBuf(from, to, payload);
   }
 
-  void send(OtpErlangPid from, String name, OtpErlangObject msg) throws IOException {
-    sendBuf(from, name, payload(msg));
+  void send(OtpErlangPid from, String name, FramePayload payload) throws IOException {
+    sendBuf(from, name, payload);
   }
 
   /**
@@ -75,7 +71,7 @@ final class PeerConnection extends AbstractConnection {
    * node writes, and the receiving BEAM drops it if the alias is no longer active, so a late reply
    * never reaches a caller that gave up.
    */
-  void sendToAlias(OtpErlangPid from, OtpErlangRef alias, OtpErlangObject msg) throws IOException {
+  void sendToAlias(OtpErlangPid from, OtpErlangRef alias, FramePayload payload) throws IOException {
     OtpOutputStream header = new OtpOutputStream(HEADER_SIZE);
     header.write4BE(0); // the frame length, filled in below
     header.write1(passThrough);
@@ -85,7 +81,6 @@ final class PeerConnection extends AbstractConnection {
     header.write_any(from);
     header.write_any(alias);
     header.write1(version); // the message's own version byte
-    OtpOutputStream payload = payload(msg);
     header.poke4BE(0, header.size() + payload.size() - 4);
     do_send(header, payload);
   }
@@ -93,11 +88,5 @@ final class PeerConnection extends AbstractConnection {
   /** Undoes a peer's link to {@code self}: fdnode never links (its death must not be theirs). */
   void unlink(OtpErlangPid self, OtpErlangPid linker, long id) throws IOException {
     sendUnlink(self, linker, id);
-  }
-
-  private static OtpOutputStream payload(OtpErlangObject msg) {
-    OtpOutputStream out = new OtpOutputStream(PAYLOAD_SIZE);
-    out.write_any(msg);
-    return out;
   }
 }

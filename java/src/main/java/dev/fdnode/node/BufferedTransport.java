@@ -11,26 +11,33 @@ import java.net.Socket;
 /**
  * A distribution socket with buffered streams: JInterface reads a frame as a 4-byte length and then
  * the body, and writes a message as a header and a payload, each a syscall on a bare socket. With
- * buffers a frame in costs one read and a message out one write.
+ * buffers a frame in costs at most one read, and the replies to a burst of frames leave in one
+ * write.
  *
  * <p>Flush rule: bytes leave the buffer when JInterface calls {@code flush()}, which it does once a
  * whole frame has been written (the end of {@code AbstractConnection.do_send}, the tick answer, and
  * every handshake packet via {@code OtpOutputStream.writeToAndFlush}), and when a write does not
- * fit in the buffer. Nothing JInterface sends is left waiting for later traffic; {@code
- * BufferedTransportTest} holds JInterface to that.
+ * fit in the buffer. One exception: the thread that reads this connection, while frames it has
+ * already received wait in the input buffer, leaves its flush for later. It handles those frames
+ * without blocking (calls that can block go to other threads) and flushes before it waits for more
+ * input, so a reply waits at most for the requests that came with it. Nothing is left waiting for
+ * later traffic; {@code BufferedTransportTest} holds JInterface to that.
  */
 final class BufferedTransport implements OtpTransport {
   /** Larger than a typical reply, small beside the 256 KiB active chunks, which bypass it. */
   static final int BUFFER = 64 * 1024;
 
   private final Socket socket;
-  private final InputStream in;
-  private final OutputStream out;
+  private final Input in;
+  private final Output out;
+
+  /** The thread that last read from this connection: its reader, once the handshake is over. */
+  private volatile Thread reader;
 
   BufferedTransport(Socket socket) throws IOException {
     this.socket = socket;
-    this.in = new BufferedInputStream(socket.getInputStream(), BUFFER);
-    this.out = new BufferedOutputStream(socket.getOutputStream(), BUFFER);
+    this.in = new Input(socket.getInputStream());
+    this.out = new Output(socket.getOutputStream());
   }
 
   @Override
@@ -47,5 +54,50 @@ final class BufferedTransport implements OtpTransport {
   @Override
   public void close() throws IOException {
     socket.close();
+  }
+
+  private final class Input extends BufferedInputStream {
+    Input(InputStream socket) {
+      super(socket, BUFFER);
+    }
+
+    @Override
+    public synchronized int read() throws IOException {
+      beforeRead();
+      return super.read();
+    }
+
+    @Override
+    public synchronized int read(byte[] b, int off, int len) throws IOException {
+      beforeRead();
+      return super.read(b, off, len);
+    }
+
+    /** Before a read that may wait for the peer, what this thread held back goes out. */
+    private void beforeRead() throws IOException {
+      reader = Thread.currentThread();
+      if (count - pos == 0) out.flushNow();
+    }
+
+    /** Frames received and not yet taken: their reader has more to do before it waits. */
+    boolean hasBuffered() {
+      return count - pos > 0; // racy read by the reader thread itself: its own writes
+    }
+  }
+
+  private final class Output extends BufferedOutputStream {
+    Output(OutputStream socket) {
+      super(socket, BUFFER);
+    }
+
+    @Override
+    public synchronized void flush() throws IOException {
+      if (Thread.currentThread() == reader && in.hasBuffered()) return; // flushed before it waits
+      super.flush();
+    }
+
+    synchronized void flushNow() throws IOException {
+      super.flush();
+    }
   }
 }

@@ -2,6 +2,7 @@ package dev.fdnode.node;
 
 import com.ericsson.otp.erlang.OtpErlangBinary;
 import com.ericsson.otp.erlang.OtpOutputStream;
+import dev.fdnode.dist.FramePayload;
 import java.util.Arrays;
 
 /**
@@ -9,12 +10,12 @@ import java.util.Arrays;
  * array, this sets the protected {@code bin} field instead and encodes only the first {@code
  * length} bytes.
  *
- * <p>The lending rule: the bytes must not change until the term has been encoded. {@code
- * OtpMbox.send} to a remote pid encodes on the calling thread before it returns, so a buffer lent
- * to a message may be refilled once that {@code send} has returned. A send to a pid of this Java
- * node does not encode: it queues a clone, and a tuple's clone is shallow, so a lent buffer must
- * only go to BEAM processes. Anything that keeps the term past the send (a queue, a map) must call
- * {@link #binaryValue()}, which copies.
+ * <p>The lending rule: the bytes must not change until the message has been sent. {@link
+ * dev.fdnode.dist.DistNode}'s sends write the frame to the socket (a long binary straight from its
+ * array, {@link FramePayload}) before they return, or keep a copy when the connection is not up
+ * yet, so a buffer lent to a message may be refilled once that send has returned. Anything else
+ * that keeps the term past the send (a queue, a map) must call {@link #binaryValue()}, which
+ * copies.
  */
 final class UncopiedBinary extends OtpErlangBinary {
   private static final byte[] NONE = new byte[0];
@@ -45,10 +46,9 @@ final class UncopiedBinary extends OtpErlangBinary {
 
   @Override
   public void encode(OtpOutputStream out) {
-    out.ensureCapacity(out.size() + 5 + length); // one growth, to the exact size
     out.write1(BINARY_EXT);
     out.write4BE(length);
-    out.write(bin, 0, length);
+    FramePayload.writeBytes(out, bin, 0, length); // a long one is written from bin, not copied
   }
 
   @Override
@@ -73,7 +73,7 @@ final class UncopiedBinary extends OtpErlangBinary {
     return new OtpErlangBinary(binaryValue()).hashCode();
   }
 
-  /** A standalone copy: a local send clones its message and must not share the buffer. */
+  /** A standalone copy: a clone must not share the lent buffer. */
   @Override
   public Object clone() {
     return new OtpErlangBinary(binaryValue());
