@@ -2,6 +2,7 @@ package dev.fdnode.node;
 
 import com.ericsson.otp.erlang.OtpErlangList;
 import com.ericsson.otp.erlang.OtpErlangObject;
+import dev.fdnode.core.AtCalls;
 import dev.fdnode.core.Completion;
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
@@ -27,6 +28,10 @@ sealed interface DescriptorRequests extends Request {
 
   /** {@code path} is the caller's path, not yet checked against {@link PathPolicy}. */
   record Open(String path, OpenOptions options) implements DescriptorRequests, Owning {
+    private static final int AT_FDCWD = -100;
+    private static final int S_IFREG = 0100000;
+    private static final int S_IFDIR = 0040000;
+
     static Open decode(Args a) throws FdException {
       return new Open(a.path(1), a.openOptions(2));
     }
@@ -58,6 +63,25 @@ sealed interface DescriptorRequests extends Request {
         c.fifoOpens().opened(resolved, opened.inner(), options.wantsRead(), options.wantsWrite());
       }
       return Terms.ok(c.encoder().handle(opened.handle()));
+    }
+
+    /**
+     * A regular file or directory opens at once (the open is O_NONBLOCK anyway), so on the
+     * receiving thread: a hand-off to a worker would cost more than the open. A FIFO, device or
+     * socket goes to a worker: a driver's open may wait whatever the flags. A path the policy
+     * refuses, or nothing yet (an open that creates), is answered at once too.
+     */
+    @Override
+    public boolean inlineFor(Context.Services s) {
+      try {
+        int type =
+            AtCalls.fstatat(
+                    AT_FDCWD, s.policy().resolve(path).toString(), AtCalls.AT_SYMLINK_NOFOLLOW)
+                .type();
+        return type == S_IFREG || type == S_IFDIR;
+      } catch (FdException e) {
+        return "enoent".equals(e.reason()) || "eacces".equals(e.reason());
+      }
     }
 
     /** Clears the O_NONBLOCK the open added, unless the caller asked for it. */
@@ -99,6 +123,23 @@ sealed interface DescriptorRequests extends Request {
   record Close(Handle handle) implements DescriptorRequests {
     static Close decode(Args a) throws FdException {
       return new Close(a.handle(1));
+    }
+
+    /**
+     * A file, directory or pipe with no operation in flight closes at once, so on the receiving
+     * thread; a socket (a linger may wait) or a descriptor another call is using (the close waits
+     * for it) goes to a worker. A handle that does not resolve is answered at once.
+     */
+    @Override
+    public boolean inlineFor(Context.Services s) {
+      try {
+        FdInner f = s.descriptors().lookup(handle);
+        FileType t = f.type();
+        return f.inFlight() == 0
+            && (t == FileType.REGULAR || t == FileType.DIRECTORY || t == FileType.FIFO);
+      } catch (FdException e) {
+        return true;
+      }
     }
 
     @Override

@@ -68,6 +68,11 @@ public final class Dispatcher {
             System.nanoTime());
   }
 
+  /** Whether {@code req} runs on the receiving thread ({@link Request#inlineFor}). */
+  boolean inline(Request req) {
+    return req.inlineFor(services);
+  }
+
   /** The result term for {@code req}; never throws. */
   public OtpErlangObject execute(OtpErlangPid caller, Request req) {
     return execute(caller, req, (done, total) -> {});

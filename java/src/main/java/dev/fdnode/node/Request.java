@@ -27,6 +27,15 @@ public sealed interface Request
     return this instanceof Inline;
   }
 
+  /**
+   * {@link #inline()}, or, for a request that blocks or not depending on what it touches (the file
+   * type behind a path or a descriptor), what a cheap look at that says. Called on the receiving
+   * thread just before the request runs.
+   */
+  default boolean inlineFor(Context.Services s) {
+    return inline();
+  }
+
   /** Marks a request that makes its caller the owner of the descriptors it creates. */
   interface Owning {}
 

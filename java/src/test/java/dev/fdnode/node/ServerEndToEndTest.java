@@ -285,6 +285,14 @@ class ServerEndToEndTest {
                   "timer:sleep(300),",
                   "Out(\"full\", Call({sync, F})),", // needs a worker: none is free
                   "Out(\"cheap\", Call(ping)),", // runs on the receiving thread: still served
+                  // A regular file opens and closes on the receiving thread too; a FIFO's open
+                  // and the close of a descriptor in use need a worker.
+                  "{ok, G} = Call({open, <<\"" + root.resolve("plain") + "\">>, [write, create]}),",
+                  "Out(\"file_close\", Call({close, G})),",
+                  "{ok, G2} = Call({open, <<\"" + root.resolve("plain") + "\">>, [read]}),",
+                  "Out(\"file_close2\", Call({close, G2})),",
+                  "Out(\"fifo_open\", Call({open, <<\"" + fifo + "\">>, [read, write]})),",
+                  "Out(\"busy_close\", Call({close, F})),",
                   "os:cmd(\"printf ab > " + fifo + "\"),",
                   "receive {r1, R1} -> Out(\"r1\", R1) after 10000 -> Out(\"r1\", timeout) end,",
                   "os:cmd(\"printf cd > " + fifo + "\"),",
@@ -295,6 +303,10 @@ class ServerEndToEndTest {
       Map<String, String> got = lines(r.output);
       assertEquals("{error,eagain}", got.get("full"), r.output);
       assertEquals("pong", got.get("cheap"), r.output);
+      assertEquals("ok", got.get("file_close"), r.output);
+      assertEquals("ok", got.get("file_close2"), r.output);
+      assertEquals("{error,eagain}", got.get("fifo_open"), r.output);
+      assertEquals("{error,eagain}", got.get("busy_close"), r.output);
       assertEquals("{ok,<<97,98>>}", got.get("r1"), r.output);
       assertEquals("{ok,<<99,100>>}", got.get("r2"), r.output);
       assertEquals("pong", got.get("ping"), r.output);
