@@ -91,6 +91,9 @@ own_fds_within(Node, Root, JvmPipes, Ms) ->
 %% first lost, duplicated, stray or wrong reply. Returns #{calls, per_caller}.
 %% Also used by the soak run.
 run_load(Node, Root, #{callers := N, millis := Millis} = Opts) ->
+    %% Raw-protocol callers that own descriptors need this node's watcher
+    %% (docs/protocol.md, "Raw-protocol clients"), else `no_watcher'.
+    _ = fdnode_watcher:ensure_started(),
     Self = self(),
     Deadline = erlang:monotonic_time(millisecond) + Millis,
     Pids = [spawn_monitor(fun() -> Self ! {load_done, self(), caller(Node, Root, I, Deadline, Opts)} end)
