@@ -18,8 +18,15 @@ import java.io.IOException;
  * any thread; JInterface serialises each frame ({@code do_send} is synchronized).
  */
 final class PeerConnection extends AbstractConnection {
+  /** Distribution header tags: {@code {2, '', ToPid}}, {@code {6, FromPid, '', ToName}}. */
+  private static final int SEND = 2;
+
+  private static final int REG_SEND = 6;
+
   /** DOP_ALIAS_SEND (OTP 24+): {@code {33, FromPid, Alias}}, then the message. */
   private static final int ALIAS_SEND = 33;
+
+  private static final byte[] EMPTY_ATOM = AtomBytes.of("");
 
   /** Room for the header of any frame we write: tag, pids and a reference. */
   private static final int HEADER_SIZE = 128;
@@ -58,12 +65,23 @@ final class PeerConnection extends AbstractConnection {
     owner.lost(this, reason);
   }
 
+  // The headers are written here rather than by JInterface's sendBuf, which encodes two atoms
+  // (the cookie slot and the destination's node name) from their strings for every message; these
+  // come from AtomBytes' cache.
+
   void send(OtpErlangPid from, OtpErlangPid to, FramePayload payload) throws IOException {
-    sendBuf(from, to, payload);
+    OtpOutputStream header = header(3, SEND);
+    header.write(EMPTY_ATOM);
+    AtomBytes.writePid(header, to);
+    frame(header, payload);
   }
 
   void send(OtpErlangPid from, String name, FramePayload payload) throws IOException {
-    sendBuf(from, name, payload);
+    OtpOutputStream header = header(4, REG_SEND);
+    AtomBytes.writePid(header, from);
+    header.write(EMPTY_ATOM);
+    header.write(AtomBytes.of(name));
+    frame(header, payload);
   }
 
   /**
@@ -72,14 +90,24 @@ final class PeerConnection extends AbstractConnection {
    * never reaches a caller that gave up.
    */
   void sendToAlias(OtpErlangPid from, OtpErlangRef alias, FramePayload payload) throws IOException {
+    OtpOutputStream header = header(3, ALIAS_SEND);
+    AtomBytes.writePid(header, from);
+    AtomBytes.writeRef(header, alias);
+    frame(header, payload);
+  }
+
+  /** A pass-through frame's start: length (filled in by {@link #frame}), tag, control tuple. */
+  private static OtpOutputStream header(int arity, int op) {
     OtpOutputStream header = new OtpOutputStream(HEADER_SIZE);
-    header.write4BE(0); // the frame length, filled in below
+    header.write4BE(0);
     header.write1(passThrough);
     header.write1(version);
-    header.write_tuple_head(3);
-    header.write_long(ALIAS_SEND);
-    header.write_any(from);
-    header.write_any(alias);
+    header.write_tuple_head(arity);
+    header.write_long(op);
+    return header;
+  }
+
+  private void frame(OtpOutputStream header, FramePayload payload) throws IOException {
     header.write1(version); // the message's own version byte
     header.poke4BE(0, header.size() + payload.size() - 4);
     do_send(header, payload);

@@ -1,4 +1,4 @@
-package dev.fdnode.node;
+package dev.fdnode.dist;
 
 import com.ericsson.otp.erlang.OtpErlangPid;
 import com.ericsson.otp.erlang.OtpErlangRef;
@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * in the node's profile under load. Also writes pids and refs through the cache (their node name is
  * an atom), byte for byte as JInterface 1.13 does (NEW_PID_EXT, NEWER_REFERENCE_EXT).
  */
-final class AtomBytes {
+public final class AtomBytes {
   private AtomBytes() {}
 
   /** Atom names are few (reasons, keys, node names); past this, encode without caching. */
@@ -24,7 +24,7 @@ final class AtomBytes {
   private static final ConcurrentHashMap<String, byte[]> CACHE = new ConcurrentHashMap<>();
 
   /** The encoded atom; callers only read it. */
-  static byte[] of(String name) {
+  public static byte[] of(String name) {
     byte[] b = CACHE.get(name);
     if (b != null) {
       return b;
@@ -38,7 +38,7 @@ final class AtomBytes {
     return b;
   }
 
-  static void writePid(OtpOutputStream out, OtpErlangPid p) {
+  public static void writePid(OtpOutputStream out, OtpErlangPid p) {
     out.write1(NEW_PID_EXT);
     out.write(of(p.node()));
     out.write4BE(p.id());
@@ -46,7 +46,7 @@ final class AtomBytes {
     out.write4BE(p.creation());
   }
 
-  static void writeRef(OtpOutputStream out, OtpErlangRef r) {
+  public static void writeRef(OtpOutputStream out, OtpErlangRef r) {
     int[] ids = r.ids();
     int n = Math.min(ids.length, MAX_REF_IDS);
     out.write1(NEWER_REFERENCE_EXT);
