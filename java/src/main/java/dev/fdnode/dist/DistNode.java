@@ -17,6 +17,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
@@ -42,6 +48,9 @@ public final class DistNode implements AutoCloseable {
 
   /** Messages that may wait for one node's outgoing connection; beyond, dropped. */
   private static final int MAX_WAITING = 4096;
+
+  /** A peer that has not finished its handshake by then is disconnected. */
+  static final long HANDSHAKE_TIMEOUT_MS = 10_000;
 
   /** What the node hears, called on connection threads. */
   public interface Receiver {
@@ -70,6 +79,14 @@ public final class DistNode implements AutoCloseable {
   private final OtpServerTransport listener;
   private final Thread acceptor;
   private final Connector connector;
+  private final long handshakeTimeoutMs;
+  private final ScheduledExecutorService handshakeTimer =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "fdnode-handshake-timer");
+            t.setDaemon(true);
+            return t;
+          });
   private final ConcurrentHashMap<String, PeerConnection> connections = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicLong misaddressed = new AtomicLong();
@@ -80,8 +97,10 @@ public final class DistNode implements AutoCloseable {
       String cookie,
       OtpTransportFactory transports,
       String registeredName,
-      Receiver receiver)
+      Receiver receiver,
+      long handshakeTimeoutMs)
       throws IOException {
+    this.handshakeTimeoutMs = handshakeTimeoutMs;
     this.local = new Local(name, cookie, transports);
     this.transports = transports;
     this.registeredName = registeredName;
@@ -92,6 +111,7 @@ public final class DistNode implements AutoCloseable {
       register();
     } catch (IOException | RuntimeException e) {
       listener.close();
+      handshakeTimer.shutdownNow();
       throw e;
     }
     this.self = local.createPid(); // after epmd gave the node its creation
@@ -111,7 +131,19 @@ public final class DistNode implements AutoCloseable {
       String registeredName,
       Receiver receiver)
       throws IOException {
-    DistNode n = new DistNode(name, cookie, transports, registeredName, receiver);
+    return start(name, cookie, transports, registeredName, receiver, HANDSHAKE_TIMEOUT_MS);
+  }
+
+  static DistNode start(
+      String name,
+      String cookie,
+      OtpTransportFactory transports,
+      String registeredName,
+      Receiver receiver,
+      long handshakeTimeoutMs)
+      throws IOException {
+    DistNode n =
+        new DistNode(name, cookie, transports, registeredName, receiver, handshakeTimeoutMs);
     n.acceptor.start();
     return n;
   }
@@ -275,24 +307,42 @@ public final class DistNode implements AutoCloseable {
     }
   }
 
+  /**
+   * Before the handshake the peer is nobody: one that stalls in it is cut off after {@link
+   * #HANDSHAKE_TIMEOUT_MS}, so it holds no thread for good.
+   */
   private void handshake(OtpTransport socket) {
+    ScheduledFuture<?> deadline;
+    try {
+      deadline =
+          handshakeTimer.schedule(
+              () -> closeQuietly(socket), handshakeTimeoutMs, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException closing) {
+      closeQuietly(socket);
+      return;
+    }
     PeerConnection c;
     try {
       c = new PeerConnection(this, local, socket);
     } catch (IOException | OtpAuthException | RuntimeException e) {
-      try {
-        socket.close();
-      } catch (IOException ignored) {
-        // already failing
-      }
+      deadline.cancel(false);
+      closeQuietly(socket);
       receiver.connectFailed(null, true, e);
       return;
     }
-    if (closed.get()) {
+    if (!deadline.cancel(false) || closed.get()) { // cut off as it ended, or we are closing
       c.close();
       return;
     }
     connector.accepted(c);
+  }
+
+  private static void closeQuietly(OtpTransport socket) {
+    try {
+      socket.close();
+    } catch (IOException e) {
+      // closing a socket that failed anyway
+    }
   }
 
   /**
@@ -301,8 +351,8 @@ public final class DistNode implements AutoCloseable {
    */
   private final class Connector {
     private final Map<String, List<Frame>> waiting = new HashMap<>(); // guarded by this
-    private final java.util.concurrent.ExecutorService thread =
-        java.util.concurrent.Executors.newSingleThreadExecutor(
+    private final ExecutorService thread =
+        Executors.newSingleThreadExecutor(
             r -> {
               Thread t = new Thread(r, "fdnode-connector");
               t.setDaemon(true);
@@ -319,7 +369,7 @@ public final class DistNode implements AutoCloseable {
         waiting.put(node, q);
         try {
           thread.execute(() -> connect(node));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
           waiting.remove(node);
           return null; // closing
         }
@@ -389,6 +439,7 @@ public final class DistNode implements AutoCloseable {
       LOG.fine(() -> "closing the listener: " + e.getMessage());
     }
     connector.close();
+    handshakeTimer.shutdownNow();
     for (PeerConnection c : List.copyOf(connections.values())) {
       c.close();
     }

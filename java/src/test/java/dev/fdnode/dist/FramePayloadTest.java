@@ -18,23 +18,6 @@ import org.junit.jupiter.api.Test;
  * gives, and announce that length; a detached copy must not change when the lent array does.
  */
 class FramePayloadTest {
-  /** A binary whose encoding splices its array, as {@code node.UncopiedBinary} does. */
-  private static final class Lent extends OtpErlangBinary {
-    private final byte[] lent;
-
-    Lent(byte[] lent) {
-      super(new byte[0]);
-      this.lent = lent;
-    }
-
-    @Override
-    public void encode(OtpOutputStream out) {
-      out.write1(109);
-      out.write4BE(lent.length);
-      FramePayload.writeBytes(out, lent, 0, lent.length);
-    }
-  }
-
   private static byte[] wire(FramePayload p) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     p.writeTo(out);
@@ -57,7 +40,9 @@ class FramePayloadTest {
     r.nextBytes(big);
     r.nextBytes(small);
     r.nextBytes(edge);
-    OtpErlangObject lent = message(new Lent(big), new Lent(small), new Lent(edge), new Lent(big));
+    OtpErlangObject lent =
+        message(
+            new LentBinary(big), new LentBinary(small), new LentBinary(edge), new LentBinary(big));
     OtpErlangObject copied =
         message(
             new OtpErlangBinary(big),
@@ -76,7 +61,7 @@ class FramePayloadTest {
   void aDetachedCopyKeepsTheBytesOfItsSend() throws Exception {
     byte[] buffer = new byte[64 * 1024];
     Arrays.fill(buffer, (byte) 'a');
-    FramePayload p = Frame.encode(message(new Lent(buffer)));
+    FramePayload p = Frame.encode(message(new LentBinary(buffer)));
     FramePayload kept = p.detach();
     byte[] before = wire(kept);
     Arrays.fill(buffer, (byte) 'b'); // the reader refills its buffer
