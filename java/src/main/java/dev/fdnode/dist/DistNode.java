@@ -49,8 +49,8 @@ public final class DistNode implements AutoCloseable {
   /** Messages that may wait for one node's outgoing connection; beyond, dropped. */
   private static final int MAX_WAITING = 4096;
 
-  /** A peer that has not finished its handshake by then is disconnected. */
-  static final long HANDSHAKE_TIMEOUT_MS = 10_000;
+  /** The handshake time a peer gets before it is disconnected ({@link #start}). */
+  public static final long HANDSHAKE_TIMEOUT_MS = 10_000;
 
   /** What the node hears, called on connection threads. */
   public interface Receiver {
@@ -121,20 +121,11 @@ public final class DistNode implements AutoCloseable {
   }
 
   /**
-   * Listens, registers {@code name} with epmd and starts accepting. Fails if epmd is not running or
+   * Listens, registers {@code name} with epmd and starts accepting; a peer that has not finished
+   * its handshake within {@code handshakeTimeoutMs} is cut off. Fails if epmd is not running or
    * already has the name.
    */
   public static DistNode start(
-      String name,
-      String cookie,
-      OtpTransportFactory transports,
-      String registeredName,
-      Receiver receiver)
-      throws IOException {
-    return start(name, cookie, transports, registeredName, receiver, HANDSHAKE_TIMEOUT_MS);
-  }
-
-  static DistNode start(
       String name,
       String cookie,
       OtpTransportFactory transports,

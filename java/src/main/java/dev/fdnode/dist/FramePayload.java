@@ -3,6 +3,7 @@ package dev.fdnode.dist;
 import com.ericsson.otp.erlang.OtpOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.util.Arrays;
 
 /**
@@ -81,13 +82,11 @@ public final class FramePayload extends OtpOutputStream {
   synchronized FramePayload detach() {
     if (runs == 0) return this;
     FramePayload copy = new FramePayload(size());
-    int from = 0;
-    for (int i = 0; i < runs; i++) {
-      copy.write(buf, from, positions[i] - from);
-      copy.write(arrays[i], offsets[i], lengths[i]);
-      from = positions[i];
+    try {
+      writeTo(copy);
+    } catch (IOException cannotHappen) { // a byte array stream does not fail
+      throw new UncheckedIOException(cannotHappen);
     }
-    copy.write(buf, from, count - from);
     return copy;
   }
 }

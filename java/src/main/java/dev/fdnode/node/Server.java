@@ -112,7 +112,8 @@ public final class Server implements AutoCloseable {
             config.cookie(),
             new BoundTransportFactory(InetAddress.getByName(config.listen())),
             MAILBOX,
-            new Distribution());
+            new Distribution(),
+            DistNode.HANDSHAKE_TIMEOUT_MS);
     String name = node.node();
     this.descriptors = new Descriptors(new Posix(), config.maxFds());
     this.decoder = new RequestDecoder(name);
