@@ -423,7 +423,7 @@ public final class DistNode implements AutoCloseable {
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) return;
-    OtpEpmd.unPublishPort(local);
+    local.unregister();
     try {
       listener.close();
     } catch (IOException e) {
@@ -444,6 +444,21 @@ public final class DistNode implements AutoCloseable {
 
     void listenOn(int port) {
       this.port = port;
+    }
+
+    /**
+     * epmd keeps a name while the socket that registered it is open; JInterface's unPublishPort
+     * only sends a stop request, which epmd ignores from anyone but the relaxed.
+     */
+    void unregister() {
+      OtpTransport registration = getEpmd();
+      if (registration == null) return;
+      setEpmd(null);
+      try {
+        registration.close();
+      } catch (IOException e) {
+        LOG.fine(() -> "closing the epmd registration: " + e.getMessage());
+      }
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.fdnode.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.ericsson.otp.erlang.OtpEpmd;
@@ -10,6 +11,7 @@ import com.ericsson.otp.erlang.OtpErlangBinary;
 import com.ericsson.otp.erlang.OtpErlangLong;
 import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangPid;
+import com.ericsson.otp.erlang.OtpErlangRef;
 import com.ericsson.otp.erlang.OtpErlangTuple;
 import com.ericsson.otp.erlang.OtpMbox;
 import com.ericsson.otp.erlang.OtpMsg;
@@ -17,9 +19,12 @@ import com.ericsson.otp.erlang.OtpNode;
 import com.ericsson.otp.erlang.OtpPeer;
 import dev.fdnode.node.BoundTransportFactory;
 import dev.fdnode.node.ConfigParser;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.concurrent.BlockingQueue;
@@ -41,9 +46,37 @@ class DistNodeTest {
 
   private final BlockingQueue<OtpErlangObject> received = new LinkedBlockingQueue<>();
   private final BlockingQueue<String> ups = new LinkedBlockingQueue<>();
+  private final BlockingQueue<String> downs = new LinkedBlockingQueue<>();
+  private final BlockingQueue<String> failures = new LinkedBlockingQueue<>();
   private String host;
   private String cookie;
   private DistNode node;
+  private final DistNode.Receiver receiver =
+      new DistNode.Receiver() {
+        @Override
+        public void received(OtpErlangPid sender, OtpMsg msg) {
+          try {
+            received.add(msg.getMsg());
+          } catch (Exception e) {
+            received.add(new OtpErlangAtom("undecodable"));
+          }
+        }
+
+        @Override
+        public void nodeUp(String n) {
+          ups.add(n);
+        }
+
+        @Override
+        public void nodeDown(String n) {
+          downs.add(n);
+        }
+
+        @Override
+        public void connectFailed(String n, boolean incoming, Exception why) {
+          failures.add((incoming ? "in " : "out ") + n);
+        }
+      };
   private OtpNode peer;
 
   @BeforeAll
@@ -61,27 +94,7 @@ class DistNodeTest {
             cookie,
             new BoundTransportFactory(InetAddress.getByName("127.0.0.1")),
             "proc",
-            new DistNode.Receiver() {
-              @Override
-              public void received(OtpErlangPid sender, OtpMsg msg) {
-                try {
-                  received.add(msg.getMsg());
-                } catch (Exception e) {
-                  received.add(new OtpErlangAtom("undecodable"));
-                }
-              }
-
-              @Override
-              public void nodeUp(String n) {
-                ups.add(n);
-              }
-
-              @Override
-              public void nodeDown(String n) {}
-
-              @Override
-              public void connectFailed(String n, boolean incoming, Exception why) {}
-            },
+            receiver,
             300);
     peer = new OtpNode(name("peer"), cookie);
   }
@@ -144,6 +157,121 @@ class DistNodeTest {
     assertEquals(new OtpErlangAtom("kept"), received.poll(10, TimeUnit.SECONDS));
     assertEquals(new OtpErlangAtom("kept too"), received.poll(10, TimeUnit.SECONDS));
     assertEquals(0, received.size());
+  }
+
+  @Test
+  void aBeamIsAnsweredByPidByNameAndThroughAnAliasUntilItIsGone() throws Exception {
+    String script =
+        String.join(
+            "\n",
+            "register(erlname, self()),",
+            "J = '" + node.node() + "',",
+            "A = alias(),",
+            "{proc, J} ! {hello, self(), A},",
+            "Got = fun() -> receive M -> M after 10000 -> timeout end end,",
+            "io:format(\"1 ~p~n2 ~p~n3 ~p~n\", [Got(), Got(), Got()]),",
+            "unalias(A),",
+            "{proc, J} ! again,",
+            "io:format(\"4 ~p~n\", [Got()]),",
+            "halt().");
+    Process erl =
+        new ProcessBuilder(
+                "erl",
+                "-sname",
+                name("erl").split("@")[0],
+                "-setcookie",
+                cookie,
+                "-noshell",
+                "-eval",
+                script)
+            .redirectErrorStream(true)
+            .start();
+    try {
+      OtpErlangTuple hello = (OtpErlangTuple) received.poll(30, TimeUnit.SECONDS);
+      assertNotNull(hello, "the BEAM's first message");
+      OtpErlangPid pid = (OtpErlangPid) hello.elementAt(1);
+      OtpErlangRef alias = (OtpErlangRef) hello.elementAt(2);
+      node.send(pid, new OtpErlangAtom("by_pid"));
+      node.send("erlname", pid.node(), new OtpErlangAtom("by_name"));
+      node.sendToAlias(alias, new OtpErlangAtom("by_alias"));
+      assertEquals(new OtpErlangAtom("again"), received.poll(30, TimeUnit.SECONDS));
+      node.sendToAlias(alias, new OtpErlangAtom("too_late")); // the BEAM drops it
+      node.send(pid, new OtpErlangAtom("last"));
+      assertTrue(erl.waitFor(30, TimeUnit.SECONDS), "erl did not finish");
+      String out = new String(erl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(out.contains("1 by_pid\n2 by_name\n3 by_alias\n4 last"), out);
+      assertEquals(pid.node(), downs.poll(10, TimeUnit.SECONDS), "its exit is a node down");
+    } finally {
+      erl.destroyForcibly();
+    }
+  }
+
+  @Test
+  void aPeersLinkIsUndone() throws Exception {
+    OtpMbox linker = peer.createMbox();
+    linker.link(node.self());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (linker.linked() != null && linker.linked().length > 0) {
+      assertTrue(System.nanoTime() < deadline, "the node kept the link");
+      Thread.sleep(20); // no message says the unlink came: poll the mailbox's link set
+    }
+    linker.send("proc", node.node(), new OtpErlangAtom("still here"));
+    assertEquals(new OtpErlangAtom("still here"), received.poll(10, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void aNameInUseIsRefusedWithTheReason() throws Exception {
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () ->
+                DistNode.start(
+                    node.node(),
+                    cookie,
+                    new BoundTransportFactory(InetAddress.getByName("127.0.0.1")),
+                    "proc",
+                    receiver,
+                    300));
+    assertTrue(e.getMessage().contains("already in use"), e.getMessage());
+  }
+
+  @Test
+  void failedHandshakesAreReportedAndServingGoesOn() throws Exception {
+    OtpNode stranger = new OtpNode(name("stranger"), "wrong" + cookie);
+    try {
+      stranger.createMbox().send("proc", node.node(), new OtpErlangAtom("unheard"));
+      assertEquals("in null", failures.poll(10, TimeUnit.SECONDS), "a wrong cookie");
+    } finally {
+      stranger.close();
+    }
+    node.send(new OtpErlangPid("nobody@" + host, 1, 0, 1), new OtpErlangAtom("lost"));
+    assertEquals("out nobody@" + host, failures.poll(10, TimeUnit.SECONDS));
+    OtpMbox me = peer.createMbox();
+    me.send("proc", node.node(), new OtpErlangAtom("heard"));
+    assertEquals(new OtpErlangAtom("heard"), received.poll(10, TimeUnit.SECONDS));
+    assertEquals(0, received.size());
+  }
+
+  @Test
+  void closingUnregistersAndDisconnects() throws Exception {
+    OtpMbox me = peer.createMbox();
+    me.send("proc", node.node(), new OtpErlangAtom("hi"));
+    assertEquals(new OtpErlangAtom("hi"), received.poll(10, TimeUnit.SECONDS));
+    assertTrue(node.connected(peer.node()));
+    int port = OtpEpmd.lookupPort(new OtpPeer(node.node()));
+    node.close();
+    // epmd drops a name when the registering socket closes, on its own time: poll it.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (OtpEpmd.lookupPort(new OtpPeer(node.node())) != 0) {
+      assertTrue(System.nanoTime() < deadline, "epmd still has the name");
+      Thread.sleep(20);
+    }
+    assertTrue(!node.connected(peer.node()));
+    try (Socket s = new Socket()) {
+      assertThrows(IOException.class, () -> s.connect(new InetSocketAddress("127.0.0.1", port)));
+    }
+    node.send(me.self(), new OtpErlangAtom("after close")); // dropped, not thrown
+    assertEquals(null, me.receive(200));
   }
 
   private static OtpErlangObject msg(int i, OtpErlangObject data) {
