@@ -45,8 +45,8 @@ test: deps
 # Mutation testing (PIT, -Pmutation in pom.xml): one run per package, each
 # failing below its threshold (set in the pom); HTML reports under
 # target/pit-reports/<package>/index.html. `make test` gates the core,
-# active, poll and dist packages; `make mutation` also measures node.
-PIT_GATE := core active poll dist
+# active, poll and distribution packages; `make mutation` also measures node.
+PIT_GATE := core active poll distribution
 PIT_ALL := $(PIT_GATE) node
 
 define run-pit

@@ -2,7 +2,7 @@ package dev.fdnode.node;
 
 import com.ericsson.otp.erlang.OtpErlangAtom;
 import com.ericsson.otp.erlang.OtpOutputStream;
-import dev.fdnode.dist.AtomBytes;
+import dev.fdnode.distribution.AtomBytes;
 
 /** An atom that encodes as one copy of bytes computed once ({@link AtomBytes}). */
 final class CachedAtom extends OtpErlangAtom {

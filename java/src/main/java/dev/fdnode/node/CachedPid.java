@@ -2,7 +2,7 @@ package dev.fdnode.node;
 
 import com.ericsson.otp.erlang.OtpErlangPid;
 import com.ericsson.otp.erlang.OtpOutputStream;
-import dev.fdnode.dist.AtomBytes;
+import dev.fdnode.distribution.AtomBytes;
 
 /** A pid whose node name encodes from the {@link AtomBytes} cache. */
 final class CachedPid extends OtpErlangPid {

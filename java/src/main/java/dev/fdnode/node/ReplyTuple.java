@@ -4,7 +4,7 @@ import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangRef;
 import com.ericsson.otp.erlang.OtpErlangTuple;
 import com.ericsson.otp.erlang.OtpOutputStream;
-import dev.fdnode.dist.AtomBytes;
+import dev.fdnode.distribution.AtomBytes;
 
 /**
  * {@code {'$fdnode_reply', Ref, Result}}, the shape of every reply: the tuple head and the tag are

@@ -2,7 +2,7 @@ package dev.fdnode.node;
 
 import com.ericsson.otp.erlang.OtpErlangBinary;
 import com.ericsson.otp.erlang.OtpOutputStream;
-import dev.fdnode.dist.FramePayload;
+import dev.fdnode.distribution.FramePayload;
 import java.util.Arrays;
 
 /**
@@ -11,10 +11,10 @@ import java.util.Arrays;
  * length} bytes.
  *
  * <p>The lending rule: the bytes must not change until the message has been sent. {@link
- * dev.fdnode.dist.DistNode}'s sends write the frame to the socket (a long binary straight from its
- * array, {@link FramePayload}) before they return, or keep a copy when the connection is not up
- * yet, so a buffer lent to a message may be refilled once that send has returned. Anything else
- * that keeps the term past the send (a queue, a map) must call {@link #binaryValue()}, which
+ * dev.fdnode.distribution.DistNode}'s sends write the frame to the socket (a long binary straight
+ * from its array, {@link FramePayload}) before they return, or keep a copy when the connection is
+ * not up yet, so a buffer lent to a message may be refilled once that send has returned. Anything
+ * else that keeps the term past the send (a queue, a map) must call {@link #binaryValue()}, which
  * copies.
  */
 final class UncopiedBinary extends OtpErlangBinary {

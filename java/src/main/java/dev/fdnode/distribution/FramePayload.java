@@ -1,4 +1,4 @@
-package dev.fdnode.dist;
+package dev.fdnode.distribution;
 
 import com.ericsson.otp.erlang.OtpOutputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.fdnode.dist;
+package dev.fdnode.distribution;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
