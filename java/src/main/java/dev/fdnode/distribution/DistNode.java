@@ -432,6 +432,7 @@ public final class DistNode implements AutoCloseable {
     connector.close();
     handshakeTimer.shutdownNow();
     for (PeerConnection c : List.copyOf(connections.values())) {
+      connections.remove(c.peerNode(), c); // gone now, not when its reader notices
       c.close();
     }
   }
