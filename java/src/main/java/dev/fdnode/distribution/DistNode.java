@@ -89,6 +89,7 @@ public final class DistNode implements AutoCloseable {
           });
   private final ConcurrentHashMap<String, PeerConnection> connections = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicBoolean accepting = new AtomicBoolean();
   private final AtomicLong misaddressed = new AtomicLong();
   private final AtomicLong unlinkIds = new AtomicLong();
 
@@ -121,9 +122,9 @@ public final class DistNode implements AutoCloseable {
   }
 
   /**
-   * Listens, registers {@code name} with epmd and starts accepting; a peer that has not finished
-   * its handshake within {@code handshakeTimeoutMs} is cut off. Fails if epmd is not running or
-   * already has the name.
+   * Listens and registers {@code name} with epmd ({@link #acceptPeers} starts accepting); a peer
+   * that has not finished its handshake within {@code handshakeTimeoutMs} is cut off. Fails if epmd
+   * is not running or already has the name.
    */
   public static DistNode start(
       String name,
@@ -133,10 +134,15 @@ public final class DistNode implements AutoCloseable {
       Receiver receiver,
       long handshakeTimeoutMs)
       throws IOException {
-    DistNode n =
-        new DistNode(name, cookie, transports, registeredName, receiver, handshakeTimeoutMs);
-    n.acceptor.start();
-    return n;
+    return new DistNode(name, cookie, transports, registeredName, receiver, handshakeTimeoutMs);
+  }
+
+  /**
+   * Starts taking in peers. Until then connections wait in the listen backlog, so the receiver can
+   * finish being built after {@link #start} gave it the node's name.
+   */
+  public void acceptPeers() {
+    if (!closed.get() && accepting.compareAndSet(false, true)) acceptor.start();
   }
 
   private void register() throws IOException {

@@ -114,51 +114,58 @@ public final class Server implements AutoCloseable {
             MAILBOX,
             new Distribution(),
             DistNode.HANDSHAKE_TIMEOUT_MS);
-    String name = node.node();
-    this.descriptors = new Descriptors(new Posix(), config.maxFds());
-    this.decoder = new RequestDecoder(name);
-    this.encoder = new ReplyEncoder(name);
-    this.activeReaders = Executors.newFixedThreadPool(ACTIVE_READERS, daemons("fdnode-active"));
+    // Registered and listening, but no peer is taken in before start(): a call must not
+    // reach a server still being built.
     try {
-      this.poller = new Poller("fdnode-poller", activeReaders);
-    } catch (PollException e) {
+      String name = node.node();
+      this.descriptors = new Descriptors(new Posix(), config.maxFds());
+      this.decoder = new RequestDecoder(name);
+      this.encoder = new ReplyEncoder(name);
+      this.activeReaders = Executors.newFixedThreadPool(ACTIVE_READERS, daemons("fdnode-active"));
+      try {
+        this.poller = new Poller("fdnode-poller", activeReaders);
+      } catch (PollException e) {
+        throw new IOException("cannot start the epoll selector: " + e.getMessage(), e);
+      }
+      this.active =
+          new ActiveDelivery(
+              descriptors,
+              poller,
+              activeReaders,
+              (to, handle, event) -> send(Terms.toErlang(to), encoder.activeEvent(handle, event)),
+              ACTIVE_CHUNK);
+      this.dispatcher =
+          new Dispatcher(
+              descriptors,
+              new PathPolicy(config.roots()),
+              encoder,
+              new ActiveModeControl(active),
+              this::send,
+              this::stopAsync);
+      this.workers =
+          new ThreadPoolExecutor(
+              config.workers(),
+              config.workers(),
+              60,
+              TimeUnit.SECONDS,
+              new ArrayBlockingQueue<>(config.queueDepth()),
+              daemons("fdnode-worker"),
+              new ThreadPoolExecutor.AbortPolicy());
+      this.housekeeping = Executors.newSingleThreadExecutor(daemons("fdnode-cleanup"));
+      this.watchers = new Watchers(new OwnerReports());
+      this.watcherTimer = Executors.newSingleThreadScheduledExecutor(daemons("fdnode-watchers"));
+      watcherTimer.scheduleWithFixedDelay(
+          watchers::expire, WATCHER_TICK_MS, WATCHER_TICK_MS, TimeUnit.MILLISECONDS);
+    } catch (IOException | RuntimeException | Error e) {
       node.close();
-      throw new IOException("cannot start the epoll selector: " + e.getMessage(), e);
+      throw e;
     }
-    this.active =
-        new ActiveDelivery(
-            descriptors,
-            poller,
-            activeReaders,
-            (to, handle, event) -> send(Terms.toErlang(to), encoder.activeEvent(handle, event)),
-            ACTIVE_CHUNK);
-    this.dispatcher =
-        new Dispatcher(
-            descriptors,
-            new PathPolicy(config.roots()),
-            encoder,
-            new ActiveModeControl(active),
-            this::send,
-            this::stopAsync);
-    this.workers =
-        new ThreadPoolExecutor(
-            config.workers(),
-            config.workers(),
-            60,
-            TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(config.queueDepth()),
-            daemons("fdnode-worker"),
-            new ThreadPoolExecutor.AbortPolicy());
-    this.housekeeping = Executors.newSingleThreadExecutor(daemons("fdnode-cleanup"));
-    this.watchers = new Watchers(new OwnerReports());
-    this.watcherTimer = Executors.newSingleThreadScheduledExecutor(daemons("fdnode-watchers"));
-    watcherTimer.scheduleWithFixedDelay(
-        watchers::expire, WATCHER_TICK_MS, WATCHER_TICK_MS, TimeUnit.MILLISECONDS);
   }
 
   /** Starts the node; it is registered and serving when this returns. */
   public static Server start(Config config) throws IOException {
     Server s = new Server(config);
+    s.node.acceptPeers();
     LOG.info(
         () ->
             "node "

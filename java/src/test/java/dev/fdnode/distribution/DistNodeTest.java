@@ -96,6 +96,7 @@ class DistNodeTest {
             "proc",
             receiver,
             300);
+    node.acceptPeers();
     peer = new OtpNode(name("peer"), cookie);
   }
 
@@ -217,6 +218,29 @@ class DistNodeTest {
     }
     linker.send("proc", node.node(), new OtpErlangAtom("still here"));
     assertEquals(new OtpErlangAtom("still here"), received.poll(10, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void noPeerIsTakenInBeforeTheNodeAcceptsPeers() throws Exception {
+    DistNode late =
+        DistNode.start(
+            name("late"),
+            cookie,
+            new BoundTransportFactory(InetAddress.getByName("127.0.0.1")),
+            "proc",
+            receiver,
+            10_000);
+    try {
+      OtpMbox me = peer.createMbox();
+      Thread sender = new Thread(() -> me.send("proc", late.node(), new OtpErlangAtom("early")));
+      sender.start(); // its connection waits in the listen backlog
+      assertEquals(null, received.poll(300, TimeUnit.MILLISECONDS), "taken in too early");
+      late.acceptPeers();
+      assertEquals(new OtpErlangAtom("early"), received.poll(10, TimeUnit.SECONDS));
+      sender.join(10_000);
+    } finally {
+      late.close();
+    }
   }
 
   @Test
