@@ -1,5 +1,6 @@
 package dev.fdnode.core;
 
+import java.nio.ByteBuffer;
 import jnr.constants.platform.Errno;
 import jnr.constants.platform.OpenFlags;
 import jnr.ffi.LastError;
@@ -12,9 +13,10 @@ import jnr.ffi.annotations.Out;
 import jnr.ffi.byref.IntByReference;
 
 /**
- * The libc calls JNR-POSIX lacks, bound once with jnr-ffi: sockets, poll(2), epoll and eventfd, the
- * {@code *at(2)} calls, fcntl/ioctl on raw numbers. With them: errno, EINTR, and the one poll(2)
- * wrapper every wait uses.
+ * The node's one libc binding, made once with jnr-ffi: descriptor I/O ({@link Posix}), sockets,
+ * poll(2), epoll and eventfd, the {@code *at(2)} calls, fcntl/ioctl on raw numbers. With them:
+ * errno, EINTR, and the one poll(2) wrapper every wait uses. Only the calls the node makes: jnr-ffi
+ * compiles a stub for every method of the interface when it loads.
  */
 public final class Native {
   /** The calls; see their man pages. Pointers are direct memory from {@link #RUNTIME}. */
@@ -25,6 +27,22 @@ public final class Native {
     long read(int fd, @Out byte[] buf, long count);
 
     long write(int fd, @In Pointer buf, long count);
+
+    long read(int fd, @Out ByteBuffer buf, long count);
+
+    long write(int fd, @In ByteBuffer buf, long count);
+
+    long pread(int fd, @Out ByteBuffer buf, long count, long offset);
+
+    long pwrite(int fd, @In ByteBuffer buf, long count, long offset);
+
+    long lseek(int fd, long offset, int whence);
+
+    int fsync(int fd);
+
+    int pipe2(@Out int[] fds, int flags);
+
+    int mkfifo(String path, int mode);
 
     int close(int fd);
 
