@@ -1,5 +1,6 @@
 package dev.fdnode.node;
 
+import dev.fdnode.core.Native;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -54,9 +55,32 @@ public final class Main {
     // Launchers wait for exactly this line.
     System.out.println("fdnode ready " + server.nodeName());
     System.out.flush();
+    bindLibcInBackground();
 
     server.awaitStopped();
     System.exit(0);
+  }
+
+  /**
+   * Binding libc ({@link Native#bind}: jnr-ffi generates a stub per call) is the longest single
+   * step of a start, and nothing before the ready line needs it (the poller has its own small
+   * binding). It runs here, while the first caller connects, so that caller usually finds it done;
+   * one that comes sooner waits for it. A failure is not reported here: the first request that
+   * needs libc fails with it.
+   */
+  private static void bindLibcInBackground() {
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                Native.bind();
+              } catch (LinkageError e) {
+                LOG.fine(() -> "binding libc failed: " + e);
+              }
+            },
+            "fdnode-bind-libc");
+    t.setDaemon(true);
+    t.start();
   }
 
   /** Started from an Erlang port: when the BEAM goes, stdin closes, and so do we. */
