@@ -15,7 +15,16 @@ public final class Main {
 
   private Main() {}
 
+  /**
+   * jnr-ffi's own x86 stub compiler, off unless asked for: its start-up work (and the C1
+   * compilation of its large tables, which leaves ~12 MiB in a malloc arena about every other
+   * start) costs more than it saves: the generic call path measured the same per call within JMH's
+   * error (docs/perf-notes.md). Set before anything binds libc.
+   */
+  private static final String X86_STUBS = "jnr.ffi.x86asm.enabled";
+
   public static void main(String[] args) {
+    if (System.getProperty(X86_STUBS) == null) System.setProperty(X86_STUBS, "false");
     ConfigParser.Command cmd;
     try {
       // Erlang finds ~/.erlang.cookie through $HOME; so do we.
