@@ -23,7 +23,6 @@ public final class Posix {
   private static final int FD_CLOEXEC = 1; // the only FD_* flag; not in jnr-constants
   private static final int F_GETFD = 1;
   private static final int AT_FDCWD = -100;
-  private static final int O_CLOEXEC = OpenFlags.O_CLOEXEC.intValue();
 
   // st_mode's file types (sys/stat.h)
   private static final int S_IFMT = 0170000;
@@ -160,7 +159,7 @@ public final class Posix {
   /** [read end, write end], both close-on-exec. */
   public int[] pipe() throws FdException {
     int[] fds = new int[2];
-    while (LIBC.pipe2(fds, O_CLOEXEC) != 0) {
+    while (LIBC.pipe2(fds, OpenFlags.O_CLOEXEC.intValue()) != 0) {
       checkRetry("pipe");
     }
     return fds;
