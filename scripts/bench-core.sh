@@ -34,7 +34,6 @@ what = {
     "handleLookupHit": "`HandleTable.lookup` hit (1,000 entries)",
     "useClose": "`FdInner.use()` + `Use.close()` alone",
     "preadDescriptors": "pread 4 KiB through `Descriptors.pread` (FdInner guard)",
-    "preadRawNative": "pread 4 KiB straight through the node's libc binding (`Native`)",
     "preadRawJnr": "pread 4 KiB straight through JNR-POSIX",
 }
 
@@ -64,9 +63,9 @@ lines = [
     *rows,
 ]
 
-if "preadDescriptors" in runs and "preadRawNative" in runs:
+if "preadDescriptors" in runs and "preadRawJnr" in runs:
     d, ed = score("preadDescriptors")
-    r, er = score("preadRawNative")
+    r, er = score("preadRawJnr")
     lines += [
         "",
         f"Guard overhead: pread through FdInner / raw pread = **{d / r:.3f}×** "
@@ -80,10 +79,6 @@ if "preadDescriptors" in runs and "preadRawNative" in runs:
         u, _ = score("useClose")
         lines.append(f"`use()` + `close()` alone is {u:,.1f} ns/op, "
                      f"{100 * u / d:.1f}% of a guarded pread.")
-if "preadRawNative" in runs and "preadRawJnr" in runs:
-    r, _ = score("preadRawNative")
-    j, _ = score("preadRawJnr")
-    lines.append(f"Binding: raw pread through `Native` / through JNR-POSIX = **{r / j:.3f}×**.")
 
 with open(out, "w") as f:
     f.write("\n".join(lines) + "\n")

@@ -6,7 +6,6 @@ import dev.fdnode.core.FdInner;
 import dev.fdnode.core.FileType;
 import dev.fdnode.core.Handle;
 import dev.fdnode.core.HandleTable;
-import dev.fdnode.core.Native;
 import dev.fdnode.core.OpenOptions;
 import dev.fdnode.core.Opened;
 import dev.fdnode.core.Pid;
@@ -30,10 +29,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * Single-threaded costs of the core's hot paths. The preads read the same 4 KiB of the same
- * (page-cached) file through {@link Descriptors#pread}, straight through the node's libc binding
- * ({@link Native}) and straight through JNR-POSIX: the first two differ by what the facade and
- * FdInner's in-flight guard add to a read, the last two by the binding alone.
+ * Single-threaded costs of the core's hot paths. The pread pair reads the same 4 KiB of the same
+ * (page-cached) file, once through {@link Descriptors#pread} and once straight through JNR-POSIX,
+ * so their difference is what the facade and FdInner's in-flight guard add to a read.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -129,17 +127,6 @@ public class CoreBench {
   }
 
   /** A fresh buffer per call, as Descriptors.pread allocates one too. */
-  @Benchmark
-  public ByteBuffer preadRawNative() {
-    ByteBuffer buf = ByteBuffer.wrap(new byte[CHUNK]);
-    long n = Native.LIBC.pread(rawFd, buf, CHUNK, 0);
-    if (n != CHUNK) {
-      throw new IllegalStateException("short raw pread: " + n);
-    }
-    return buf;
-  }
-
-  /** The same through JNR-POSIX, which the core used before: the binding's own cost. */
   @Benchmark
   public ByteBuffer preadRawJnr() {
     ByteBuffer buf = ByteBuffer.wrap(new byte[CHUNK]);

@@ -20,7 +20,6 @@ import jnr.ffi.Pointer;
 public final class AtCalls {
   public static final int AT_SYMLINK_NOFOLLOW = 0x100;
   public static final int AT_REMOVEDIR = 0x200;
-  private static final int AT_EMPTY_PATH = 0x1000;
 
   private static final int S_IFMT = 0170000;
   private static final int STAT_SIZE = 256; // > sizeof(struct stat) on every 64-bit ABI (144 / 128)
@@ -53,11 +52,6 @@ public final class AtCalls {
     while (Native.LIBC.fstatat(dirfd, name, buf, flags) != 0) retry("fstatat");
     ByteBuffer b = ByteBuffer.wrap(buf).order(ByteOrder.nativeOrder());
     return new Stat(b.getInt(ST_MODE), b.getLong(ST_SIZE), b.getLong(ST_MTIME));
-  }
-
-  /** fstat(2) of {@code fd} itself (fstatat with an empty name). */
-  public static Stat fstat(int fd) throws FdException {
-    return fstatat(fd, "", AT_EMPTY_PATH);
   }
 
   public static void mkdirat(int dirfd, String name, int mode) throws FdException {

@@ -1,6 +1,5 @@
 package dev.fdnode.core;
 
-import java.nio.ByteBuffer;
 import jnr.constants.platform.Errno;
 import jnr.constants.platform.OpenFlags;
 import jnr.ffi.LastError;
@@ -12,11 +11,10 @@ import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
 
 /**
- * The node's libc binding, made once with jnr-ffi: descriptor I/O ({@link Posix}), sockets,
- * poll(2), the {@code *at(2)} calls, fcntl on raw numbers. With them: errno, EINTR, and the one
- * poll(2) wrapper every wait uses. Only the calls the node makes: jnr-ffi generates a stub for
- * every method of the interface when it loads. (The poller's epoll calls have their own small
- * binding in {@code dev.fdnode.poll.LinuxEpoll}, needed before the node is ready; this one is not.)
+ * The libc calls JNR-POSIX lacks, bound once with jnr-ffi: sockets, poll(2), the {@code *at(2)}
+ * calls, fcntl on raw numbers. With them: errno, EINTR, and the one poll(2) wrapper every wait
+ * uses. (The poller's epoll calls have their own small binding in {@code
+ * dev.fdnode.poll.LinuxEpoll}: it is needed before the node is ready, this one is not.)
  */
 public final class Native {
   /** The calls; see their man pages. Pointers are direct memory from {@link #RUNTIME}. */
@@ -27,22 +25,6 @@ public final class Native {
     long read(int fd, @Out byte[] buf, long count);
 
     long write(int fd, @In Pointer buf, long count);
-
-    long read(int fd, @Out ByteBuffer buf, long count);
-
-    long write(int fd, @In ByteBuffer buf, long count);
-
-    long pread(int fd, @Out ByteBuffer buf, long count, long offset);
-
-    long pwrite(int fd, @In ByteBuffer buf, long count, long offset);
-
-    long lseek(int fd, long offset, int whence);
-
-    int fsync(int fd);
-
-    int pipe2(@Out int[] fds, int flags);
-
-    int mkfifo(String path, int mode);
 
     int close(int fd);
 

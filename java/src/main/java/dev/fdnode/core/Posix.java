@@ -1,19 +1,22 @@
 package dev.fdnode.core;
 
-import static dev.fdnode.core.Native.LIBC;
-
+import java.io.File;
+import java.io.InputStream;
+import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.util.Objects;
+import jnr.constants.platform.Errno;
+import jnr.constants.platform.Fcntl;
 import jnr.constants.platform.OpenFlags;
+import jnr.posix.POSIX;
+import jnr.posix.POSIXFactory;
+import jnr.posix.POSIXHandler;
 
 /**
- * The descriptor calls of the core, over the libc binding in {@link Native}. Every call checks its
- * own return value and reads errno itself, so failures always surface as an {@link FdException}
- * with the POSIX name. EINTR is retried everywhere except close, where Linux has already released
- * the number and a retry could close a descriptor someone else just opened.
- *
- * <p>Not JNR-POSIX: binding its libc interface (some 300 functions, each compiled to a stub at
- * load) was half of the node's start-up time, for the dozen calls used here.
+ * Thin layer over JNR-POSIX. Every call checks its own return value and reads errno itself (the
+ * handler never throws), so failures always surface as an {@link FdException} with the POSIX name.
+ * EINTR is retried everywhere except close, where Linux has already released the number and a retry
+ * could close a descriptor someone else just opened.
  */
 public final class Posix {
   public static final int SEEK_SET = 0;
@@ -21,18 +24,15 @@ public final class Posix {
   public static final int SEEK_END = 2;
 
   private static final int FD_CLOEXEC = 1; // the only FD_* flag; not in jnr-constants
-  private static final int F_GETFD = 1;
-  private static final int AT_FDCWD = -100;
 
-  // st_mode's file types (sys/stat.h)
-  private static final int S_IFMT = 0170000;
-  private static final int S_IFREG = 0100000;
-  private static final int S_IFDIR = 0040000;
-  private static final int S_IFIFO = 0010000;
-  private static final int S_IFSOCK = 0140000;
-  private static final int S_IFCHR = 0020000;
-  private static final int S_IFBLK = 0060000;
-  private static final int S_IFLNK = 0120000;
+  private final POSIX posix;
+
+  public Posix() {
+    this.posix = quietNative();
+    if (!posix.isNative()) {
+      throw new IllegalStateException("native POSIX not available");
+    }
+  }
 
   public int open(String path, OpenOptions o) throws FdException {
     Objects.requireNonNull(path, "path");
@@ -41,7 +41,7 @@ public final class Posix {
     }
     int flags = openFlags(o);
     while (true) {
-      int fd = LIBC.openat(AT_FDCWD, path, flags, o.mode());
+      int fd = posix.open(path, flags, o.mode());
       if (fd >= 0) {
         return fd;
       }
@@ -71,9 +71,9 @@ public final class Posix {
   public int read(int fd, byte[] buf, int off, int len) throws FdException {
     checkRange(buf, off, len);
     while (true) {
-      long n = LIBC.read(fd, ByteBuffer.wrap(buf, off, len), len);
+      int n = posix.read(fd, ByteBuffer.wrap(buf, off, len), len);
       if (n >= 0) {
-        return (int) n;
+        return n;
       }
       checkRetry("read");
     }
@@ -82,9 +82,9 @@ public final class Posix {
   public int write(int fd, byte[] buf, int off, int len) throws FdException {
     checkRange(buf, off, len);
     while (true) {
-      long n = LIBC.write(fd, ByteBuffer.wrap(buf, off, len), len);
+      int n = posix.write(fd, ByteBuffer.wrap(buf, off, len), len);
       if (n >= 0) {
-        return (int) n;
+        return n;
       }
       checkRetry("write");
     }
@@ -94,7 +94,7 @@ public final class Posix {
     checkRange(buf, off, len);
     checkPos(pos);
     while (true) {
-      long n = LIBC.pread(fd, ByteBuffer.wrap(buf, off, len), len, pos);
+      long n = posix.pread(fd, ByteBuffer.wrap(buf, off, len), (long) len, pos);
       if (n >= 0) {
         return (int) n;
       }
@@ -106,7 +106,7 @@ public final class Posix {
     checkRange(buf, off, len);
     checkPos(pos);
     while (true) {
-      long n = LIBC.pwrite(fd, ByteBuffer.wrap(buf, off, len), len, pos);
+      long n = posix.pwrite(fd, ByteBuffer.wrap(buf, off, len), (long) len, pos);
       if (n >= 0) {
         return (int) n;
       }
@@ -116,7 +116,7 @@ public final class Posix {
 
   public long lseek(int fd, long offset, int whence) throws FdException {
     while (true) {
-      long r = LIBC.lseek(fd, offset, whence);
+      long r = posix.lseekLong(fd, offset, whence);
       if (r >= 0) {
         return r;
       }
@@ -125,31 +125,34 @@ public final class Posix {
   }
 
   public void fsync(int fd) throws FdException {
-    while (LIBC.fsync(fd) != 0) {
+    while (posix.fsync(fd) != 0) {
       checkRetry("fsync");
     }
   }
 
   public FileStat fstat(int fd) throws FdException {
-    AtCalls.Stat st = AtCalls.fstat(fd);
-    return new FileStat(st.size(), typeOf(st.mode()));
+    jnr.posix.FileStat st = posix.allocateStat();
+    while (posix.fstat(fd, st) != 0) {
+      checkRetry("fstat");
+    }
+    return new FileStat(st.st_size(), typeOf(st.mode()));
   }
 
   static FileType typeOf(int mode) {
-    switch (mode & S_IFMT) {
-      case S_IFREG:
+    switch (mode & jnr.posix.FileStat.S_IFMT) {
+      case jnr.posix.FileStat.S_IFREG:
         return FileType.REGULAR;
-      case S_IFDIR:
+      case jnr.posix.FileStat.S_IFDIR:
         return FileType.DIRECTORY;
-      case S_IFIFO:
+      case jnr.posix.FileStat.S_IFIFO:
         return FileType.FIFO;
-      case S_IFSOCK:
+      case jnr.posix.FileStat.S_IFSOCK:
         return FileType.SOCKET;
-      case S_IFCHR:
+      case jnr.posix.FileStat.S_IFCHR:
         return FileType.CHAR_DEVICE;
-      case S_IFBLK:
+      case jnr.posix.FileStat.S_IFBLK:
         return FileType.BLOCK_DEVICE;
-      case S_IFLNK:
+      case jnr.posix.FileStat.S_IFLNK:
         return FileType.SYMLINK;
       default:
         return FileType.OTHER;
@@ -159,23 +162,39 @@ public final class Posix {
   /** [read end, write end], both close-on-exec. */
   public int[] pipe() throws FdException {
     int[] fds = new int[2];
-    while (LIBC.pipe2(fds, OpenFlags.O_CLOEXEC.intValue()) != 0) {
+    while (posix.pipe(fds) != 0) {
       checkRetry("pipe");
     }
+    // JNR-POSIX has no pipe2(); the JVM closes inherited fds when it spawns
+    // children, so setting FD_CLOEXEC right after is safe in practice.
+    try {
+      setCloexec(fds[0]);
+      setCloexec(fds[1]);
+    } catch (FdException e) {
+      closeQuietly(fds[0]);
+      closeQuietly(fds[1]);
+      throw e;
+    }
     return fds;
+  }
+
+  private void setCloexec(int fd) throws FdException {
+    while (posix.fcntlInt(fd, Fcntl.F_SETFD, FD_CLOEXEC) < 0) {
+      checkRetry("fcntl");
+    }
   }
 
   /** Whether FD_CLOEXEC is set; used by tests. */
   public boolean isCloexec(int fd) throws FdException {
     int r;
-    while ((r = LIBC.fcntl(fd, F_GETFD, 0)) < 0) {
+    while ((r = posix.fcntl(fd, Fcntl.F_GETFD)) < 0) {
       checkRetry("fcntl");
     }
     return (r & FD_CLOEXEC) != 0;
   }
 
   public void mkfifo(String path, int mode) throws FdException {
-    while (LIBC.mkfifo(path, mode) != 0) {
+    while (posix.mkfifo(path, mode) != 0) {
       checkRetry("mkfifo");
     }
   }
@@ -185,17 +204,25 @@ public final class Posix {
    * as done.
    */
   public void close(int fd) throws FdException {
-    if (LIBC.close(fd) != 0) {
-      int errno = Native.errno();
+    if (posix.close(fd) != 0) {
+      int errno = posix.errno();
       if (errno != Native.EINTR) {
         throw Errnos.exception(errno, "close");
       }
     }
   }
 
+  private void closeQuietly(int fd) {
+    try {
+      close(fd);
+    } catch (FdException ignored) {
+      // cleanup after another failure; that failure is what gets reported
+    }
+  }
+
   /** Reads errno after a failed call: returns to retry on EINTR, throws otherwise. */
   private void checkRetry(String call) throws FdException {
-    Errnos.retryOrThrow(Native.errno(), call);
+    Errnos.retryOrThrow(posix.errno(), call);
   }
 
   private static void checkRange(byte[] buf, int off, int len) throws FdException {
@@ -207,6 +234,66 @@ public final class Posix {
   private static void checkPos(long pos) throws FdException {
     if (pos < 0) {
       throw new FdException("einval", "negative position");
+    }
+  }
+
+  /**
+   * A JNR-POSIX instance whose handler never throws: callers check return values and errno
+   * themselves. Shared by every class that calls libc.
+   */
+  public static POSIX quietNative() {
+    return POSIXFactory.getNativePOSIX(new QuietHandler());
+  }
+
+  /** A handler that never throws: the caller checks return values and errno. */
+  private static final class QuietHandler implements POSIXHandler {
+    @Override
+    public void error(Errno error, String extraData) {}
+
+    @Override
+    public void error(Errno error, String methodName, String extraData) {}
+
+    @Override
+    public void unimplementedError(String methodName) {
+      throw new UnsupportedOperationException(methodName);
+    }
+
+    @Override
+    public void warn(WARNING_ID id, String message, Object... data) {}
+
+    @Override
+    public boolean isVerbose() {
+      return false;
+    }
+
+    @Override
+    public File getCurrentWorkingDirectory() {
+      return new File(".");
+    }
+
+    @Override
+    public String[] getEnv() {
+      return new String[0];
+    }
+
+    @Override
+    public InputStream getInputStream() {
+      return System.in;
+    }
+
+    @Override
+    public PrintStream getOutputStream() {
+      return System.out;
+    }
+
+    @Override
+    public int getPID() {
+      return 0;
+    }
+
+    @Override
+    public PrintStream getErrorStream() {
+      return System.err;
     }
   }
 }

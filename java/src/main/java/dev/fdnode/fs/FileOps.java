@@ -1,16 +1,20 @@
 package dev.fdnode.fs;
 
 import dev.fdnode.core.AtCalls;
+import dev.fdnode.core.Errnos;
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
+import dev.fdnode.core.Posix;
 import dev.fdnode.core.RootedOpen;
 import java.util.Collections;
 import java.util.List;
+import jnr.posix.FileStat;
+import jnr.posix.POSIX;
 
 /**
  * File metadata and directory operations on paths the node layer has already checked against its
- * roots. Thin over the {@code *at} calls ({@link AtCalls}): each call reads its own errno and fails
- * with the POSIX atom name. No path policy here.
+ * roots. Thin over JNR-POSIX and the {@code *at} calls ({@link AtCalls}): each call reads its own
+ * errno and fails with the POSIX atom name. No path policy here.
  *
  * <p>Each {@code *At} method acts on one name relative to a directory descriptor that {@link
  * RootedOpen#openDir} reached and verified under a root, so a directory swapped for a symlink after
@@ -22,16 +26,23 @@ public final class FileOps {
    */
   public record Info(long size, String type, int mode, long mtime) {}
 
+  private final POSIX posix = Posix.quietNative();
+
   /** fstat(2) of an open descriptor. */
   public Info fstat(FdInner f) throws FdException {
     try (FdInner.Use u = f.use()) {
-      return info(AtCalls.fstat(u.fd()));
+      FileStat st = posix.allocateStat();
+      while (posix.fstat(u.fd(), st) != 0) {
+        Errnos.retryOrThrow(posix.errno(), "fstat");
+      }
+      return info(st);
     }
   }
 
   /** fstatat(2) with {@code AT_SYMLINK_NOFOLLOW}: a symlink is reported as {@code symlink}. */
   public Info lstatAt(RootedOpen.Dir dir, String name) throws FdException {
-    return info(AtCalls.fstatat(dir.fd(), name, AtCalls.AT_SYMLINK_NOFOLLOW));
+    AtCalls.Stat st = AtCalls.fstatat(dir.fd(), name, AtCalls.AT_SYMLINK_NOFOLLOW);
+    return new Info(st.size(), type(st.mode()), st.mode() & 07777, st.mtime());
   }
 
   /** The names in {@code dir} itself (without {@code .} and {@code ..}), sorted. */
@@ -65,16 +76,16 @@ public final class FileOps {
   }
 
   private static String type(int mode) {
-    return switch (mode & 0170000) { // S_IFMT
-      case 0100000 -> "regular";
-      case 0040000 -> "directory";
-      case 0120000 -> "symlink";
-      case 0020000, 0060000 -> "device"; // character, block
+    return switch (mode & FileStat.S_IFMT) {
+      case FileStat.S_IFREG -> "regular";
+      case FileStat.S_IFDIR -> "directory";
+      case FileStat.S_IFLNK -> "symlink";
+      case FileStat.S_IFCHR, FileStat.S_IFBLK -> "device";
       default -> "other";
     };
   }
 
-  private static Info info(AtCalls.Stat st) {
-    return new Info(st.size(), type(st.mode()), st.mode() & 07777, st.mtime());
+  private static Info info(FileStat st) {
+    return new Info(st.st_size(), type(st.mode()), st.mode() & 07777, st.mtime());
   }
 }
