@@ -1,6 +1,7 @@
 package dev.fdnode.node;
 
 import dev.fdnode.core.Native;
+import dev.fdnode.core.Posix;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -71,20 +72,22 @@ public final class Main {
   }
 
   /**
-   * Binding libc ({@link Native#bind}: jnr-ffi generates a stub per call) is the longest single
-   * step of a start, and nothing before the ready line needs it (the poller has its own small
-   * binding). It runs here, while the first caller connects, so that caller usually finds it done;
-   * one that comes sooner waits for it. A failure is not reported here: the first request that
-   * needs libc fails with it.
+   * Binding libc with jnr-ffi is the longest part of a start: JNR-POSIX ({@link Posix#bind}, a
+   * generated stub for each of some 300 functions) and the node's own calls ({@link Native#bind}).
+   * Nothing before the ready line needs either (the poller has its own small binding), so they are
+   * bound here, while the first caller connects; a request that needs one sooner waits for it
+   * (class initialisation). Without libc the node cannot serve: it stops with status 1.
    */
   private static void bindLibcInBackground() {
     Thread t =
         new Thread(
             () -> {
               try {
+                Posix.bind();
                 Native.bind();
-              } catch (LinkageError e) {
-                LOG.fine(() -> "binding libc failed: " + e);
+              } catch (LinkageError | RuntimeException e) {
+                LOG.severe(() -> "cannot bind libc: " + e + "; stopping");
+                System.exit(1); // the shutdown hook stops the server
               }
             },
             "fdnode-bind-libc");
