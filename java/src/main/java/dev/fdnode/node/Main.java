@@ -85,6 +85,7 @@ public final class Main {
               try {
                 Posix.bind();
                 Native.bind();
+                LOG.fine("libc bound"); // scripts/appcds.sh waits for this line
               } catch (LinkageError | RuntimeException e) {
                 LOG.severe(() -> "cannot bind libc: " + e + "; stopping");
                 System.exit(1); // the shutdown hook stops the server
