@@ -35,18 +35,21 @@ epmd -daemon 2>/dev/null || skip "epmd does not start"
 mkdir "$work/root"
 mkfifo "$work/stdin"
 # The node runs until its stdin closes (--exit-on-stdin-eof), then writes the
-# list of the classes it loaded as the JVM exits.
+# list of the classes it loaded as the JVM exits. It binds libc after its
+# ready line (node/Main.java); the debug log says when that is done, and the
+# archive should hold those classes too.
 java "${flags[@]}" -XX:DumpLoadedClassList="$work/classes.lst" -jar "$jar" \
   --name "appcds_$$" --cookie "appcds_$RANDOM$RANDOM" --root "$work/root" \
-  --exit-on-stdin-eof <"$work/stdin" >"$work/out" 2>&1 &
+  --log-level debug --exit-on-stdin-eof <"$work/stdin" >"$work/out" 2>&1 &
 java_pid=$!
 exec 3>"$work/stdin"
 for _ in $(seq 1 300); do
-  grep -q '^fdnode ready' "$work/out" 2>/dev/null && break
+  grep -q 'libc bound' "$work/out" 2>/dev/null && break
   kill -0 "$java_pid" 2>/dev/null || break
   sleep 0.1
 done
 grep -q '^fdnode ready' "$work/out" || skip "the node did not get ready: $(tail -n 3 "$work/out" | tr '\n' ' ')"
+grep -q 'libc bound' "$work/out" || skip "the node did not bind libc: $(tail -n 3 "$work/out" | tr '\n' ' ')"
 exec 3>&-
 wait "$java_pid" || true
 java_pid=

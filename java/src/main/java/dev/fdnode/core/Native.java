@@ -9,12 +9,12 @@ import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
-import jnr.ffi.byref.IntByReference;
 
 /**
- * The libc calls JNR-POSIX lacks, bound once with jnr-ffi: sockets, poll(2), epoll and eventfd, the
- * {@code *at(2)} calls, fcntl/ioctl on raw numbers. With them: errno, EINTR, and the one poll(2)
- * wrapper every wait uses.
+ * The libc calls JNR-POSIX lacks, bound once with jnr-ffi: sockets, poll(2), the {@code *at(2)}
+ * calls, fcntl on raw numbers. With them: errno, EINTR, and the one poll(2) wrapper every wait
+ * uses. (The poller's epoll calls have their own small binding in {@code
+ * dev.fdnode.poll.LinuxEpoll}: it is needed before the node is ready, this one is not.)
  */
 public final class Native {
   /** The calls; see their man pages. Pointers are direct memory from {@link #RUNTIME}. */
@@ -30,18 +30,7 @@ public final class Native {
 
     int fcntl(int fd, int cmd, int arg);
 
-    int ioctl(int fd, long request, @Out IntByReference arg);
-
     int poll(Pointer fds, long nfds, int timeout);
-
-    // epoll and eventfd
-    int epoll_create1(int flags);
-
-    int epoll_ctl(int epfd, int op, int fd, @In Pointer event);
-
-    int epoll_wait(int epfd, @Out Pointer events, int maxevents, int timeout);
-
-    int eventfd(int initval, int flags);
 
     // sockets
     int socket(int domain, int type, int protocol);
@@ -109,6 +98,15 @@ public final class Native {
       ThreadLocal.withInitial(() -> Memory.allocateDirect(RUNTIME, 8, true));
 
   private Native() {}
+
+  /**
+   * Binds libc now if nothing has yet. Binding takes a large part of the node's start-up (jnr-ffi
+   * generates and compiles a stub per call), so {@code Main} runs it on its own thread while the
+   * rest of the node starts; whoever touches {@link #LIBC} first waits for the binding to finish.
+   */
+  public static void bind() {
+    // Calling a static method initialises the class: LIBC is bound by then.
+  }
 
   private static final int F_GETFL = 3;
   private static final int F_SETFL = 4;

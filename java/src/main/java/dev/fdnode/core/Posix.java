@@ -25,13 +25,36 @@ public final class Posix {
 
   private static final int FD_CLOEXEC = 1; // the only FD_* flag; not in jnr-constants
 
-  private final POSIX posix;
+  /**
+   * Binds nothing: JNR-POSIX is bound on the first call of any instance (or {@link #bind}), once
+   * per JVM. Binding its libc interface (some 300 functions, a generated stub each) takes about
+   * half of a start, and the node can report ready before it: {@code Main} binds it right after.
+   */
+  public Posix() {}
 
-  public Posix() {
-    this.posix = quietNative();
-    if (!posix.isNative()) {
-      throw new IllegalStateException("native POSIX not available");
+  /** The one JNR-POSIX instance, bound when this class is first initialised. */
+  private static final class Jnr {
+    static final POSIX POSIX = nativePosix();
+
+    private static POSIX nativePosix() {
+      POSIX p = POSIXFactory.getNativePOSIX(new QuietHandler());
+      if (!p.isNative()) {
+        throw new IllegalStateException("native POSIX not available");
+      }
+      return p;
     }
+  }
+
+  /**
+   * Binds JNR-POSIX now if nothing has yet. A thread that needs it while another binds it waits
+   * (class initialisation); when binding fails, this and every later use throw.
+   */
+  public static void bind() {
+    quietNative();
+  }
+
+  private static POSIX posix() {
+    return Jnr.POSIX;
   }
 
   public int open(String path, OpenOptions o) throws FdException {
@@ -41,7 +64,7 @@ public final class Posix {
     }
     int flags = openFlags(o);
     while (true) {
-      int fd = posix.open(path, flags, o.mode());
+      int fd = posix().open(path, flags, o.mode());
       if (fd >= 0) {
         return fd;
       }
@@ -71,7 +94,7 @@ public final class Posix {
   public int read(int fd, byte[] buf, int off, int len) throws FdException {
     checkRange(buf, off, len);
     while (true) {
-      int n = posix.read(fd, ByteBuffer.wrap(buf, off, len), len);
+      int n = posix().read(fd, ByteBuffer.wrap(buf, off, len), len);
       if (n >= 0) {
         return n;
       }
@@ -82,7 +105,7 @@ public final class Posix {
   public int write(int fd, byte[] buf, int off, int len) throws FdException {
     checkRange(buf, off, len);
     while (true) {
-      int n = posix.write(fd, ByteBuffer.wrap(buf, off, len), len);
+      int n = posix().write(fd, ByteBuffer.wrap(buf, off, len), len);
       if (n >= 0) {
         return n;
       }
@@ -94,7 +117,7 @@ public final class Posix {
     checkRange(buf, off, len);
     checkPos(pos);
     while (true) {
-      long n = posix.pread(fd, ByteBuffer.wrap(buf, off, len), (long) len, pos);
+      long n = posix().pread(fd, ByteBuffer.wrap(buf, off, len), (long) len, pos);
       if (n >= 0) {
         return (int) n;
       }
@@ -106,7 +129,7 @@ public final class Posix {
     checkRange(buf, off, len);
     checkPos(pos);
     while (true) {
-      long n = posix.pwrite(fd, ByteBuffer.wrap(buf, off, len), (long) len, pos);
+      long n = posix().pwrite(fd, ByteBuffer.wrap(buf, off, len), (long) len, pos);
       if (n >= 0) {
         return (int) n;
       }
@@ -116,7 +139,7 @@ public final class Posix {
 
   public long lseek(int fd, long offset, int whence) throws FdException {
     while (true) {
-      long r = posix.lseekLong(fd, offset, whence);
+      long r = posix().lseekLong(fd, offset, whence);
       if (r >= 0) {
         return r;
       }
@@ -125,14 +148,14 @@ public final class Posix {
   }
 
   public void fsync(int fd) throws FdException {
-    while (posix.fsync(fd) != 0) {
+    while (posix().fsync(fd) != 0) {
       checkRetry("fsync");
     }
   }
 
   public FileStat fstat(int fd) throws FdException {
-    jnr.posix.FileStat st = posix.allocateStat();
-    while (posix.fstat(fd, st) != 0) {
+    jnr.posix.FileStat st = posix().allocateStat();
+    while (posix().fstat(fd, st) != 0) {
       checkRetry("fstat");
     }
     return new FileStat(st.st_size(), typeOf(st.mode()));
@@ -162,7 +185,7 @@ public final class Posix {
   /** [read end, write end], both close-on-exec. */
   public int[] pipe() throws FdException {
     int[] fds = new int[2];
-    while (posix.pipe(fds) != 0) {
+    while (posix().pipe(fds) != 0) {
       checkRetry("pipe");
     }
     // JNR-POSIX has no pipe2(); the JVM closes inherited fds when it spawns
@@ -179,7 +202,7 @@ public final class Posix {
   }
 
   private void setCloexec(int fd) throws FdException {
-    while (posix.fcntlInt(fd, Fcntl.F_SETFD, FD_CLOEXEC) < 0) {
+    while (posix().fcntlInt(fd, Fcntl.F_SETFD, FD_CLOEXEC) < 0) {
       checkRetry("fcntl");
     }
   }
@@ -187,14 +210,14 @@ public final class Posix {
   /** Whether FD_CLOEXEC is set; used by tests. */
   public boolean isCloexec(int fd) throws FdException {
     int r;
-    while ((r = posix.fcntl(fd, Fcntl.F_GETFD)) < 0) {
+    while ((r = posix().fcntl(fd, Fcntl.F_GETFD)) < 0) {
       checkRetry("fcntl");
     }
     return (r & FD_CLOEXEC) != 0;
   }
 
   public void mkfifo(String path, int mode) throws FdException {
-    while (posix.mkfifo(path, mode) != 0) {
+    while (posix().mkfifo(path, mode) != 0) {
       checkRetry("mkfifo");
     }
   }
@@ -204,8 +227,8 @@ public final class Posix {
    * as done.
    */
   public void close(int fd) throws FdException {
-    if (posix.close(fd) != 0) {
-      int errno = posix.errno();
+    if (posix().close(fd) != 0) {
+      int errno = posix().errno();
       if (errno != Native.EINTR) {
         throw Errnos.exception(errno, "close");
       }
@@ -222,7 +245,7 @@ public final class Posix {
 
   /** Reads errno after a failed call: returns to retry on EINTR, throws otherwise. */
   private void checkRetry(String call) throws FdException {
-    Errnos.retryOrThrow(posix.errno(), call);
+    Errnos.retryOrThrow(posix().errno(), call);
   }
 
   private static void checkRange(byte[] buf, int off, int len) throws FdException {
@@ -238,11 +261,11 @@ public final class Posix {
   }
 
   /**
-   * A JNR-POSIX instance whose handler never throws: callers check return values and errno
-   * themselves. Shared by every class that calls libc.
+   * The JNR-POSIX instance whose handler never throws: callers check return values and errno
+   * themselves. Shared by every class that calls libc; bound on first use (see {@link #bind}).
    */
   public static POSIX quietNative() {
-    return POSIXFactory.getNativePOSIX(new QuietHandler());
+    return Jnr.POSIX;
   }
 
   /** A handler that never throws: the caller checks return values and errno. */

@@ -1,5 +1,7 @@
 package dev.fdnode.core;
 
+import static dev.fdnode.core.Native.LIBC;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -23,8 +25,6 @@ public final class RootedOpen {
   private static final int O_CLOEXEC = OpenFlags.O_CLOEXEC.intValue();
   private static final int ELOOP = 40;
   private static final int ENOTDIR = 20;
-
-  private static final Native.LibC LIBC = Native.LIBC;
 
   /**
    * A directory descriptor ({@code O_PATH}) reached by the walk and verified to be under its root;

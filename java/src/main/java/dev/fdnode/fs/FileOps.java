@@ -26,10 +26,9 @@ public final class FileOps {
    */
   public record Info(long size, String type, int mode, long mtime) {}
 
-  private final POSIX posix = Posix.quietNative();
-
   /** fstat(2) of an open descriptor. */
   public Info fstat(FdInner f) throws FdException {
+    POSIX posix = Posix.quietNative(); // bound on first use, not when the node builds FileOps
     try (FdInner.Use u = f.use()) {
       FileStat st = posix.allocateStat();
       while (posix.fstat(u.fd(), st) != 0) {

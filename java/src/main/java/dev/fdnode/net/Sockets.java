@@ -1,5 +1,8 @@
 package dev.fdnode.net;
 
+import static dev.fdnode.core.Native.LIBC;
+import static dev.fdnode.core.Native.RUNTIME;
+
 import dev.fdnode.core.Errnos;
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
@@ -12,7 +15,6 @@ import java.net.UnknownHostException;
 import java.util.Arrays;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
 
 /**
  * TCP and UDP sockets as raw descriptors, bound with jnr-ffi (JNR-POSIX has no socket calls, and
@@ -63,9 +65,6 @@ public final class Sockets {
 
   /** Largest datagram (IPv4/IPv6 UDP payload without jumbograms). */
   public static final int MAX_DATAGRAM = 65_535;
-
-  private static final Native.LibC LIBC = Native.LIBC;
-  private static final Runtime RUNTIME = Native.RUNTIME;
 
   /** A received datagram: the sender's address (4 or 16 bytes) and port. */
   public record Datagram(InetAddress from, int port, byte[] data) {}

@@ -56,12 +56,19 @@ public final class ConfigParser {
 
   private final Map<String, String> env;
   private final Path home;
-  private final Supplier<HostNames> hosts;
+  private final Supplier<? extends Hosts> hosts;
 
   /** Local host names: short (no dots) and long (fully qualified if known). */
-  public record HostNames(String shortName, String longName) {}
+  public interface Hosts {
+    String shortName();
 
-  public ConfigParser(Map<String, String> env, Path home, Supplier<HostNames> hosts) {
+    String longName();
+  }
+
+  /** Host names given as they are. */
+  public record HostNames(String shortName, String longName) implements Hosts {}
+
+  public ConfigParser(Map<String, String> env, Path home, Supplier<? extends Hosts> hosts) {
     this.env = Map.copyOf(env);
     this.home = home;
     this.hosts = hosts;
@@ -185,7 +192,7 @@ public final class ConfigParser {
         throw new ConfigException("bad host in node name: " + name);
       }
     } else {
-      HostNames h = hosts.get();
+      Hosts h = hosts.get();
       host = longNames ? h.longName() : h.shortName();
     }
     if (!NAME_PART.matcher(alive).matches()) {
@@ -264,24 +271,37 @@ public final class ConfigParser {
     };
   }
 
-  /** Host names of this machine as Erlang would pick them for -sname and -name. */
-  public static HostNames localHostNames() {
+  /**
+   * Host names of this machine as Erlang would pick them for -sname and -name. The long one may
+   * take a reverse DNS lookup, so it is looked up only when asked for (a short-named node, the
+   * launcher's default, never asks).
+   */
+  public static Hosts localHostNames() {
     String host = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("");
     try {
       host = InetAddress.getLocalHost().getHostName();
     } catch (IOException e) {
       if (host.isEmpty()) host = "localhost";
     }
-    String shortName = host.contains(".") ? host.substring(0, host.indexOf('.')) : host;
-    String longName = host;
-    if (!host.contains(".")) {
+    return new LocalHosts(host);
+  }
+
+  private record LocalHosts(String host) implements Hosts {
+    @Override
+    public String shortName() {
+      return host.contains(".") ? host.substring(0, host.indexOf('.')) : host;
+    }
+
+    @Override
+    public String longName() {
+      if (host.contains(".")) return host;
       try {
         String canonical = InetAddress.getLocalHost().getCanonicalHostName();
-        if (canonical.contains(".") && !canonical.matches("[0-9.]+")) longName = canonical;
+        if (canonical.contains(".") && !canonical.matches("[0-9.]+")) return canonical;
       } catch (IOException e) {
         // keep the short name; erl -name would fail the same way
       }
+      return host;
     }
-    return new HostNames(shortName, longName);
   }
 }

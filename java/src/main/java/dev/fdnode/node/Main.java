@@ -1,5 +1,7 @@
 package dev.fdnode.node;
 
+import dev.fdnode.core.Native;
+import dev.fdnode.core.Posix;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -14,7 +16,16 @@ public final class Main {
 
   private Main() {}
 
+  /**
+   * jnr-ffi's own x86 stub compiler, off unless asked for: its start-up work (and the C1
+   * compilation of its large tables, which leaves ~12 MiB in a malloc arena about every other
+   * start) costs more than it saves: the generic call path measured the same per call within JMH's
+   * error (docs/perf-notes.md). Set before anything binds libc.
+   */
+  private static final String X86_STUBS = "jnr.ffi.x86asm.enabled";
+
   public static void main(String[] args) {
+    if (System.getProperty(X86_STUBS) == null) System.setProperty(X86_STUBS, "false");
     ConfigParser.Command cmd;
     try {
       // Erlang finds ~/.erlang.cookie through $HOME; so do we.
@@ -54,9 +65,35 @@ public final class Main {
     // Launchers wait for exactly this line.
     System.out.println("fdnode ready " + server.nodeName());
     System.out.flush();
+    bindLibcInBackground();
 
     server.awaitStopped();
     System.exit(0);
+  }
+
+  /**
+   * Binding libc with jnr-ffi is the longest part of a start: JNR-POSIX ({@link Posix#bind}, a
+   * generated stub for each of some 300 functions) and the node's own calls ({@link Native#bind}).
+   * Nothing before the ready line needs either (the poller has its own small binding), so they are
+   * bound here, while the first caller connects; a request that needs one sooner waits for it
+   * (class initialisation). Without libc the node cannot serve: it stops with status 1.
+   */
+  private static void bindLibcInBackground() {
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                Posix.bind();
+                Native.bind();
+                LOG.fine("libc bound"); // scripts/appcds.sh waits for this line
+              } catch (LinkageError | RuntimeException e) {
+                LOG.severe(() -> "cannot bind libc: " + e + "; stopping");
+                System.exit(1); // the shutdown hook stops the server
+              }
+            },
+            "fdnode-bind-libc");
+    t.setDaemon(true);
+    t.start();
   }
 
   /** Started from an Erlang port: when the BEAM goes, stdin closes, and so do we. */

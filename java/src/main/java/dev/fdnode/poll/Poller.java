@@ -1,6 +1,5 @@
 package dev.fdnode.poll;
 
-import dev.fdnode.core.Native;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -29,7 +28,7 @@ public final class Poller implements AutoCloseable {
   private static final int WATCH =
       LinuxEpoll.EPOLLIN | LinuxEpoll.EPOLLRDHUP | LinuxEpoll.EPOLLONESHOT;
 
-  private final Native.LibC libc = LinuxEpoll.libc();
+  private final LinuxEpoll.Calls libc = LinuxEpoll.libc();
   private final int epfd;
   private final int wakeFd;
   private final Executor handlers;
@@ -66,7 +65,7 @@ public final class Poller implements AutoCloseable {
   /** Watches {@code fd} for input; {@code onReady} runs once, then the fd waits for a rearm. */
   public Registration register(int fd, Runnable onReady) throws PollException {
     if (closed.get()) {
-      throw new PollException("register on closed poller", Native.EINTR);
+      throw new PollException("register on closed poller", LinuxEpoll.EINTR);
     }
     Registration registration = new Registration(nextId.getAndIncrement(), fd, onReady);
     registrations.put(registration.id, registration);
@@ -115,7 +114,7 @@ public final class Poller implements AutoCloseable {
       int n = libc.epoll_wait(epfd, events, BATCH, -1);
       if (n < 0) {
         int errno = LinuxEpoll.errno();
-        if (errno == Native.EINTR) {
+        if (errno == LinuxEpoll.EINTR) {
           continue;
         }
         LOG.log(Level.SEVERE, "epoll_wait failed, errno {0}; poller stops", errno);

@@ -106,6 +106,29 @@ class ConfigParserTest {
     assertEquals("fdnode@h", c.nodeName());
   }
 
+  /** The long name may cost a reverse DNS lookup: a short-named node must never ask for it. */
+  @Test
+  void shortNamesNeverAskForTheLongName() throws Exception {
+    ConfigParser.Hosts hosts =
+        new ConfigParser.Hosts() {
+          @Override
+          public String shortName() {
+            return "quick";
+          }
+
+          @Override
+          public String longName() {
+            throw new AssertionError("long name looked up for a short-named node");
+          }
+        };
+    ConfigParser p = new ConfigParser(env, home, () -> hosts);
+    Config c = ((ConfigParser.Run) p.parse("--cookie", "c", "--root", rootA.toString())).config();
+    assertEquals("fdnode@quick", c.nodeName());
+    assertThrows(
+        AssertionError.class,
+        () -> p.parse("--longnames", "--cookie", "c", "--root", rootA.toString()));
+  }
+
   @Test
   void environment() throws Exception {
     env.put("FDNODE_COOKIE", "envcookie");

@@ -3,7 +3,6 @@ package dev.fdnode.poll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.fdnode.core.Native;
 import java.util.HashMap;
 import java.util.Map;
 import jnr.ffi.Pointer;
@@ -20,7 +19,7 @@ class EpollLayoutTest {
 
   @Test
   void eventsPastTheFirstAreReadWhereTheKernelWroteThem() {
-    Native.LibC libc = LinuxEpoll.libc();
+    LinuxEpoll.Calls libc = LinuxEpoll.libc();
     int epfd = libc.epoll_create1(LinuxEpoll.O_CLOEXEC);
     assertTrue(epfd >= 0);
     int[] a = new int[2];
