@@ -27,6 +27,9 @@ final class BufferedTransport implements OtpTransport {
   /** Larger than a typical reply, small beside the 256 KiB active chunks, which bypass it. */
   static final int BUFFER = 64 * 1024;
 
+  /** How long the reader spins for more input before it blocks; see {@code beforeRead}. */
+  private static final long SPIN_NANOS = 50_000;
+
   private final Socket socket;
   private final Input in;
   private final Output out;
@@ -73,10 +76,21 @@ final class BufferedTransport implements OtpTransport {
       return super.read(b, off, len);
     }
 
-    /** Before a read that may wait for the peer, what this thread held back goes out. */
+    /**
+     * Before a read that may wait for the peer, what this thread held back goes out. Then it spins
+     * a little while the socket is empty: a caller's next request usually comes within a round
+     * trip, and a thread that has gone to sleep takes longer to wake on an idle VM than the wait
+     * (measured here: one sequential caller made twice the calls per second).
+     */
     private void beforeRead() throws IOException {
       reader = Thread.currentThread();
-      if (count - pos == 0) out.flushNow();
+      if (count - pos == 0) {
+        out.flushNow();
+        long until = System.nanoTime() + SPIN_NANOS;
+        while (in.available() == 0 && System.nanoTime() - until < 0) {
+          Thread.onSpinWait();
+        }
+      }
     }
 
     /** Frames received and not yet taken: their reader has more to do before it waits. */
