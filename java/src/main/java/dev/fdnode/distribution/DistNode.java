@@ -49,7 +49,7 @@ public final class DistNode implements AutoCloseable {
   /** Messages that may wait for one node's outgoing connection; beyond, dropped. */
   private static final int MAX_WAITING = 4096;
 
-  /** The handshake time a peer gets before it is disconnected ({@link #start}). */
+  /** The handshake time a peer gets before it is disconnected (given to the constructor). */
   public static final long HANDSHAKE_TIMEOUT_MS = 10_000;
 
   /** What the node hears, called on connection threads. */
@@ -93,7 +93,12 @@ public final class DistNode implements AutoCloseable {
   private final AtomicLong misaddressed = new AtomicLong();
   private final AtomicLong unlinkIds = new AtomicLong();
 
-  private DistNode(
+  /**
+   * Listens and registers {@code name} with epmd ({@link #acceptPeers} starts accepting); a peer
+   * that has not finished its handshake within {@code handshakeTimeoutMs} is cut off. Fails if epmd
+   * is not running or already has the name.
+   */
+  public DistNode(
       String name,
       String cookie,
       OtpTransportFactory transports,
@@ -122,24 +127,8 @@ public final class DistNode implements AutoCloseable {
   }
 
   /**
-   * Listens and registers {@code name} with epmd ({@link #acceptPeers} starts accepting); a peer
-   * that has not finished its handshake within {@code handshakeTimeoutMs} is cut off. Fails if epmd
-   * is not running or already has the name.
-   */
-  public static DistNode start(
-      String name,
-      String cookie,
-      OtpTransportFactory transports,
-      String registeredName,
-      Receiver receiver,
-      long handshakeTimeoutMs)
-      throws IOException {
-    return new DistNode(name, cookie, transports, registeredName, receiver, handshakeTimeoutMs);
-  }
-
-  /**
    * Starts taking in peers. Until then connections wait in the listen backlog, so the receiver can
-   * finish being built after {@link #start} gave it the node's name.
+   * finish being built after the constructor gave it the node's name.
    */
   public void acceptPeers() {
     if (!closed.get() && accepting.compareAndSet(false, true)) acceptor.start();
@@ -176,7 +165,7 @@ public final class DistNode implements AutoCloseable {
     return local.node();
   }
 
-  /** The node's one process, registered under the name given to {@link #start}. */
+  /** The node's one process, registered under the name given to the constructor. */
   public OtpErlangPid self() {
     return self;
   }

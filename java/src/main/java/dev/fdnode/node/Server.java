@@ -107,7 +107,7 @@ public final class Server implements AutoCloseable {
     this.config = config;
     // Listen on config.listen() only (loopback by default), not on every interface.
     this.node =
-        DistNode.start(
+        new DistNode(
             config.nodeName(),
             config.cookie(),
             new BoundTransportFactory(InetAddress.getByName(config.listen())),

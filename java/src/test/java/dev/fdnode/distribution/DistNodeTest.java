@@ -89,7 +89,7 @@ class DistNodeTest {
     host = ConfigParser.localHostNames().shortName();
     cookie = "c" + Long.toHexString(RANDOM.nextLong());
     node =
-        DistNode.start(
+        new DistNode(
             name("dist"),
             cookie,
             new BoundTransportFactory(InetAddress.getByName("127.0.0.1")),
@@ -223,7 +223,7 @@ class DistNodeTest {
   @Test
   void noPeerIsTakenInBeforeTheNodeAcceptsPeers() throws Exception {
     DistNode late =
-        DistNode.start(
+        new DistNode(
             name("late"),
             cookie,
             new BoundTransportFactory(InetAddress.getByName("127.0.0.1")),
@@ -249,7 +249,7 @@ class DistNodeTest {
         assertThrows(
             IOException.class,
             () ->
-                DistNode.start(
+                new DistNode(
                     node.node(),
                     cookie,
                     new BoundTransportFactory(InetAddress.getByName("127.0.0.1")),
