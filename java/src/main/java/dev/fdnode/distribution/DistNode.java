@@ -81,12 +81,7 @@ public final class DistNode implements AutoCloseable {
   private final Connector connector;
   private final long handshakeTimeoutMs;
   private final ScheduledExecutorService handshakeTimer =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "fdnode-handshake-timer");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "fdnode-handshake-timer"));
   private final ConcurrentHashMap<String, PeerConnection> connections = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean accepting = new AtomicBoolean();
@@ -122,8 +117,7 @@ public final class DistNode implements AutoCloseable {
     }
     this.self = local.createPid(); // after epmd gave the node its creation
     this.connector = new Connector();
-    this.acceptor = new Thread(this::acceptLoop, "fdnode-acceptor");
-    acceptor.setDaemon(true);
+    this.acceptor = daemon(this::acceptLoop, "fdnode-acceptor");
   }
 
   /**
@@ -287,9 +281,7 @@ public final class DistNode implements AutoCloseable {
         continue;
       }
       // The handshake on its own thread: a peer that stalls in it stalls nobody else.
-      Thread t = new Thread(() -> handshake(socket), "fdnode-handshake");
-      t.setDaemon(true);
-      t.start();
+      daemon(() -> handshake(socket), "fdnode-handshake").start();
     }
   }
 
@@ -323,6 +315,13 @@ public final class DistNode implements AutoCloseable {
     connector.accepted(c);
   }
 
+  /** The node's threads never keep the JVM alive: {@code Main} decides when it exits. */
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
   private static void closeQuietly(OtpTransport socket) {
     try {
       socket.close();
@@ -338,12 +337,7 @@ public final class DistNode implements AutoCloseable {
   private final class Connector {
     private final Map<String, List<Frame>> waiting = new HashMap<>(); // guarded by this
     private final ExecutorService thread =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "fdnode-connector");
-              t.setDaemon(true);
-              return t;
-            });
+        Executors.newSingleThreadExecutor(r -> daemon(r, "fdnode-connector"));
 
     /** The connection, if it came up meanwhile; else null, the frame queued or dropped. */
     synchronized PeerConnection await(String node, Frame frame) {
