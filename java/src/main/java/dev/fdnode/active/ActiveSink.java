@@ -8,8 +8,8 @@ import dev.fdnode.core.Pid;
 public interface ActiveSink {
   /**
    * Sends {@code event} about {@code handle} to {@code controller}; must not throw. A {@link
-   * ActiveEvent.Data} buffer is reused for the next read once this returns: encode it (a remote
-   * {@code OtpMbox.send} does, synchronously) or copy it, never keep it.
+   * ActiveEvent.Data} buffer is reused for the next read once this returns: send it (the node's
+   * sends write the frame before they return) or copy it, never keep it.
    */
   void send(Pid controller, Handle handle, ActiveEvent event);
 }

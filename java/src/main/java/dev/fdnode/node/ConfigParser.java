@@ -42,7 +42,7 @@ public final class ConfigParser {
           "  --exit-on-stdin-eof    shut down when stdin closes (when started from an Erlang port)",
           "  --help                 this text",
           "",
-          "Prints 'fdnode ready <node>' on stdout once the mailbox is registered.");
+          "Prints 'fdnode ready <node>' on stdout once the node is registered and serving.");
 
   /** What the command line asks for. */
   public sealed interface Command permits Run, Help {}

@@ -3,7 +3,7 @@ package dev.fdnode.node;
 import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangPid;
 
-/** What one mailbox message turned out to be. */
+/** What one message to the node's process turned out to be. */
 public sealed interface Envelope {
 
   /**

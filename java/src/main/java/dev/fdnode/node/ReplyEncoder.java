@@ -40,9 +40,8 @@ public final class ReplyEncoder {
   /**
    * An active-delivery message: {@code {fdnode, Fd, Data}}, {@code {fdnode_closed, Fd}}, {@code
    * {fdnode_error, Fd, Reason}} or {@code {fdnode_passive, Fd}}. Data is the reader's buffer, not a
-   * copy ({@link UncopiedBinary}): send the message before the sink call returns. Controllers are
-   * BEAM processes, so the send encodes at once; the one local mailbox, fdnode's own, drops such a
-   * message whatever its bytes.
+   * copy ({@link UncopiedBinary}): send the message before the sink call returns. The node's sends
+   * write the frame before they return (a send to this node itself is dropped).
    */
   public OtpErlangTuple activeEvent(Handle h, ActiveEvent event) {
     OtpErlangTuple fd = handle(h);

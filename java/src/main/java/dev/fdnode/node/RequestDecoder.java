@@ -25,7 +25,7 @@ public final class RequestDecoder {
     this.localNode = localNode;
   }
 
-  /** Classifies one mailbox message. Never throws. */
+  /** Classifies one message to the node's process. Never throws. */
   public Envelope envelope(OtpErlangObject msg) {
     if (!(msg instanceof OtpErlangTuple t) || t.arity() == 0) return garbage(msg);
     String tag = Terms.atomName(t.elementAt(0));

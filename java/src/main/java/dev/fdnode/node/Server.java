@@ -499,7 +499,7 @@ public final class Server implements AutoCloseable {
   // ---- stopping -----------------------------------------------------------
 
   /**
-   * Starts {@link #stop()} on its own thread (so a caller on the mailbox thread is not blocked).
+   * Starts {@link #stop()} on its own thread (so a caller on a connection's thread is not blocked).
    */
   public void stopAsync() {
     // Stop taking calls now, on the caller's thread: a call that arrives after

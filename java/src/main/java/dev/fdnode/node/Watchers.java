@@ -202,7 +202,7 @@ final class Watchers {
 
   /**
    * {@code {'$fdnode_owner_down', _, Owner}} arrived from {@code sender} (null when the message was
-   * sent to the mailbox pid rather than its registered name: the sender is then unknown).
+   * sent to the node's pid rather than its registered name: the sender is then unknown).
    */
   synchronized void report(OtpErlangPid sender, OtpErlangPid owner) {
     if (sender == null) {
