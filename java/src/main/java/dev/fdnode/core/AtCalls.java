@@ -18,6 +18,9 @@ import jnr.ffi.Pointer;
  * struct dirent}'s name is at 19 on both.
  */
 public final class AtCalls {
+  /** As a directory descriptor: the working directory (an absolute path ignores it). */
+  public static final int AT_FDCWD = -100;
+
   public static final int AT_SYMLINK_NOFOLLOW = 0x100;
   public static final int AT_REMOVEDIR = 0x200;
 
@@ -42,9 +45,18 @@ public final class AtCalls {
     public boolean isDirectory() {
       return type() == 0040000;
     }
+
+    public FileType fileType() {
+      return Posix.typeOf(mode);
+    }
   }
 
   private AtCalls() {}
+
+  /** lstat(2) of an absolute path: a symlink is the link itself. */
+  public static Stat lstat(String path) throws FdException {
+    return fstatat(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW);
+  }
 
   /** fstatat(2); with {@code AT_SYMLINK_NOFOLLOW} a symlink is the link itself. */
   public static Stat fstatat(int dirfd, String name, int flags) throws FdException {

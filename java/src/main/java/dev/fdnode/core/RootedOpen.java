@@ -17,7 +17,6 @@ import jnr.constants.platform.OpenFlags;
  * itself moved), it is closed again and the open is {@code eacces}.
  */
 public final class RootedOpen {
-  private static final int AT_FDCWD = -100;
   private static final int O_PATH = 010000000; // same on x86_64 and aarch64; not in jnr-constants
   private static final int O_RDONLY = OpenFlags.O_RDONLY.intValue();
   private static final int O_DIRECTORY = OpenFlags.O_DIRECTORY.intValue();
@@ -106,7 +105,7 @@ public final class RootedOpen {
    */
   private static int walk(Path root, Path rel, int count, boolean anyNotDirIsEacces)
       throws FdException {
-    int dir = openat(AT_FDCWD, root.toString(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0, true);
+    int dir = openat(AtCalls.AT_FDCWD, root.toString(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0, true);
     try {
       for (int i = 0; i < count; i++) {
         String name = rel.getName(i).toString();

@@ -11,9 +11,6 @@ import dev.fdnode.core.Handle;
 import dev.fdnode.core.Native;
 import dev.fdnode.core.OpenOptions;
 import dev.fdnode.core.Opened;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.logging.Logger;
 
@@ -28,10 +25,6 @@ sealed interface DescriptorRequests extends Request {
 
   /** {@code path} is the caller's path, not yet checked against {@link PathPolicy}. */
   record Open(String path, OpenOptions options) implements DescriptorRequests, Owning {
-    private static final int AT_FDCWD = -100;
-    private static final int S_IFREG = 0100000;
-    private static final int S_IFDIR = 0040000;
-
     static Open decode(Args a) throws FdException {
       return new Open(a.path(1), a.openOptions(2));
     }
@@ -74,11 +67,8 @@ sealed interface DescriptorRequests extends Request {
     @Override
     public boolean inlineFor(Context.Services s) {
       try {
-        int type =
-            AtCalls.fstatat(
-                    AT_FDCWD, s.policy().resolve(path).toString(), AtCalls.AT_SYMLINK_NOFOLLOW)
-                .type();
-        return type == S_IFREG || type == S_IFDIR;
+        FileType t = AtCalls.lstat(s.policy().resolve(path).toString()).fileType();
+        return t == FileType.REGULAR || t == FileType.DIRECTORY;
       } catch (FdException e) {
         return "enoent".equals(e.reason()) || "eacces".equals(e.reason());
       }
@@ -98,9 +88,8 @@ sealed interface DescriptorRequests extends Request {
 
     private static boolean isFifo(Path p) {
       try {
-        int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-        return (mode & 0170000) == 0010000; // S_IFIFO
-      } catch (IOException | RuntimeException e) {
+        return AtCalls.lstat(p.toString()).fileType() == FileType.FIFO;
+      } catch (FdException e) {
         return false;
       }
     }
