@@ -99,7 +99,7 @@ sealed interface ControlRequests extends Request {
     }
 
     @Override
-    public boolean inline() {
+    public boolean inline(Context.Services s) {
       return !gc;
     }
 

@@ -65,7 +65,7 @@ sealed interface DescriptorRequests extends Request {
      * refuses, or nothing yet (an open that creates), is answered at once too.
      */
     @Override
-    public boolean inlineFor(Context.Services s) {
+    public boolean inline(Context.Services s) {
       try {
         FileType t = AtCalls.lstat(s.policy().resolve(path).toString()).fileType();
         return t == FileType.REGULAR || t == FileType.DIRECTORY;
@@ -120,7 +120,7 @@ sealed interface DescriptorRequests extends Request {
      * for it) goes to a worker. A handle that does not resolve is answered at once.
      */
     @Override
-    public boolean inlineFor(Context.Services s) {
+    public boolean inline(Context.Services s) {
       try {
         FdInner f = s.descriptors().lookup(handle);
         FileType t = f.type();

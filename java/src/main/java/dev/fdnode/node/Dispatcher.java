@@ -68,9 +68,9 @@ public final class Dispatcher {
             System.nanoTime());
   }
 
-  /** Whether {@code req} runs on the receiving thread ({@link Request#inlineFor}). */
+  /** Whether {@code req} runs on the receiving thread ({@link Request#inline}). */
   boolean inline(Request req) {
-    return req.inlineFor(services);
+    return req.inline(services);
   }
 
   /** The result term for {@code req}; never throws. */

@@ -22,18 +22,14 @@ public sealed interface Request
    */
   interface Inline {}
 
-  /** Whether this request runs on the receiving thread; see {@link Inline}. */
-  default boolean inline() {
-    return this instanceof Inline;
-  }
-
   /**
-   * {@link #inline()}, or, for a request that blocks or not depending on what it touches (the file
-   * type behind a path or a descriptor), what a cheap look at that says. Called on the receiving
-   * thread just before the request runs.
+   * Whether this request runs on the receiving thread: an {@link Inline} one does; a request that
+   * blocks or not depending on its arguments or on what it touches (the file type behind a path or
+   * a descriptor) says so itself, after a cheap look. Called on the receiving thread just before
+   * the request runs.
    */
-  default boolean inlineFor(Context.Services s) {
-    return inline();
+  default boolean inline(Context.Services s) {
+    return this instanceof Inline;
   }
 
   /** Marks a request that makes its caller the owner of the descriptors it creates. */

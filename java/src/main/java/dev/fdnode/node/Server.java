@@ -37,8 +37,8 @@ import java.util.logging.Logger;
 /**
  * The C-node: a {@link DistNode} whose one process is registered as {@code fdnode}. Each
  * distribution connection's thread decodes the calls it reads and runs those that cannot block
- * ({@link Request#inlineFor}) at once; the others go to a bounded worker pool, so a blocking read
- * on a FIFO never holds up other callers. Cleanup after owner or node death runs on its own thread.
+ * ({@link Request#inline}) at once; the others go to a bounded worker pool, so a blocking read on a
+ * FIFO never holds up other callers. Cleanup after owner or node death runs on its own thread.
  * Never links to anything.
  *
  * <p>Lifecycle: RUNNING → DRAINING (new calls get {@code shutting_down}, in-flight calls finish) →

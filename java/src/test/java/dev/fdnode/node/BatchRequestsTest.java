@@ -262,7 +262,7 @@ class BatchRequestsTest {
   void batchesRunInline() throws Exception {
     Request r = dec.request(tuple(atom("pread_many"), h(1, 2), list()));
     Request w = dec.request(tuple(atom("pwrite_many"), h(1, 2), list()));
-    assertEquals(true, r.inline() && w.inline());
+    assertEquals(true, r instanceof Request.Inline && w instanceof Request.Inline);
   }
 
   /** {@code {ok, [binary() | eof]}} as strings, "eof" for eof. */
