@@ -444,11 +444,7 @@ public final class DistNode implements AutoCloseable {
       OtpTransport registration = getEpmd();
       if (registration == null) return;
       setEpmd(null);
-      try {
-        registration.close();
-      } catch (IOException e) {
-        LOG.fine(() -> "closing the epmd registration: " + e.getMessage());
-      }
+      closeQuietly(registration);
     }
   }
 }

@@ -26,7 +26,7 @@ sealed interface Frame {
   record ToPid(OtpErlangPid to, FramePayload payload) implements Frame {
     @Override
     public void writeTo(PeerConnection c, OtpErlangPid from) throws IOException {
-      c.send(from, to, payload);
+      c.send(to, payload);
     }
 
     @Override

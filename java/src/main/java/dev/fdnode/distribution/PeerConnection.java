@@ -69,7 +69,8 @@ final class PeerConnection extends AbstractConnection {
   // (the cookie slot and the destination's node name) from their strings for every message; these
   // come from AtomBytes' cache.
 
-  void send(OtpErlangPid from, OtpErlangPid to, FramePayload payload) throws IOException {
+  /** To a pid: the SEND header names no sender, so none is passed. */
+  void send(OtpErlangPid to, FramePayload payload) throws IOException {
     OtpOutputStream header = header(3, SEND);
     header.write(EMPTY_ATOM);
     AtomBytes.writePid(header, to);
