@@ -441,7 +441,9 @@ info(Fd, Timeout) -> fd_call(Fd, fun(H) -> {info, H} end, Timeout).
 -spec stats(node()) -> {ok, map()} | {error, reason()}.
 stats(Node) -> stats(Node, default_timeout()).
 
-%% @doc `{ok, #{open_fds := N, ...}}'.
+%% @doc The node's counters: `{ok, #{open_fds := N, ...}}', with the keys
+%% docs/protocol.md lists (descriptors, bytes, uptime, heap, and the worker
+%% pool's `busy_workers' and `queued_calls').
 -spec stats(node(), timeout()) -> {ok, map()} | {error, reason()}.
 stats(Node, Timeout) when is_atom(Node) -> call(Node, {stats}, Timeout);
 stats(_, _) -> {error, badarg}.

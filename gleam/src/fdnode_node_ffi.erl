@@ -65,7 +65,7 @@ from_string(S) -> binary_to_atom(S, utf8).
 to_string(N) -> atom_to_binary(N, utf8).
 
 %% Stats(open_fds, fds_by_node, pending_ring_ops, bytes_read, bytes_written,
-%%       active_fds, uptime_ms, heap_used)
+%%       active_fds, uptime_ms, heap_used, busy_workers, queued_calls)
 stats(Node, Timeout) ->
     case fdnode_ffi:stats(Node, Timeout) of
         {ok, #{} = M} ->
@@ -74,7 +74,8 @@ stats(Node, Timeout) ->
             {ok, {stats, maps:get(open_fds, M, 0), ByNode, maps:get(pending_ring_ops, M, 0),
                   maps:get(bytes_read, M, 0), maps:get(bytes_written, M, 0),
                   maps:get(active_fds, M, 0), maps:get(uptime_ms, M, 0),
-                  maps:get(heap_used, M, 0)}};
+                  maps:get(heap_used, M, 0), maps:get(busy_workers, M, 0),
+                  maps:get(queued_calls, M, 0)}};
         Other -> value(Other)
     end.
 

@@ -126,6 +126,7 @@ fifo_opens_never_wedge_the_node() ->
      || P <- Abandoned],
     %% each waiting read end holds its descriptor; the cancelled ones are gone
     ?assert(fdnode_test_ffi:wait_until(fun() -> fds_to(Node, Fifo) =:= 500 end, 60000)),
+    ?assert(fdnode_test_ffi:wait_until(fun() -> pool(Node) =:= {0, 0} end, ?T)),
     Busy = regular_work(Node, 50),
     io:format(user, "~nslowest open+read+close of 4x50: ~b ms idle, ~b ms with 500 FIFO opens waiting~n",
               [Idle, Busy]),
@@ -144,6 +145,28 @@ fifo_opens_never_wedge_the_node() ->
     [P ! stop || P <- Wanted],
     ok = fdnode_ffi:close(W),
     ?assert(fdnode_test_ffi:wait_until(fun() -> fds_to(Node, Fifo) =:= 0 end, 30000)).
+
+%% A read waiting on an empty pipe holds one worker, and `stats' shows it;
+%% data ends the read and frees the worker.
+stats_show_the_busy_worker_pool_test() ->
+    Node = node_(),
+    ?assert(fdnode_test_ffi:wait_until(fun() -> pool(Node) =:= {0, 0} end, ?T)),
+    {ok, {R, W}} = fdnode_ffi:pipe(Node),
+    Test = self(),
+    Reader = spawn_link(fun() -> Test ! {read, self(), fdnode_ffi:read(R, 5, ?T)} end),
+    ?assert(fdnode_test_ffi:wait_until(fun() -> pool(Node) =:= {1, 0} end, ?T)),
+    ok = fdnode_ffi:write(W, <<"hello">>),
+    receive {read, Reader, Got} -> ?assertEqual({ok, <<"hello">>}, Got)
+    after ?T -> error(read_stuck)
+    end,
+    ?assert(fdnode_test_ffi:wait_until(fun() -> pool(Node) =:= {0, 0} end, ?T)),
+    ok = fdnode_ffi:close(R),
+    ok = fdnode_ffi:close(W).
+
+%% {busy_workers, queued_calls} of the Java node's worker pool.
+pool(Node) ->
+    {ok, #{busy_workers := Busy, queued_calls := Queued}} = fdnode_ffi:stats(Node),
+    {Busy, Queued}.
 
 %% A write end waits for a reader without a worker, and completes when one
 %% opens through the node or outside it.

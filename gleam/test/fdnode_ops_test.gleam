@@ -128,6 +128,8 @@ pub fn stats_match_what_the_test_did_test() {
   let assert Ok(before) = fdnode_node.stats(of: node, within: 5000)
   assert_true(before.uptime_ms >= 0)
   assert_equal(before.pending_ring_ops, 0)
+  // nothing has needed a worker yet
+  assert_equal(#(before.busy_workers, before.queued_calls), #(0, 0))
 
   let fds = open_n(node, 5, [])
   let assert [first, ..] = fds

@@ -273,12 +273,17 @@ pub type Stats {
     uptime_ms: Int,
     /// JVM heap in use, in bytes (0 when the node does not measure it).
     heap_used: Int,
+    /// Workers running a blocking call (a FIFO read, a `sync`) now.
+    busy_workers: Int,
+    /// Calls waiting for a free worker. With every worker busy and this
+    /// queue full, a call that needs a worker gets `Error(Eagain)`.
+    queued_calls: Int,
   )
 }
 
 /// Counters of a Java node: open descriptors (in total and per owner node),
 /// pending asynchronous operations, bytes read and written, descriptors in an
-/// active mode, uptime.
+/// active mode, uptime, and how busy its worker pool is.
 ///
 /// ## Example
 ///

@@ -32,6 +32,7 @@ final class Context {
       Dispatcher.Sender sender,
       Runnable stopNode,
       FifoOpens fifoOpens,
+      WorkerLoad workers,
       long startedNanos) {}
 
   private final Services services;
@@ -103,6 +104,10 @@ final class Context {
 
   ModeControl modes() {
     return services.modes();
+  }
+
+  WorkerLoad workers() {
+    return services.workers();
   }
 
   long startedNanos() {

@@ -120,7 +120,9 @@ sealed interface ControlRequests extends Request {
                       s.bytesWritten(),
                       s.activeModeFds(),
                       uptimeMs,
-                      rt.totalMemory() - rt.freeMemory())));
+                      rt.totalMemory() - rt.freeMemory(),
+                      c.workers().busyWorkers(),
+                      c.workers().queuedCalls())));
     }
   }
 

@@ -39,17 +39,21 @@ public final class Dispatcher {
       ReplyEncoder encoder,
       ModeControl modes,
       Sender sender) {
-    this(descriptors, policy, encoder, modes, sender, () -> {});
+    this(descriptors, policy, encoder, modes, sender, () -> {}, WorkerLoad.NONE);
   }
 
-  /** {@code stopNode} starts the node's drain when a {@code shutdown} request arrives. */
-  public Dispatcher(
+  /**
+   * {@code stopNode} starts the node's drain when a {@code shutdown} request arrives; {@code
+   * workers} is what {@code stats} reports of the worker pool.
+   */
+  Dispatcher(
       Descriptors descriptors,
       PathPolicy policy,
       ReplyEncoder encoder,
       ModeControl modes,
       Sender sender,
-      Runnable stopNode) {
+      Runnable stopNode,
+      WorkerLoad workers) {
     this.descriptors = descriptors;
     this.services =
         new Context.Services(
@@ -65,6 +69,7 @@ public final class Dispatcher {
             sender,
             stopNode,
             fifoOpens,
+            workers,
             System.nanoTime());
   }
 

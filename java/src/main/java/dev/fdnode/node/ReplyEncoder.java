@@ -104,25 +104,18 @@ public final class ReplyEncoder {
       long bytesWritten,
       int activeFds,
       long uptimeMs,
-      long heapUsed) {
+      long heapUsed,
+      int busyWorkers,
+      int queuedCalls) {
     public StatsView {
       fdsByNode = Map.copyOf(fdsByNode);
     }
-
-    /** Without a heap measurement ({@code heap_used} 0). */
-    public StatsView(
-        int openFds,
-        Map<String, Integer> fdsByNode,
-        int pendingRingOps,
-        long bytesRead,
-        long bytesWritten,
-        int activeFds,
-        long uptimeMs) {
-      this(openFds, fdsByNode, pendingRingOps, bytesRead, bytesWritten, activeFds, uptimeMs, 0);
-    }
   }
 
-  /** {@code #{open_fds, fds_by_node => #{Node => N}, pending_ring_ops, bytes_read, ...}}. */
+  /**
+   * {@code #{open_fds, fds_by_node => #{Node => N}, pending_ring_ops, bytes_read, ...,
+   * busy_workers, queued_calls}}.
+   */
   public OtpErlangMap stats(StatsView s) {
     OtpErlangMap byNode = new OtpErlangMap();
     s.fdsByNode().forEach((n, c) -> byNode.put(Terms.atom(n), Terms.integer(c)));
@@ -135,6 +128,8 @@ public final class ReplyEncoder {
     m.put(Terms.atom("active_fds"), Terms.integer(s.activeFds()));
     m.put(Terms.atom("uptime_ms"), Terms.integer(s.uptimeMs()));
     m.put(Terms.atom("heap_used"), Terms.integer(s.heapUsed()));
+    m.put(Terms.atom("busy_workers"), Terms.integer(s.busyWorkers()));
+    m.put(Terms.atom("queued_calls"), Terms.integer(s.queuedCalls()));
     return m;
   }
 }

@@ -134,14 +134,6 @@ public final class Server implements AutoCloseable {
               activeReaders,
               (to, handle, event) -> send(Terms.toErlang(to), encoder.activeEvent(handle, event)),
               ACTIVE_CHUNK);
-      this.dispatcher =
-          new Dispatcher(
-              descriptors,
-              new PathPolicy(config.roots()),
-              encoder,
-              new ActiveModeControl(active),
-              this::send,
-              this::stopAsync);
       this.workers =
           new ThreadPoolExecutor(
               config.workers(),
@@ -151,6 +143,15 @@ public final class Server implements AutoCloseable {
               new ArrayBlockingQueue<>(config.queueDepth()),
               daemons("fdnode-worker"),
               new ThreadPoolExecutor.AbortPolicy());
+      this.dispatcher =
+          new Dispatcher(
+              descriptors,
+              new PathPolicy(config.roots()),
+              encoder,
+              new ActiveModeControl(active),
+              this::send,
+              this::stopAsync,
+              new PoolLoad(workers));
       this.housekeeping = Executors.newSingleThreadExecutor(daemons("fdnode-cleanup"));
       this.watchers = new Watchers(new OwnerReports());
       this.watcherTimer = Executors.newSingleThreadScheduledExecutor(daemons("fdnode-watchers"));
@@ -396,6 +397,19 @@ public final class Server implements AutoCloseable {
   }
 
   /** Where {@link Watchers}' decisions go. */
+  /** The worker pool's load as {@code stats} reports it. */
+  private record PoolLoad(ThreadPoolExecutor pool) implements WorkerLoad {
+    @Override
+    public int busyWorkers() {
+      return pool.getActiveCount();
+    }
+
+    @Override
+    public int queuedCalls() {
+      return pool.getQueue().size();
+    }
+  }
+
   private final class OwnerReports implements Watchers.Outcome {
     private static final OtpErlangObject CHALLENGE = Terms.atom("$fdnode_watcher_challenge");
     private static final OtpErlangObject WATCH = Terms.atom("$fdnode_watch");

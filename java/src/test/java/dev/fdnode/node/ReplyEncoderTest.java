@@ -51,10 +51,13 @@ class ReplyEncoderTest {
 
   @Test
   void statsMap() {
-    var m = enc.stats(new ReplyEncoder.StatsView(2, Map.of("a@h", 2), 1, 10, 20, 0, 99, 4096));
-    assertEquals(8, m.arity());
+    var m =
+        enc.stats(new ReplyEncoder.StatsView(2, Map.of("a@h", 2), 1, 10, 20, 0, 99, 4096, 3, 5));
+    assertEquals(10, m.arity());
     assertEquals(new OtpErlangLong(99), m.get(Terms.atom("uptime_ms")));
     assertEquals(new OtpErlangLong(4096), m.get(Terms.atom("heap_used")));
+    assertEquals(new OtpErlangLong(3), m.get(Terms.atom("busy_workers")));
+    assertEquals(new OtpErlangLong(5), m.get(Terms.atom("queued_calls")));
     var byNode = (com.ericsson.otp.erlang.OtpErlangMap) m.get(Terms.atom("fds_by_node"));
     assertEquals(1, byNode.arity());
     assertEquals(new OtpErlangLong(2), byNode.get(Terms.atom("a@h")));

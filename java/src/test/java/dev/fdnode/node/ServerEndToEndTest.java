@@ -225,7 +225,11 @@ class ServerEndToEndTest {
     assertEquals(0, server.openDescriptors());
   }
 
-  /** Erlang source for Call/1 (a synchronous call to {@code j}) and Out/2 (one result line). */
+  /**
+   * Erlang source for Call/1 (a synchronous call to {@code j}), Out/2 (one result line) and
+   * AwaitPool/2 (polls {@code stats} until the worker pool has that many busy workers and queued
+   * calls: ok, or pool_timeout after 10 s).
+   */
   private static String prelude(Server j) {
     return String.join(
         "\n",
@@ -236,6 +240,19 @@ class ServerEndToEndTest {
         "  receive {'$fdnode_reply', Ref, R} -> R after 10000 -> timeout end",
         "end,",
         "Out = fun(Label, T) -> io:format(\"~s ~w~n\", [Label, T]) end,",
+        "AwaitPool = fun(Busy, Queued) ->",
+        "  Until = erlang:monotonic_time(millisecond) + 10000,",
+        "  Poll = fun P() ->",
+        "    case Call({stats}) of",
+        "      {ok, #{busy_workers := Busy, queued_calls := Queued}} -> ok;",
+        "      _ -> case erlang:monotonic_time(millisecond) > Until of",
+        "             true -> pool_timeout;",
+        "             false -> receive after 1 -> P() end",
+        "           end",
+        "    end",
+        "  end,",
+        "  Poll()",
+        "end,",
         "");
   }
 
@@ -250,7 +267,7 @@ class ServerEndToEndTest {
                 "{ok, F} = Call({open, <<\"" + fifo + "\">>, [read, write]}),",
                 "Self = self(),",
                 "spawn(fun() -> Self ! {blocked_read, Call({read, F, 10})} end),",
-                "timer:sleep(300),",
+                "Out(\"blocked\", AwaitPool(1, 0)),",
                 "T0 = erlang:monotonic_time(millisecond),",
                 "Out(\"ping\", Call(ping)),",
                 "Out(\"fast\", erlang:monotonic_time(millisecond) - T0 < 1000),",
@@ -259,6 +276,7 @@ class ServerEndToEndTest {
                 "halt().");
     Result r = erl("fifo", script);
     Map<String, String> got = lines(r.output);
+    assertEquals("ok", got.get("blocked"), r.output);
     assertEquals("pong", got.get("ping"), r.output);
     assertEquals("true", got.get("fast"), r.output);
     assertEquals("{ok,<<120,121>>}", got.get("fifo_read"), r.output);
@@ -279,10 +297,10 @@ class ServerEndToEndTest {
                   "{ok, F} = Call({open, <<\"" + fifo + "\">>, [read, write]}),",
                   "Self = self(),",
                   "spawn(fun() -> Self ! {r1, Call({read, F, 2})} end),", // takes the one worker
-                  "timer:sleep(300),",
+                  "Out(\"r1_running\", AwaitPool(1, 0)),",
                   "spawn(fun() -> Self ! {r2, Call({read, F, 2})} end),", // waits in the queue of
                   // one
-                  "timer:sleep(300),",
+                  "Out(\"r2_queued\", AwaitPool(1, 1)),",
                   "Out(\"full\", Call({sync, F})),", // needs a worker: none is free
                   "Out(\"cheap\", Call(ping)),", // runs on the receiving thread: still served
                   // A regular file opens and closes on the receiving thread too; a FIFO's open
@@ -301,6 +319,8 @@ class ServerEndToEndTest {
                   "halt().");
       Result r = erl("pool", script);
       Map<String, String> got = lines(r.output);
+      assertEquals("ok", got.get("r1_running"), r.output);
+      assertEquals("ok", got.get("r2_queued"), r.output);
       assertEquals("{error,eagain}", got.get("full"), r.output);
       assertEquals("pong", got.get("cheap"), r.output);
       assertEquals("ok", got.get("file_close"), r.output);

@@ -1,0 +1,27 @@
+package dev.fdnode.node;
+
+/**
+ * How busy the node's worker pool is, for {@code stats}: an operator sees a saturated pool (calls
+ * then get {@code eagain}) before callers do.
+ */
+interface WorkerLoad {
+  /** A node without a pool (a dispatcher driven by tests). */
+  WorkerLoad NONE =
+      new WorkerLoad() {
+        @Override
+        public int busyWorkers() {
+          return 0;
+        }
+
+        @Override
+        public int queuedCalls() {
+          return 0;
+        }
+      };
+
+  /** Workers running a call now. */
+  int busyWorkers();
+
+  /** Calls waiting for a free worker. */
+  int queuedCalls();
+}
