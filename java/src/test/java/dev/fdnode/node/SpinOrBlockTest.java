@@ -32,23 +32,27 @@ class SpinOrBlockTest {
 
   @Test
   void keepsSpinningWhileSpinningIsQuicker() {
-    SpinOrBlock waits = new SpinOrBlock();
-    epoch(waits, FAST); // spin
-    epoch(waits, SLOW); // block
-    for (int i = 3; i <= SpinOrBlock.TRY_OTHER_EVERY; i++) {
-      assertTrue(epoch(waits, FAST), "epoch " + i);
-    }
+    settlesOn(FAST, SLOW, true);
   }
 
   @Test
-  void blocksWhenBlockingIsQuicker() {
+  void blocksWhileBlockingIsQuicker() {
+    settlesOn(SLOW, FAST, false);
+  }
+
+  /**
+   * After an epoch each way (spin, then block) at these waits, the quicker way holds for every
+   * epoch up to the trial one, which tries the other.
+   */
+  private static void settlesOn(long spinWait, long blockWait, boolean spin) {
     SpinOrBlock waits = new SpinOrBlock();
-    epoch(waits, SLOW); // spin
-    epoch(waits, FAST); // block
+    epoch(waits, spinWait);
+    epoch(waits, blockWait);
+    long quicker = Math.min(spinWait, blockWait);
     for (int i = 3; i <= SpinOrBlock.TRY_OTHER_EVERY; i++) {
-      assertFalse(epoch(waits, FAST), "epoch " + i);
+      assertEquals(spin, epoch(waits, quicker), "epoch " + i);
     }
-    assertTrue(epoch(waits, FAST), "the trial epoch spins");
+    assertEquals(!spin, epoch(waits, quicker), "the trial epoch");
   }
 
   @Test
