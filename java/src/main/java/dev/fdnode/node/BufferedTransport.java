@@ -27,7 +27,10 @@ final class BufferedTransport implements OtpTransport {
   /** Larger than a typical reply, small beside the 256 KiB active chunks, which bypass it. */
   static final int BUFFER = 64 * 1024;
 
-  /** How long the reader spins for more input before it blocks; see {@code beforeRead}. */
+  /**
+   * How long the reader spins for input, when it spins at all, before it blocks ({@code
+   * beforeRead}).
+   */
   private static final long SPIN_NANOS = 50_000;
 
   private final Socket socket;
