@@ -20,9 +20,9 @@ final class SpinOrBlock {
   static final long IDLE_NANOS = 1_000_000;
 
   private boolean spin = true; // the quicker way on an idle machine, where most waits are
-  private long spinEpoch = -1; // mean wait of the last epoch of each way, ns; -1 until known
+  private long spinEpoch = -1; // total wait of the last epoch of each way, ns; -1 until known
   private long blockEpoch = -1;
-  private long sum;
+  private long sum; // every epoch has EPOCH waits: totals compare as means would
   private int samples;
   private int epochs;
 
@@ -40,14 +40,13 @@ final class SpinOrBlock {
     if (++samples < EPOCH) {
       return;
     }
-    long mean = sum / samples;
+    if (spin) {
+      spinEpoch = sum;
+    } else {
+      blockEpoch = sum;
+    }
     sum = 0;
     samples = 0;
-    if (spin) {
-      spinEpoch = mean;
-    } else {
-      blockEpoch = mean;
-    }
     boolean quicker = spinIsQuicker();
     spin = ++epochs % TRY_OTHER_EVERY == 0 ? !quicker : quicker;
   }

@@ -97,4 +97,13 @@ class SpinOrBlockTest {
     }
     assertFalse(waits.spinNext(), "waits up to the limit count");
   }
+
+  @Test
+  void aWaitThatFoundInputAtOnceCounts() {
+    SpinOrBlock waits = new SpinOrBlock();
+    for (int i = 0; i < SpinOrBlock.EPOCH; i++) {
+      waits.waited(0);
+    }
+    assertFalse(waits.spinNext(), "an epoch of zero-length waits ended");
+  }
 }
