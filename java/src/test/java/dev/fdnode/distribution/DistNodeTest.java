@@ -19,6 +19,7 @@ import com.ericsson.otp.erlang.OtpNode;
 import com.ericsson.otp.erlang.OtpPeer;
 import dev.fdnode.node.BoundTransportFactory;
 import dev.fdnode.node.ConfigParser;
+import dev.fdnode.testing.ErlPeer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -177,14 +178,14 @@ class DistNodeTest {
             "halt().");
     Process erl =
         new ProcessBuilder(
-                "erl",
-                "-sname",
-                name("erl").split("@")[0],
-                "-setcookie",
-                cookie,
-                "-noshell",
-                "-eval",
-                script)
+                ErlPeer.command(
+                    "-sname",
+                    name("erl").split("@")[0],
+                    "-setcookie",
+                    cookie,
+                    "-noshell",
+                    "-eval",
+                    script))
             .redirectErrorStream(true)
             .start();
     try {

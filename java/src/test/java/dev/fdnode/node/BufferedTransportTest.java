@@ -12,6 +12,7 @@ import com.ericsson.otp.erlang.OtpErlangPid;
 import com.ericsson.otp.erlang.OtpErlangTuple;
 import com.ericsson.otp.erlang.OtpMbox;
 import com.ericsson.otp.erlang.OtpNode;
+import dev.fdnode.testing.ErlPeer;
 import java.net.InetAddress;
 import java.security.SecureRandom;
 import java.util.List;
@@ -56,8 +57,7 @@ class BufferedTransportTest {
   }
 
   private List<String> erl(String name, String script) {
-    return List.of(
-        "erl",
+    return ErlPeer.command(
         "-noshell",
         "-sname",
         name,

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.fdnode.core.FdLeakCheck;
 import dev.fdnode.core.Posix;
+import dev.fdnode.testing.ErlPeer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -359,7 +360,7 @@ class ServerEndToEndTest {
     Path out = Files.createTempFile(tmp, "erl", ".out");
     Process erl =
         new ProcessBuilder(
-                "erl", "-sname", sname, "-setcookie", cookie, "-noshell", "-eval", script)
+                ErlPeer.command("-sname", sname, "-setcookie", cookie, "-noshell", "-eval", script))
             .redirectErrorStream(true)
             .redirectOutput(out.toFile())
             .start();
@@ -471,7 +472,7 @@ class ServerEndToEndTest {
   private Result bareErl(String prefix, String script) throws Exception {
     String sname = prefix + Long.toHexString(RANDOM.nextLong() >>> 16);
     return run(
-        List.of("erl", "-sname", sname, "-setcookie", cookie, "-noshell", "-eval", script), 60);
+        ErlPeer.command("-sname", sname, "-setcookie", cookie, "-noshell", "-eval", script), 60);
   }
 
   private static Map<String, String> lines(String output) {
