@@ -23,11 +23,16 @@ import dev.fdnode.testing.ErlPeer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -284,6 +289,7 @@ class DistNodeTest {
     assertEquals(new OtpErlangAtom("hi"), received.poll(10, TimeUnit.SECONDS));
     assertTrue(node.connected(peer.node()));
     int port = OtpEpmd.lookupPort(new OtpPeer(node.node()));
+    assertTrue(listensOn(port), "the node's listener, as the kernel shows it");
     node.close();
     // epmd drops a name when the registering socket closes, on its own time: poll it.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -292,11 +298,37 @@ class DistNodeTest {
       Thread.sleep(20);
     }
     assertTrue(!node.connected(peer.node()));
-    try (Socket s = new Socket()) {
-      assertThrows(IOException.class, () -> s.connect(new InetSocketAddress("127.0.0.1", port)));
-    }
+    // Not a connect to the port: once free, the port may be another process's listener.
+    assertTrue(!listensOn(port), "the listener outlived the node");
     node.send(me.self(), new OtpErlangAtom("after close")); // dropped, not thrown
     assertEquals(null, me.receive(200));
+  }
+
+  /** Whether this process holds a listening TCP socket on {@code port} (/proc/net/tcp{,6}). */
+  private static boolean listensOn(int port) throws IOException {
+    Set<String> mine = new HashSet<>();
+    try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+      for (Path fd : fds) {
+        try {
+          mine.add(Files.readSymbolicLink(fd).toString());
+        } catch (IOException closedMeanwhile) {
+          // the JVM closes descriptors of its own at any time
+        }
+      }
+    }
+    String hexPort = String.format(":%04X", port);
+    for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+      for (String line : Files.readAllLines(Path.of(table))) {
+        String[] f = line.trim().split("\\s+");
+        if (f.length > 9
+            && f[1].endsWith(hexPort)
+            && f[3].equals("0A") // LISTEN
+            && mine.contains("socket:[" + f[9] + "]")) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private static OtpErlangObject msg(int i, OtpErlangObject data) {
