@@ -396,7 +396,6 @@ public final class Server implements AutoCloseable {
     return replyTo instanceof OtpErlangRef r ? r.node() : ((OtpErlangPid) replyTo).node();
   }
 
-  /** Where {@link Watchers}' decisions go. */
   /** The worker pool's load as {@code stats} reports it. */
   private record PoolLoad(ThreadPoolExecutor pool) implements WorkerLoad {
     @Override
@@ -410,6 +409,7 @@ public final class Server implements AutoCloseable {
     }
   }
 
+  /** Where {@link Watchers}' decisions go. */
   private final class OwnerReports implements Watchers.Outcome {
     private static final OtpErlangObject CHALLENGE = Terms.atom("$fdnode_watcher_challenge");
     private static final OtpErlangObject WATCH = Terms.atom("$fdnode_watch");

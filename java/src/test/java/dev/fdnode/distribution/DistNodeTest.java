@@ -17,6 +17,7 @@ import com.ericsson.otp.erlang.OtpMbox;
 import com.ericsson.otp.erlang.OtpMsg;
 import com.ericsson.otp.erlang.OtpNode;
 import com.ericsson.otp.erlang.OtpPeer;
+import dev.fdnode.core.FdLeakCheck;
 import dev.fdnode.node.BoundTransportFactory;
 import dev.fdnode.node.ConfigParser;
 import dev.fdnode.testing.ErlPeer;
@@ -25,7 +26,6 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -306,16 +306,7 @@ class DistNodeTest {
 
   /** Whether this process holds a listening TCP socket on {@code port} (/proc/net/tcp{,6}). */
   private static boolean listensOn(int port) throws IOException {
-    Set<String> mine = new HashSet<>();
-    try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
-      for (Path fd : fds) {
-        try {
-          mine.add(Files.readSymbolicLink(fd).toString());
-        } catch (IOException closedMeanwhile) {
-          // the JVM closes descriptors of its own at any time
-        }
-      }
-    }
+    Set<String> mine = new HashSet<>(FdLeakCheck.openFds().values());
     String hexPort = String.format(":%04X", port);
     for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
       for (String line : Files.readAllLines(Path.of(table))) {

@@ -359,8 +359,7 @@ class ServerEndToEndTest {
     Awaited nodeDown = await(serverLog, r -> r.getMessage().startsWith("node " + peer + " down"));
     Path out = Files.createTempFile(tmp, "erl", ".out");
     Process erl =
-        new ProcessBuilder(
-                ErlPeer.command("-sname", sname, "-setcookie", cookie, "-noshell", "-eval", script))
+        new ProcessBuilder(erlCommand(sname, script))
             .redirectErrorStream(true)
             .redirectOutput(out.toFile())
             .start();
@@ -471,8 +470,12 @@ class ServerEndToEndTest {
   /** Runs {@code script} on a fresh erl node as it is: no watcher. */
   private Result bareErl(String prefix, String script) throws Exception {
     String sname = prefix + Long.toHexString(RANDOM.nextLong() >>> 16);
-    return run(
-        ErlPeer.command("-sname", sname, "-setcookie", cookie, "-noshell", "-eval", script), 60);
+    return run(erlCommand(sname, script), 60);
+  }
+
+  /** An erl peer named {@code sname} with this test's cookie, running {@code script}. */
+  private List<String> erlCommand(String sname, String script) {
+    return ErlPeer.command("-sname", sname, "-setcookie", cookie, "-noshell", "-eval", script);
   }
 
   private static Map<String, String> lines(String output) {
