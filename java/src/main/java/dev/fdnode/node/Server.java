@@ -8,6 +8,7 @@ import com.ericsson.otp.erlang.OtpMsg;
 import dev.fdnode.active.ActiveDelivery;
 import dev.fdnode.core.Descriptors;
 import dev.fdnode.core.Posix;
+import dev.fdnode.distribution.BoundTransportFactory;
 import dev.fdnode.distribution.DistNode;
 import dev.fdnode.poll.PollException;
 import dev.fdnode.poll.Poller;

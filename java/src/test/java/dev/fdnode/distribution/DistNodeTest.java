@@ -18,7 +18,6 @@ import com.ericsson.otp.erlang.OtpMsg;
 import com.ericsson.otp.erlang.OtpNode;
 import com.ericsson.otp.erlang.OtpPeer;
 import dev.fdnode.core.FdLeakCheck;
-import dev.fdnode.node.BoundTransportFactory;
 import dev.fdnode.node.ConfigParser;
 import dev.fdnode.testing.ErlPeer;
 import java.io.IOException;

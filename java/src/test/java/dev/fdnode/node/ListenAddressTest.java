@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.ericsson.otp.erlang.OtpServerTransport;
+import dev.fdnode.distribution.BoundTransportFactory;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.fdnode.core.FdLeakCheck;
 import dev.fdnode.core.Posix;
+import dev.fdnode.testing.Epmd;
 import dev.fdnode.testing.ErlPeer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.fdnode.node;
+package dev.fdnode.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -11,12 +11,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Test helper: runs a command with a deadline; makes sure epmd is up. */
-final class Epmd {
+public final class Epmd {
   private Epmd() {}
 
-  record Result(int exitCode, String output) {}
+  public record Result(int exitCode, String output) {}
 
-  static void ensureRunning() throws Exception {
+  public static void ensureRunning() throws Exception {
     if (run(List.of("epmd", "-names"), 10).exitCode() == 0) return;
     Result r = run(List.of("epmd", "-daemon"), 10);
     assertEquals(0, r.exitCode(), "epmd -daemon failed: " + r.output());
@@ -27,7 +27,8 @@ final class Epmd {
     fail("epmd did not come up");
   }
 
-  static Result run(List<String> cmd, int timeoutSeconds) throws IOException, InterruptedException {
+  public static Result run(List<String> cmd, int timeoutSeconds)
+      throws IOException, InterruptedException {
     // Output goes to a file, not a pipe: `epmd -daemon` leaves a child holding
     // inherited pipes open, and a hung erl must not hang the test.
     Path log = Files.createTempFile("fdnode-e2e", ".out");

@@ -1,4 +1,4 @@
-package dev.fdnode.node;
+package dev.fdnode.distribution;
 
 /**
  * Whether a connection's reader, about to wait for its peer's next frame, spins first or blocks at

@@ -1,4 +1,4 @@
-package dev.fdnode.node;
+package dev.fdnode.distribution;
 
 import com.ericsson.otp.erlang.OtpServerTransport;
 import com.ericsson.otp.erlang.OtpTransport;

@@ -1,4 +1,4 @@
-package dev.fdnode.node;
+package dev.fdnode.distribution;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,6 +12,8 @@ import com.ericsson.otp.erlang.OtpErlangPid;
 import com.ericsson.otp.erlang.OtpErlangTuple;
 import com.ericsson.otp.erlang.OtpMbox;
 import com.ericsson.otp.erlang.OtpNode;
+import dev.fdnode.node.ConfigParser;
+import dev.fdnode.testing.Epmd;
 import dev.fdnode.testing.ErlPeer;
 import java.net.InetAddress;
 import java.security.SecureRandom;
