@@ -12,6 +12,7 @@ import dev.fdnode.core.FdException;
 import dev.fdnode.core.Handle;
 import dev.fdnode.core.OpenOptions;
 import dev.fdnode.core.ReceiveMode;
+import dev.fdnode.terms.Terms;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;

@@ -12,6 +12,8 @@ import dev.fdnode.core.ReceiveMode;
 import dev.fdnode.core.RootedOpen;
 import dev.fdnode.fs.FileOps;
 import dev.fdnode.net.Sockets;
+import dev.fdnode.terms.ReplyEncoder;
+import dev.fdnode.terms.Terms;
 
 /**
  * What a {@link Request} runs against: the node's services and the one caller. Built per call by

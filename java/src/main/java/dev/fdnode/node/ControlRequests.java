@@ -7,6 +7,8 @@ import dev.fdnode.core.FdInner;
 import dev.fdnode.core.Handle;
 import dev.fdnode.core.Pid;
 import dev.fdnode.core.ReceiveMode;
+import dev.fdnode.terms.ReplyEncoder;
+import dev.fdnode.terms.Terms;
 import java.util.logging.Logger;
 
 /**

@@ -4,6 +4,7 @@ import com.ericsson.otp.erlang.OtpErlangObject;
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
 import dev.fdnode.core.Handle;
+import dev.fdnode.terms.Terms;
 import java.util.logging.Logger;
 
 /** Bulk copy between two descriptors, with progress reports to the caller (see {@link Copier}). */

@@ -11,6 +11,8 @@ import dev.fdnode.core.Handle;
 import dev.fdnode.core.Native;
 import dev.fdnode.core.OpenOptions;
 import dev.fdnode.core.Opened;
+import dev.fdnode.terms.Terms;
+import dev.fdnode.terms.UncopiedBinary;
 import java.nio.file.Path;
 import java.util.logging.Logger;
 

@@ -8,6 +8,8 @@ import dev.fdnode.core.Pid;
 import dev.fdnode.core.RootedOpen;
 import dev.fdnode.fs.FileOps;
 import dev.fdnode.net.Sockets;
+import dev.fdnode.terms.ReplyEncoder;
+import dev.fdnode.terms.Terms;
 import java.util.concurrent.CompletableFuture;
 import java.util.logging.Level;
 import java.util.logging.Logger;

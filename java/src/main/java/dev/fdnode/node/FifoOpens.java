@@ -5,6 +5,7 @@ import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
 import dev.fdnode.core.Native;
 import dev.fdnode.core.Opened;
+import dev.fdnode.terms.Terms;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -7,6 +7,7 @@ import com.ericsson.otp.erlang.OtpErlangObject;
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.Handle;
 import dev.fdnode.fs.FileOps;
+import dev.fdnode.terms.Terms;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 

@@ -8,6 +8,7 @@ import com.ericsson.otp.erlang.OtpErlangRef;
 import com.ericsson.otp.erlang.OtpErlangTuple;
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.Handle;
+import dev.fdnode.terms.Terms;
 
 /**
  * Erlang terms to {@link Envelope}s and {@link Request}s, following docs/protocol.md. Pure: no I/O,

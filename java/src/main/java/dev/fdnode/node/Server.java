@@ -12,6 +12,8 @@ import dev.fdnode.distribution.BoundTransportFactory;
 import dev.fdnode.distribution.DistNode;
 import dev.fdnode.poll.PollException;
 import dev.fdnode.poll.Poller;
+import dev.fdnode.terms.ReplyEncoder;
+import dev.fdnode.terms.Terms;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.util.Collections;

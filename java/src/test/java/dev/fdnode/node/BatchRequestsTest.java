@@ -1,7 +1,7 @@
 package dev.fdnode.node;
 
-import static dev.fdnode.node.Terms.atom;
-import static dev.fdnode.node.Terms.tuple;
+import static dev.fdnode.terms.Terms.atom;
+import static dev.fdnode.terms.Terms.tuple;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -19,6 +19,8 @@ import dev.fdnode.core.FdException;
 import dev.fdnode.core.Handle;
 import dev.fdnode.core.OpenOptions;
 import dev.fdnode.core.Posix;
+import dev.fdnode.terms.ReplyEncoder;
+import dev.fdnode.terms.Terms;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

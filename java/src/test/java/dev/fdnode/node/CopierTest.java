@@ -19,6 +19,8 @@ import dev.fdnode.core.Opened;
 import dev.fdnode.core.Pid;
 import dev.fdnode.core.Posix;
 import dev.fdnode.core.ReceiveMode;
+import dev.fdnode.terms.ReplyEncoder;
+import dev.fdnode.terms.Terms;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -15,6 +15,8 @@ import dev.fdnode.core.Handle;
 import dev.fdnode.core.OpenOptions;
 import dev.fdnode.core.Posix;
 import dev.fdnode.core.ReceiveMode;
+import dev.fdnode.terms.ReplyEncoder;
+import dev.fdnode.terms.Terms;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

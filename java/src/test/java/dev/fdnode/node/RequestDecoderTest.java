@@ -1,7 +1,7 @@
 package dev.fdnode.node;
 
-import static dev.fdnode.node.Terms.atom;
-import static dev.fdnode.node.Terms.tuple;
+import static dev.fdnode.terms.Terms.atom;
+import static dev.fdnode.terms.Terms.tuple;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

@@ -11,6 +11,7 @@ import com.ericsson.otp.erlang.OtpErlangRef;
 import com.ericsson.otp.erlang.OtpErlangTuple;
 import com.ericsson.otp.erlang.OtpMbox;
 import com.ericsson.otp.erlang.OtpNode;
+import dev.fdnode.terms.Terms;
 import dev.fdnode.testing.Epmd;
 import java.nio.file.Files;
 import java.nio.file.Path;

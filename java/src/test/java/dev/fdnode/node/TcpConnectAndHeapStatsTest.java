@@ -1,7 +1,7 @@
 package dev.fdnode.node;
 
-import static dev.fdnode.node.Terms.atom;
-import static dev.fdnode.node.Terms.tuple;
+import static dev.fdnode.terms.Terms.atom;
+import static dev.fdnode.terms.Terms.tuple;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -20,6 +20,8 @@ import dev.fdnode.core.FdInner;
 import dev.fdnode.core.FileType;
 import dev.fdnode.core.Handle;
 import dev.fdnode.core.Posix;
+import dev.fdnode.terms.ReplyEncoder;
+import dev.fdnode.terms.Terms;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;

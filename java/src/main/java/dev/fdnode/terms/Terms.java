@@ -1,4 +1,4 @@
-package dev.fdnode.node;
+package dev.fdnode.terms;
 
 import com.ericsson.otp.erlang.OtpErlangAtom;
 import com.ericsson.otp.erlang.OtpErlangBinary;

@@ -1,4 +1,4 @@
-package dev.fdnode.node;
+package dev.fdnode.terms;
 
 import com.ericsson.otp.erlang.OtpErlangBinary;
 import com.ericsson.otp.erlang.OtpOutputStream;
@@ -17,7 +17,7 @@ import java.util.Arrays;
  * else that keeps the term past the send (a queue, a map) must call {@link #binaryValue()}, which
  * copies.
  */
-final class UncopiedBinary extends OtpErlangBinary {
+public final class UncopiedBinary extends OtpErlangBinary {
   private static final byte[] NONE = new byte[0];
 
   /** BINARY_EXT: tag, 4-byte length, bytes. */
@@ -35,12 +35,12 @@ final class UncopiedBinary extends OtpErlangBinary {
   }
 
   /** Takes over {@code fresh}, which nobody writes again (a read's result array). */
-  static OtpErlangBinary owning(byte[] fresh) {
+  public static OtpErlangBinary owning(byte[] fresh) {
     return new UncopiedBinary(fresh, fresh.length);
   }
 
   /** The first {@code length} bytes of {@code buffer}, lent until the message is sent. */
-  static OtpErlangBinary lent(byte[] buffer, int length) {
+  public static OtpErlangBinary lent(byte[] buffer, int length) {
     return new UncopiedBinary(buffer, length);
   }
 
