@@ -45,9 +45,10 @@ test: deps
 # Mutation testing (PIT, -Pmutation in pom.xml): one run per package, each
 # failing below its threshold (set in the pom); HTML reports under
 # target/pit-reports/<package>/index.html. `make test` gates the core,
-# active, poll and distribution packages; `make mutation` also measures node.
+# active, poll and distribution packages; `make mutation` also measures node,
+# request and terms.
 PIT_GATE := core active poll distribution
-PIT_ALL := $(PIT_GATE) node
+PIT_ALL := $(PIT_GATE) node request terms
 
 define run-pit
 	@rm -rf $(addprefix target/pit-reports/,$(1)); failed=""; \

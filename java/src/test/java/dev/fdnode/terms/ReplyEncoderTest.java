@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import com.ericsson.otp.erlang.OtpErlangLong;
 import com.ericsson.otp.erlang.OtpErlangRef;
 import dev.fdnode.core.Handle;
-import dev.fdnode.node.RequestDecoder;
+import dev.fdnode.request.RequestDecoder;
 import java.math.BigInteger;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

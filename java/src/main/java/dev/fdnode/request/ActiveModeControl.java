@@ -1,4 +1,4 @@
-package dev.fdnode.node;
+package dev.fdnode.request;
 
 import dev.fdnode.active.ActiveDelivery;
 import dev.fdnode.active.ActiveEvent;
@@ -9,10 +9,10 @@ import dev.fdnode.core.Pid;
 import dev.fdnode.core.ReceiveMode;
 
 /** The Dispatcher's mode seam, backed by the epoll-driven {@link ActiveDelivery}. */
-final class ActiveModeControl implements ModeControl {
+public final class ActiveModeControl implements ModeControl {
   private final ActiveDelivery active;
 
-  ActiveModeControl(ActiveDelivery active) {
+  public ActiveModeControl(ActiveDelivery active) {
     this.active = active;
   }
 

@@ -1,4 +1,4 @@
-package dev.fdnode.node;
+package dev.fdnode.request;
 
 import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangPid;
@@ -37,7 +37,7 @@ public sealed interface Request
 
   /**
    * The process this request would make an owner, for {@code caller}; null when it makes none. The
-   * node has that process's node's watcher watch it first ({@link Watchers#ensureWatched}).
+   * node has that process's node's watcher watch it first ({@code Watchers.ensureWatched}).
    */
   default OtpErlangPid newOwner(OtpErlangPid caller) {
     return this instanceof Owning ? caller : null;

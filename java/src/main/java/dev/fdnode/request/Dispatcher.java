@@ -1,4 +1,4 @@
-package dev.fdnode.node;
+package dev.fdnode.request;
 
 import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangPid;
@@ -48,7 +48,7 @@ public final class Dispatcher {
    * {@code stopNode} starts the node's drain when a {@code shutdown} request arrives; {@code
    * workers} is what {@code stats} reports of the worker pool.
    */
-  Dispatcher(
+  public Dispatcher(
       Descriptors descriptors,
       PathPolicy policy,
       ReplyEncoder encoder,
@@ -76,7 +76,7 @@ public final class Dispatcher {
   }
 
   /** Whether {@code req} runs on the receiving thread ({@link Request#inline}). */
-  boolean inline(Request req) {
+  public boolean inline(Request req) {
     return req.inline(services);
   }
 
@@ -114,7 +114,7 @@ public final class Dispatcher {
    * As {@link #execute(OtpErlangPid, Request, Copier.Progress)}, but a call answered later returns
    * {@link Deferred#LATER} and is answered through {@code deferred}.
    */
-  OtpErlangObject execute(
+  public OtpErlangObject execute(
       OtpErlangPid caller, Request req, Copier.Progress progress, Deferred deferred) {
     try {
       return req.run(new Context(services, caller, progress, deferred));
@@ -142,7 +142,7 @@ public final class Dispatcher {
   }
 
   /** FIFO opens still waiting for their other end. */
-  int waitingOpens() {
+  public int waitingOpens() {
     return fifoOpens.waiting();
   }
 

@@ -1,4 +1,4 @@
-package dev.fdnode.node;
+package dev.fdnode.request;
 
 import com.ericsson.otp.erlang.OtpErlangAtom;
 import com.ericsson.otp.erlang.OtpErlangObject;
@@ -7,7 +7,7 @@ import com.ericsson.otp.erlang.OtpErlangObject;
  * The answer of a call that finishes after its {@link Request#run} returned {@link #LATER}: a FIFO
  * open waiting for its other end, without a thread.
  */
-interface Deferred {
+public interface Deferred {
   /** What {@code run} returns when the answer comes later through {@link #answer}. */
   OtpErlangObject LATER = new OtpErlangAtom("$fdnode_later");
 

@@ -1,4 +1,4 @@
-package dev.fdnode.node;
+package dev.fdnode.request;
 
 import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangPid;
@@ -19,7 +19,7 @@ public sealed interface Envelope {
 
   /**
    * A report that {@code owner} exited; it counts only if its sender is the watcher of the owner's
-   * node ({@link Watchers}).
+   * node ({@code Watchers}).
    */
   record OwnerDown(OtpErlangPid watcher, OtpErlangPid owner) implements Envelope {}
 

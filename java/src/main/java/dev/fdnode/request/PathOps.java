@@ -1,4 +1,4 @@
-package dev.fdnode.node;
+package dev.fdnode.request;
 
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.RootedOpen;

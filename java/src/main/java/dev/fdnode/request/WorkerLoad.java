@@ -1,10 +1,10 @@
-package dev.fdnode.node;
+package dev.fdnode.request;
 
 /**
  * How busy the node's worker pool is, for {@code stats}: an operator sees a saturated pool (calls
  * then get {@code eagain}) before callers do.
  */
-interface WorkerLoad {
+public interface WorkerLoad {
   /** A node without a pool (a dispatcher driven by tests). */
   WorkerLoad NONE =
       new WorkerLoad() {

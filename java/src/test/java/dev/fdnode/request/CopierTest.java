@@ -1,4 +1,4 @@
-package dev.fdnode.node;
+package dev.fdnode.request;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package dev.fdnode.node;
+package dev.fdnode.request;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package dev.fdnode.node;
+package dev.fdnode.request;
 
 import static dev.fdnode.terms.Terms.atom;
 import static dev.fdnode.terms.Terms.tuple;
