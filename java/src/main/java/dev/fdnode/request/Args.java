@@ -260,19 +260,20 @@ final class Args {
     return new OpenOptions(read, write, append, create, exclusive, truncate, nonblock, mode);
   }
 
+  /** A seek target: {@code offset} from where {@code whence} says. */
+  record Location(long offset, int whence) {}
+
   /** An offset, {@code bof | cur | eof}, or {@code {bof | cur | eof, Offset}}. */
-  DescriptorRequests.Position position(Handle h, int i) throws FdException {
+  Location location(int i) throws FdException {
     OtpErlangObject loc = elements[i];
-    if (loc instanceof OtpErlangLong n) {
-      return new DescriptorRequests.Position(h, signed(n), Request.SEEK_SET);
-    }
+    if (loc instanceof OtpErlangLong n) return new Location(signed(n), Request.SEEK_SET);
     String bare = Terms.atomName(loc);
-    if (bare != null) return new DescriptorRequests.Position(h, 0, whence(bare));
+    if (bare != null) return new Location(0, whence(bare));
     if (loc instanceof OtpErlangTuple t
         && t.arity() == 2
         && Terms.atomName(t.elementAt(0)) != null
         && t.elementAt(1) instanceof OtpErlangLong n) {
-      return new DescriptorRequests.Position(h, signed(n), whence(Terms.atomName(t.elementAt(0))));
+      return new Location(signed(n), whence(Terms.atomName(t.elementAt(0))));
     }
     throw badarg("bad position " + loc);
   }
@@ -334,17 +335,17 @@ final class Args {
   }
 
   /** Options of tcp_listen, udp_open and tcp_connect/5 ({@code active} is not one of them). */
-  SocketRequests.SocketOptions socketOptions(int i) throws FdException {
+  SocketOptions socketOptions(int i) throws FdException {
     return options(elements[i], null, true);
   }
 
   /** Options of setopts: no bind options; {@code active} is returned in {@code active[0]}. */
-  SocketRequests.SocketOptions setOptions(int i, Activity[] active) throws FdException {
+  SocketOptions setOptions(int i, Activity[] active) throws FdException {
     return options(elements[i], active, false);
   }
 
-  private static SocketRequests.SocketOptions options(
-      OtpErlangObject o, Activity[] active, boolean bind) throws FdException {
+  private static SocketOptions options(OtpErlangObject o, Activity[] active, boolean bind)
+      throws FdException {
     if (!(o instanceof OtpErlangList list) || list.getLastTail() != null) {
       throw badarg("socket options are not a proper list");
     }
@@ -390,8 +391,7 @@ final class Args {
         default -> throw badarg("unknown socket option " + name);
       }
     }
-    return new SocketRequests.SocketOptions(
-        ip, inet6, backlog, reuseaddr, nodelay, keepalive, sndbuf, recbuf);
+    return new SocketOptions(ip, inet6, backlog, reuseaddr, nodelay, keepalive, sndbuf, recbuf);
   }
 
   List<String> optionNames(int i) throws FdException {

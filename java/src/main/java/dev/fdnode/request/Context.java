@@ -19,7 +19,7 @@ import dev.fdnode.terms.Terms;
  * What a {@link Request} runs against: the node's services and the one caller. Built per call by
  * the {@link Dispatcher}; the services are shared by every call.
  */
-final class Context {
+final class Context implements FifoOpens.Call {
   /** The node's services, one set per node. */
   record Services(
       Descriptors descriptors,
@@ -31,11 +31,17 @@ final class Context {
       Copier copier,
       ReplyEncoder encoder,
       ModeControl modes,
-      Dispatcher.Sender sender,
+      Sender sender,
       Runnable stopNode,
       FifoOpens fifoOpens,
       WorkerLoad workers,
       long startedNanos) {}
+
+  /** Sends a message that is not the reply: completions, progress, active data. */
+  @FunctionalInterface
+  public interface Sender {
+    void send(OtpErlangPid to, OtpErlangObject msg);
+  }
 
   private final Services services;
   private final OtpErlangPid callerPid;
@@ -52,7 +58,8 @@ final class Context {
   }
 
   /** This call's later answer, for a request that returns {@link Deferred#LATER}. */
-  Deferred deferred() {
+  @Override
+  public Deferred deferred() {
     return deferred;
   }
 
@@ -72,7 +79,8 @@ final class Context {
     return progress;
   }
 
-  Descriptors descriptors() {
+  @Override
+  public Descriptors descriptors() {
     return services.descriptors();
   }
 
@@ -84,7 +92,8 @@ final class Context {
     return services.paths();
   }
 
-  RootedOpen rootedOpen() {
+  @Override
+  public RootedOpen rootedOpen() {
     return services.rootedOpen();
   }
 
@@ -100,7 +109,8 @@ final class Context {
     return services.copier();
   }
 
-  ReplyEncoder encoder() {
+  @Override
+  public ReplyEncoder encoder() {
     return services.encoder();
   }
 
@@ -154,7 +164,8 @@ final class Context {
   }
 
   /** As {@link #adoptOne(Descriptors.FdSource)}; {@code append} as for an O_APPEND open. */
-  Opened adoptOne(Descriptors.FdSource source, boolean append) throws FdException {
+  @Override
+  public Opened adoptOne(Descriptors.FdSource source, boolean append) throws FdException {
     Descriptors d = services.descriptors();
     return d.adopt(caller, () -> new Opened[] {d.openWith(source, caller, append)})[0];
   }

@@ -46,7 +46,7 @@ sealed interface DescriptorRequests extends Request {
                 options.append());
       } catch (FdException e) {
         if ("enxio".equals(e.reason()) && !options.nonblock() && isFifo(resolved)) {
-          return c.fifoOpens().awaitReader(c, root, resolved, this); // no reader yet
+          return c.fifoOpens().awaitReader(c, root, resolved, options); // no reader yet
         }
         throw e;
       }
@@ -260,7 +260,9 @@ sealed interface DescriptorRequests extends Request {
   /** {@code whence} is one of {@link Request#SEEK_SET}, {@code SEEK_CUR}, {@code SEEK_END}. */
   record Position(Handle handle, long offset, int whence) implements DescriptorRequests, Inline {
     static Position decode(Args a) throws FdException {
-      return a.position(a.handle(1), 2);
+      Handle h = a.handle(1);
+      Args.Location where = a.location(2);
+      return new Position(h, where.offset(), where.whence());
     }
 
     @Override

@@ -22,12 +22,6 @@ import java.util.logging.Logger;
 public final class Dispatcher {
   private static final Logger LOG = Logger.getLogger(Dispatcher.class.getName());
 
-  /** Sends a message that is not the reply: completions, progress, active data. */
-  @FunctionalInterface
-  public interface Sender {
-    void send(OtpErlangPid to, OtpErlangObject msg);
-  }
-
   /** FIFO opens waiting for their other end at once; beyond, eagain. */
   static final int MAX_WAITING_OPENS = 4096;
 
@@ -40,7 +34,7 @@ public final class Dispatcher {
       PathPolicy policy,
       ReplyEncoder encoder,
       ModeControl modes,
-      Sender sender) {
+      Context.Sender sender) {
     this(descriptors, policy, encoder, modes, sender, () -> {}, WorkerLoad.NONE);
   }
 
@@ -53,7 +47,7 @@ public final class Dispatcher {
       PathPolicy policy,
       ReplyEncoder encoder,
       ModeControl modes,
-      Sender sender,
+      Context.Sender sender,
       Runnable stopNode,
       WorkerLoad workers) {
     this.descriptors = descriptors;

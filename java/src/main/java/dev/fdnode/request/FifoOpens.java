@@ -1,10 +1,14 @@
 package dev.fdnode.request;
 
 import com.ericsson.otp.erlang.OtpErlangObject;
+import dev.fdnode.core.Descriptors;
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
 import dev.fdnode.core.Native;
+import dev.fdnode.core.OpenOptions;
 import dev.fdnode.core.Opened;
+import dev.fdnode.core.RootedOpen;
+import dev.fdnode.terms.ReplyEncoder;
 import dev.fdnode.terms.Terms;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +25,7 @@ import java.util.logging.Logger;
 /**
  * FIFO opens that would block until the other end comes, waiting here instead of on a worker
  * thread, so no number of them can starve other calls. Every open is made with {@code O_NONBLOCK}
- * ({@link DescriptorRequests.Open}); what would have blocked comes here:
+ * (the {@code open} request); what would have blocked comes here:
  *
  * <ul>
  *   <li>a read end opens at once; it holds that descriptor and completes when a writer shows: data
@@ -35,6 +39,19 @@ import java.util.logging.Logger;
  * error. One timer thread checks the waits every {@link #TICK_MS}.
  */
 final class FifoOpens implements AutoCloseable {
+  /** What a waiting open needs of the call it answers for; a {@link Context} is one. */
+  interface Call {
+    Deferred deferred();
+
+    Descriptors descriptors();
+
+    ReplyEncoder encoder();
+
+    RootedOpen rootedOpen();
+
+    Opened adoptOne(Descriptors.FdSource source, boolean append) throws FdException;
+  }
+
   private static final Logger LOG = Logger.getLogger(FifoOpens.class.getName());
   static final long TICK_MS = 50;
   static final long MAX_BACKOFF_MS = 500;
@@ -60,7 +77,7 @@ final class FifoOpens implements AutoCloseable {
   }
 
   /** A read end opened non-blocking, to hand over once a writer shows. */
-  OtpErlangObject awaitWriter(Context c, Path fifo, Opened opened) {
+  OtpErlangObject awaitWriter(Call c, Path fifo, Opened opened) {
     ReadWait w = new ReadWait(c, fifo, opened);
     OtpErlangObject result = park(w);
     // Parked first, then checked: a write end opening meanwhile counts itself, then kicks.
@@ -71,8 +88,8 @@ final class FifoOpens implements AutoCloseable {
   }
 
   /** A write end that got ENXIO: retried until a reader shows. */
-  OtpErlangObject awaitReader(Context c, Path root, Path fifo, DescriptorRequests.Open open) {
-    return park(new WriteWait(c, root, fifo, open));
+  OtpErlangObject awaitReader(Call c, Path root, Path fifo, OpenOptions options) {
+    return park(new WriteWait(c, root, fifo, options));
   }
 
   /**
@@ -141,7 +158,7 @@ final class FifoOpens implements AutoCloseable {
     for (Wait w : snapshot()) w.cancel();
   }
 
-  private static void closeQuietly(Context c, Opened opened) {
+  private static void closeQuietly(Call c, Opened opened) {
     try {
       c.descriptors().close(opened.inner());
     } catch (FdException e) {
@@ -150,11 +167,11 @@ final class FifoOpens implements AutoCloseable {
   }
 
   private abstract class Wait {
-    final Context c;
+    final Call c;
     final Path fifo;
     private final AtomicBoolean over = new AtomicBoolean();
 
-    Wait(Context c, Path fifo) {
+    Wait(Call c, Path fifo) {
       this.c = c;
       this.fifo = fifo;
     }
@@ -207,7 +224,7 @@ final class FifoOpens implements AutoCloseable {
     private final Opened opened;
     private final AtomicBoolean taken = new AtomicBoolean();
 
-    ReadWait(Context c, Path fifo, Opened opened) {
+    ReadWait(Call c, Path fifo, Opened opened) {
       super(c, fifo);
       this.opened = opened;
     }
@@ -239,14 +256,14 @@ final class FifoOpens implements AutoCloseable {
 
   private final class WriteWait extends Wait {
     private final Path root;
-    private final DescriptorRequests.Open open;
+    private final OpenOptions options;
     private long backoffMs = TICK_MS;
     private long nextTry;
 
-    WriteWait(Context c, Path root, Path fifo, DescriptorRequests.Open open) {
+    WriteWait(Call c, Path root, Path fifo, OpenOptions options) {
       super(c, fifo);
       this.root = root;
-      this.open = open;
+      this.options = options;
       this.nextTry = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs);
     }
 
@@ -266,7 +283,7 @@ final class FifoOpens implements AutoCloseable {
     synchronized Opened take() throws FdException {
       int fd;
       try {
-        fd = c.rootedOpen().open(root, fifo, open.options().withNonblock());
+        fd = c.rootedOpen().open(root, fifo, options.withNonblock());
       } catch (FdException e) {
         if ("enxio".equals(e.reason())) return null; // still no reader
         throw e;
@@ -277,7 +294,7 @@ final class FifoOpens implements AutoCloseable {
         Native.closeQuietly(fd);
         throw e;
       }
-      return c.adoptOne(() -> fd, open.options().append());
+      return c.adoptOne(() -> fd, options.append());
     }
 
     @Override

@@ -6,14 +6,12 @@ import dev.fdnode.core.FdException;
 
 /**
  * One decoded request, the last element of a {@code '$fdnode_call'} (docs/protocol.md): the unit of
- * the node's code. Each is a record in the file of its domain ({@link DescriptorRequests}, {@link
- * ControlRequests}, {@link SocketRequests}, {@link PathRequests}, {@link CopyRequests}) that
- * decodes itself from the request tuple ({@code static decode(Args)}), says whether it may block
- * (an {@link Inline} one never does), and runs against a {@link Context}. {@link Requests} maps
- * each tag and arity to its decoder.
+ * the node's code. Each is a record in the sealed interface of its domain (descriptors, control,
+ * sockets, paths, copy) that decodes itself from the request tuple ({@code static decode}), says
+ * whether it may block (an {@link Inline} one never does), and runs against a {@link Context}. The
+ * table of requests maps each tag and arity to its decoder.
  */
-public sealed interface Request
-    permits DescriptorRequests, ControlRequests, SocketRequests, PathRequests, CopyRequests {
+public interface Request {
 
   /**
    * Marks a request that never waits on anything outside this process (no pipe, socket, lock or
