@@ -343,7 +343,7 @@ class ServerEndToEndTest {
    */
   @Test
   void fifoOpenWaitingForANodeThatDiesIsClosed() throws Exception {
-    Logger serverLog = Logger.getLogger(Server.class.getName());
+    Logger serverLog = Logger.getLogger(NodeEvents.class.getName());
     Path fifo = root.resolve("fifo");
     new Posix().mkfifo(fifo.toString(), 0600);
     String sname = "down" + Long.toHexString(RANDOM.nextLong() >>> 16);
