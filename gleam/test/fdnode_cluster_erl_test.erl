@@ -104,7 +104,7 @@ cluster() ->
     ?assertEqual([], [P || P <- Paths, fdnode_test_ffi:has_fd_to(J1, P)]),
     {ok, #{open_fds := Open}} = fdnode_ffi:stats(J1),
     ?assertEqual(0, Open),
-    ?assertNot(fdnode_test_ffi:os_process_alive(J2Os)),
+    ?assertNot(fdnode_test_ffi:os_process_alive(J2Os)),   % dead, even if not reaped yet
     io:format(user, "~ncluster: 2 Java nodes x 3 BEAMs x ~b workers; one of each killed: "
               "the dead BEAM's ~b fds on the live Java node closed ~b ms after the kill; "
               "~b survivors on it went on (each ~b more checked rounds); "

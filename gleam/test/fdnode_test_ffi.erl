@@ -174,8 +174,16 @@ jvm_fd_targets(Node) ->
 has_fd_to(Node, Path) ->
     lists:member(Path, jvm_fd_targets(Node)).
 
+%% A zombie (killed, not yet reaped by erl_child_setup) is dead: its state in
+%% /proc/<pid>/stat, the field after the parenthesised name, is Z.
 os_process_alive(OsPid) ->
-    filelib:is_dir("/proc/" ++ integer_to_list(OsPid)).
+    case file:read_file("/proc/" ++ integer_to_list(OsPid) ++ "/stat") of
+        {ok, Stat} ->
+            [_, AfterName] = string:split(Stat, ") ", trailing),
+            not lists:member(binary:first(AfterName), [$Z, $X]);
+        {error, _} ->
+            false
+    end.
 
 %% Polls (the OS gives no event for it) until a thread of the node's JVM sits
 %% in read(2) on raw descriptor RawFd, or in poll(2) waiting for it (a read on
