@@ -1,8 +1,6 @@
 package dev.fdnode.core;
 
 import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -25,17 +23,7 @@ final class Departures {
   private final ConcurrentHashMap<String, Set<Integer>> down = new ConcurrentHashMap<>();
 
   Departures(int ownerCapacity) {
-    this.owners =
-        Collections.synchronizedSet(
-            Collections.newSetFromMap(
-                new LinkedHashMap<Pid, Boolean>(16, 0.75f, false) {
-                  private static final long serialVersionUID = 1L;
-
-                  @Override
-                  protected boolean removeEldestEntry(Map.Entry<Pid, Boolean> eldest) {
-                    return size() > ownerCapacity;
-                  }
-                }));
+    this.owners = Collections.synchronizedSet(NewestSet.of(ownerCapacity));
   }
 
   /**

@@ -2,12 +2,10 @@ package dev.fdnode.node;
 
 import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangPid;
+import dev.fdnode.core.NewestSet;
 import dev.fdnode.request.Deferred;
 import dev.fdnode.terms.Terms;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -24,16 +22,7 @@ final class InFlightCalls {
   private final ConcurrentHashMap<CallKey, Call> calls = new ConcurrentHashMap<>();
 
   /** Cancels that came before their call was dispatched; guards the check-then-add with calls. */
-  private final Set<CallKey> earlyCancels =
-      Collections.newSetFromMap(
-          new LinkedHashMap<>() {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<CallKey, Boolean> eldest) {
-              return size() > EARLY_CANCELS;
-            }
-          });
+  private final Set<CallKey> earlyCancels = NewestSet.of(EARLY_CANCELS);
 
   InFlightCalls(Outbox out) {
     this.out = out;

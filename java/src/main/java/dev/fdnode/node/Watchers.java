@@ -1,13 +1,12 @@
 package dev.fdnode.node;
 
 import com.ericsson.otp.erlang.OtpErlangPid;
+import dev.fdnode.core.NewestSet;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -88,16 +87,7 @@ final class Watchers {
     long challengedAt; // when calls last challenged this node (valid while held is not empty)
 
     /** Owners this node's watcher was told to watch (bounded: forgetting one costs a message). */
-    final Set<OtpErlangPid> watched =
-        Collections.newSetFromMap(
-            new LinkedHashMap<>() {
-              private static final long serialVersionUID = 1L;
-
-              @Override
-              protected boolean removeEldestEntry(Map.Entry<OtpErlangPid, Boolean> eldest) {
-                return size() > MAX_WATCHED;
-              }
-            });
+    final Set<OtpErlangPid> watched = NewestSet.of(MAX_WATCHED);
 
     NodeState(long nonce) {
       this.nonce = nonce;
