@@ -140,6 +140,15 @@ public final class Framer {
   }
 
   /**
+   * Up to {@code max} buffered bytes as they are, whatever the setting (a raw read after the
+   * setting went back to raw); null when nothing is buffered.
+   */
+  public synchronized byte[] takeBytes(int max) {
+    int n = Math.min(max, end - start);
+    return n <= 0 ? null : cut(n).bytes();
+  }
+
+  /**
    * End of input: the bytes of a packet never completed are dropped (as inet drops them when the
    * peer closes mid-packet); returns how many. Whole packets still buffered must be taken first.
    */
