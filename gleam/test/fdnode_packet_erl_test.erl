@@ -178,3 +178,144 @@ packet_options_are_for_streams_only_test() ->
     ?assertEqual({ok, [{packet, raw}, {packet_size, 0}]}, fdnode_ffi:getopts(R, [packet, packet_size])),
     ok = fdnode_ffi:close(R),
     ok = fdnode_ffi:close(W).
+
+%% ---------------------------------------------------------------- active
+
+active_modes_deliver_one_message_per_packet_test_() ->
+    each(fun(Kind) ->
+        {R, Feed, Close} = stream(Kind),
+        ok = fdnode_ffi:setopts(R, [{packet, line}]),
+        Feed(<<"a\nb\nc\nd\ne\nf\n">>),
+        ok = fdnode_ffi:setopts(R, [{active, once}]),
+        ?assertEqual([{fdnode, R, <<"a\n">>}, {fdnode_passive, R}], msgs(R, 2)),
+        ok = fdnode_ffi:set_mode(R, {active, 2}),
+        ?assertEqual([{fdnode, R, <<"b\n">>}, {fdnode, R, <<"c\n">>}, {fdnode_passive, R}],
+                     msgs(R, 3)),
+        ?assertEqual({ok, <<"d\n">>}, read(R)),   % passive again: the framer's next line
+        ok = fdnode_ffi:set_mode(R, active),
+        Feed(<<"g">>), Feed(<<"\nhalf">>),
+        ?assertEqual([{fdnode, R, <<"e\n">>}, {fdnode, R, <<"f\n">>}, {fdnode, R, <<"g\n">>}],
+                     msgs(R, 3)),
+        Close(),
+        ?assertEqual([{fdnode_closed, R}], msgs(R, 1)),   % "half" is dropped
+        ok = fdnode_ffi:close(R)
+    end).
+
+active_emsgsize_is_an_error_message_test_() ->
+    each(fun(Kind) ->
+        {R, Feed, _Close} = stream(Kind),
+        ok = fdnode_ffi:setopts(R, [{packet, 1}, {packet_size, 2}, {active, true}]),
+        Feed(<<2, "ok", 3, "big">>),
+        ?assertEqual([{fdnode, R, <<"ok">>}, {fdnode_error, R, emsgsize}], msgs(R, 2)),
+        ok = fdnode_ffi:close(R)
+    end).
+
+%% The ordering proof of fdnode_order_erl_test, framed: numbered packets of
+%% random lengths, written in random splits (a packet over several writes,
+%% several packets in one), while the reader flips between active,
+%% active_once, {active, N} and passive and hands the descriptor to a
+%% fresh process now and then (which takes over the reading). Every packet
+%% must arrive whole, once, in order; 20 runs of each.
+framed_packets_survive_mode_flips_and_controlling_process_test_() ->
+    [{timeout, 120, {lists:flatten(io_lib:format("~p ~p", [K, P])),
+                     fun() -> [flips(K, P) || _ <- lists:seq(1, 20)] end}}
+     || K <- kinds(), P <- [2, line]].
+
+-define(PACKETS, 400).
+
+flips(Kind, Packet) ->
+    Seed = {erlang:unique_integer([positive]), erlang:phash2(make_ref()), 25},
+    rand:seed(exsss, Seed),
+    {R, Feed, Close} = stream(Kind),
+    ok = fdnode_ffi:setopts(R, [{packet, Packet}]),
+    Wire = iolist_to_binary([encode(Packet, body(N)) || N <- lists:seq(1, ?PACKETS)]),
+    Writer = spawn_link(fun() -> feed_split(Feed, Wire), receive stop -> Close() end end),
+    Got = reader_loop(R, 0, [], Seed),
+    Writer ! stop,
+    ?assertEqual({Kind, Packet, Seed, [body(N) || N <- lists:seq(1, ?PACKETS)]},
+                 {Kind, Packet, Seed, lists:reverse(Got)}),
+    ok = fdnode_ffi:close(R).
+
+%% "<N>:" then N mod 50 filler bytes: each packet says which it is
+body(N) -> <<(integer_to_binary(N))/binary, ":", (binary:copy(<<"x">>, N rem 50))/binary>>.
+
+encode(line, B) -> <<B/binary, "\n">>;
+encode(2, B) -> <<(byte_size(B)):16, B/binary>>.
+
+feed_split(_, <<>>) -> ok;
+feed_split(Feed, Wire) ->
+    N = min(byte_size(Wire), rand:uniform(120)),
+    <<Part:N/binary, Rest/binary>> = Wire,
+    Feed(Part),
+    feed_split(Feed, Rest).
+
+%% Packets as they came, newest first, with `line' bodies stripped of \n.
+reader_loop(_R, ?PACKETS, Got, _Seed) -> Got;
+reader_loop(_R, Count, _Got, Seed) when Count > ?PACKETS -> error({too_many, Count, Seed});
+reader_loop(R, _Count, Got0, Seed) ->
+    Got = case rand:uniform(5) of
+              1 -> [strip(P) || P <- lists:reverse(passive_one(R))] ++ Got0;
+              2 -> take_messages(R, active_once, Got0);
+              3 -> take_messages(R, {active, rand:uniform(4)}, Got0);
+              4 -> take_messages(R, active, Got0);
+              5 -> [strip(hand_over(R)) | Got0]
+          end,
+    reader_loop(R, length(Got), Got, Seed).
+
+passive_one(R) ->
+    case fdnode_ffi:recv(R, 0, ?WAIT) of
+        {ok, P} -> [P];
+        Other -> error({passive_read, Other})
+    end.
+
+%% Sets the mode, takes one message (or what the mode allows), then turns
+%% passive; the messages sent before set_mode returned are in the mailbox.
+take_messages(R, Mode, Got) ->
+    ok = fdnode_ffi:set_mode(R, Mode),
+    First = receive {fdnode, R, P} -> [strip(P)] after ?WAIT -> error(no_packet) end,
+    ok = fdnode_ffi:set_mode(R, passive),
+    lists:reverse(drain(R)) ++ First ++ Got.
+
+drain(R) ->
+    receive
+        {fdnode, R, P} -> [strip(P) | drain(R)];
+        {fdnode_passive, R} -> drain(R);
+        {fdnode_closed, R} -> error(unexpected_eof);
+        {fdnode_error, R, Why} -> error({active_error, Why})
+    after 0 -> []
+    end.
+
+%% Control goes to a new process and comes back; the helper reads a packet
+%% in between, in active_once mode, and sends it back with the result.
+hand_over(R) ->
+    Self = self(),
+    Helper = spawn_link(fun() ->
+                                receive go -> ok end,
+                                ok = fdnode_ffi:set_mode(R, active_once),
+                                P = receive {fdnode, R, B} -> B after ?WAIT -> error(helper_no_packet) end,
+                                receive {fdnode_passive, R} -> ok after ?WAIT -> error(no_passive) end,
+                                ok = fdnode_ffi:controlling_process(R, Self),
+                                Self ! {helper_packet, self(), P}
+                        end),
+    ok = fdnode_ffi:controlling_process(R, Helper),
+    Helper ! go,
+    receive
+        {helper_packet, Helper, P} -> P
+    after ?WAIT -> error(helper_stuck)
+    end.
+
+strip(P) ->
+    case binary:last(P) of
+        $\n -> binary:part(P, 0, byte_size(P) - 1);
+        _ -> P
+    end.
+
+msgs(_R, 0) -> [];
+msgs(R, N) ->
+    receive
+        {fdnode, R, _} = M -> [M | msgs(R, N - 1)];
+        {fdnode_passive, R} = M -> [M | msgs(R, N - 1)];
+        {fdnode_closed, R} = M -> [M | msgs(R, N - 1)];
+        {fdnode_error, R, _} = M -> [M | msgs(R, N - 1)]
+    after ?WAIT -> error({missing_messages, N})
+    end.
