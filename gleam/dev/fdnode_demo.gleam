@@ -145,7 +145,35 @@ pub fn main() -> Nil {
   receive_data(2000)
   let _ = fdnode.close(reader, within: 5000)
 
-  step("4. Hand a descriptor to another process")
+  step("4. Follow a FIFO line by line")
+  // open_stream: a FIFO as a stream (Fd(Pipe)), which can be cut into lines.
+  let follower =
+    ok(
+      fdnode.open_stream(
+        on: node,
+        path: fifo,
+        options: [Read, fdnode.Nonblock],
+        within: 5000,
+      ),
+      "open_stream fifo",
+    )
+  let log = ok(fdnode.open(on: node, path: fifo, options: [Write], within: 5000), "open fifo")
+  ok(
+    fdnode.set_packet(follower, packet: fdnode.Line, size: 1024, within: 5000),
+    "set_packet line",
+  )
+  ok(fdnode.set_mode(follower, to: Active, within: 5000), "set_mode active")
+  say("the follower gets one message per line, however the writes cut them")
+  ok(fdnode.write(log, data: <<"12:00 start\n12:01 GET /in":utf8>>, within: 5000), "write")
+  follow(1)
+  ok(fdnode.write(log, data: <<"dex\n12:02 GET /a":utf8>>, within: 5000), "write")
+  ok(fdnode.write(log, data: <<"bout\n12:03 stop\n":utf8>>, within: 5000), "write")
+  follow(3)
+  ok(fdnode.close(log, within: 5000), "close")
+  follow(1)
+  let _ = fdnode.close(follower, within: 5000)
+
+  step("5. Hand a descriptor to another process")
   let me = self()
   let worker =
     spawn(fn() {
@@ -179,7 +207,7 @@ pub fn main() -> Nil {
     Error(Nil) -> say("no answer from the other process")
   }
 
-  step("5. Copy with progress reports")
+  step("6. Copy with progress reports")
   let big = root <> "/big.bin"
   let src =
     ok(
@@ -206,7 +234,7 @@ pub fn main() -> Nil {
     )
   say("copied " <> int(copied) <> " bytes")
 
-  step("6. Stats")
+  step("7. Stats")
   let stats = ok(fdnode_node.stats(of: node, within: 5000), "stats")
   let Stats(
     open_fds: open_fds,
@@ -221,7 +249,7 @@ pub fn main() -> Nil {
   say("bytes read: " <> int(bytes_read) <> ", bytes written: " <> int(bytes_written))
   say("active fds: " <> int(active_fds) <> ", uptime: " <> int(uptime) <> " ms")
 
-  step("7. Shut down cleanly")
+  step("8. Shut down cleanly")
   ok(fdnode_node.shutdown(node, within: 5000), "shutdown")
   case fdnode_node.await_exit(node, within: 30_000) {
     Ok(Exit(status: status, output: lines)) -> {
@@ -240,6 +268,22 @@ fn receive_data(within: Int) -> Nil {
     Ok(InputClosed(_)) -> say("message: input closed (every writer is gone)")
     Ok(_) -> say("message: something else")
     Error(_) -> say("no message within " <> int(within) <> " ms")
+  }
+}
+
+/// Prints the next `count` messages of the line follower.
+fn follow(count: Int) -> Nil {
+  case count {
+    0 -> Nil
+    _ -> {
+      case active.receive(within: 2000) {
+        Ok(Received(_, line)) -> say("line: " <> text(line))
+        Ok(InputClosed(_)) -> say("input closed: the log's writer is gone")
+        Ok(_) -> say("message: something else")
+        Error(_) -> say("no line within 2000 ms")
+      }
+      follow(count - 1)
+    }
   }
 }
 

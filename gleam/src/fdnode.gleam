@@ -48,7 +48,9 @@ pub type Fd(kind)
 /// device).
 pub type File
 
-/// The kind of both ends of a `pipe`.
+/// The kind of both ends of a `pipe`, and of a FIFO or character device
+/// opened with `open_stream`: a stream with no offset, which can be cut into
+/// packets (`set_packet`).
 pub type Pipe
 
 /// The kind of a socket; `protocol` is `Tcp`, `Udp` or `Listener`.
@@ -117,6 +119,24 @@ pub type Mode {
   /// let assert Ok(Nil) = fdnode.set_mode(fd, to: fdnode.ActiveN(100), within: 5000)
   /// ```
   ActiveN(count: Int)
+}
+
+/// How the input of a stream is cut into messages and reads, as `{packet, P}`
+/// in `inet:setopts/2`. Set with `set_packet` (pipes, FIFOs, character
+/// devices) or `tcp.set_packet` (TCP sockets); files and UDP sockets take
+/// none (it does not compile).
+pub type Packet {
+  /// No framing (the default): whatever the read or chunk brought.
+  Raw
+  /// Each packet has a 1-byte length header (bodies up to 255 bytes).
+  Packet1
+  /// Each packet has a 2-byte big-endian length header (up to 65,535 bytes).
+  Packet2
+  /// Each packet has a 4-byte big-endian length header.
+  Packet4
+  /// Each packet is one line, with its `\n`; a line longer than the packet
+  /// size comes in pieces of that size.
+  Line
 }
 
 /// Why a call failed. POSIX errors are named like the errno (`Enoent` is
@@ -204,6 +224,10 @@ pub type FdError {
   Eaddrnotavail
   /// The socket is not connected (`tcp.peername`, `tcp.send`).
   Enotconn
+  /// A packet too large: a length header stating more than the packet size
+  /// (`set_packet`, `tcp.set_packet`), or data too long for the header of a
+  /// write (more than 255 bytes with `Packet1`, 65,535 with `Packet2`).
+  Emsgsize
   /// The descriptor is closed or closing.
   Closed
   /// Only the controlling process may do this.
@@ -274,6 +298,7 @@ pub fn describe_error(error: FdError) -> String {
     Eaddrinuse -> "Address already in use"
     Eaddrnotavail -> "Cannot assign requested address"
     Enotconn -> "Transport endpoint is not connected"
+    Emsgsize -> "Message too long (a packet over the packet size)"
     Closed -> "The descriptor is closed"
     NotOwner -> "Only the controlling process may do this"
     InvalidHandle -> "Not a valid descriptor handle for this node"
@@ -379,6 +404,68 @@ pub fn pipe(
   on node: Node,
   within timeout: Int,
 ) -> Result(#(Fd(Pipe), Fd(Pipe)), FdError)
+
+/// Opens a FIFO or a character device as a stream (`Fd(Pipe)`): the same
+/// as `open`, but a regular file or directory is `Error(Einval)` (and is not
+/// left open), so that `set_packet` applies and `pread` does not compile. A
+/// FIFO's read end waits up to `timeout` ms for a writer, as with `open`.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(log) =
+///   fdnode.open_stream(on: n, path: "/srv/data/app.fifo", options: [fdnode.Read], within: 5000)
+/// let assert Ok(Nil) = fdnode.set_packet(log, packet: fdnode.Line, size: 4096, within: 5000)
+/// ```
+@external(erlang, "fdnode_gleam_ffi", "open_stream")
+pub fn open_stream(
+  on node: Node,
+  path path: String,
+  options options: List(OpenOption),
+  within timeout: Int,
+) -> Result(Fd(Pipe), FdError)
+
+/// Cuts the stream's input into packets, as `{packet, P}` and
+/// `{packet_size, N}` in `inet:setopts/2`: every `read` (with `bytes: 0`,
+/// else `Einval`) and every active `Received` message is then one packet,
+/// without its length header (`Packet1`, `Packet2`, `Packet4`), or one line
+/// with its `\n` (`Line`). `size` is `packet_size`: a header stating more
+/// is `Error(Emsgsize)` (the bytes stay; `Raw` reads them), a longer line
+/// comes in pieces of `size` bytes; 0 means no limit (64 MiB for a header,
+/// 64 KiB pieces of a line). With `Packet1`, `Packet2` or `Packet4`, every
+/// `write` gets its length header too. A packet the input ends in the
+/// middle of is dropped (`Eof`). Bytes read ahead of a packet boundary stay
+/// with the descriptor, across mode switches and `controlling_process`.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(#(r, w)) = fdnode.pipe(on: n, within: 5000)
+/// let assert Ok(Nil) = fdnode.set_packet(r, packet: fdnode.Line, size: 1024, within: 5000)
+/// let assert Ok(Nil) = fdnode.write(w, data: <<"one\ntwo\n":utf8>>, within: 5000)
+/// let assert Ok(fdnode.Data(<<"one\n":utf8>>)) = fdnode.read(r, bytes: 0, within: 5000)
+/// let assert Ok(fdnode.Data(<<"two\n":utf8>>)) = fdnode.read(r, bytes: 0, within: 5000)
+/// ```
+@external(erlang, "fdnode_gleam_ffi", "set_packet")
+pub fn set_packet(
+  fd: Fd(Pipe),
+  packet packet: Packet,
+  size size: Int,
+  within timeout: Int,
+) -> Result(Nil, FdError)
+
+/// The stream's packet setting and size (`#(Raw, 0)` until one is set).
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(#(fdnode.Line, 1024)) = fdnode.get_packet(r, within: 5000)
+/// ```
+@external(erlang, "fdnode_gleam_ffi", "get_packet")
+pub fn get_packet(
+  fd: Fd(Pipe),
+  within timeout: Int,
+) -> Result(#(Packet, Int), FdError)
 
 /// Closes a descriptor; the OS close has happened when this returns.
 ///

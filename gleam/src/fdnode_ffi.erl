@@ -301,7 +301,9 @@ close_async(Fd, Timeout) -> fd_call(Fd, fun(H) -> {close_async, H} end, Timeout)
 read(Fd, Size) -> read(Fd, Size, default_timeout()).
 
 %% @doc Reads up to `Size' bytes at the handle's offset (passive mode only):
-%% `{ok, Binary}', `eof' or `{error, Reason}'.
+%% `{ok, Binary}', `eof' or `{error, Reason}'. With a packet option
+%% (`{packet, 1 | 2 | 4 | line}', see {@link setopts/3}) one whole packet,
+%% and `Size' must be 0 (`einval' otherwise, as for `gen_tcp:recv/2').
 -spec read(handle(), non_neg_integer(), timeout()) -> {ok, binary()} | eof | {error, reason()}.
 read(Fd, Size, Timeout) when is_integer(Size) -> fd_call(Fd, fun(H) -> {read, H, Size} end, Timeout);
 read(_, _, _) -> {error, badarg}.
@@ -310,7 +312,9 @@ read(_, _, _) -> {error, badarg}.
 -spec write(handle(), iodata()) -> ok | {error, reason()}.
 write(Fd, Data) -> write(Fd, Data, default_timeout()).
 
-%% @doc Writes all of `Data' (iodata) at the handle's offset.
+%% @doc Writes all of `Data' (iodata) at the handle's offset. With
+%% `{packet, 1 | 2 | 4}' set, its length header goes first, as
+%% `gen_tcp:send/2' puts it (`emsgsize' if the header cannot state the length).
 -spec write(handle(), iodata(), timeout()) -> ok | {error, reason()}.
 write(Fd, Data, Timeout) ->
     case to_binary(Data) of
@@ -524,7 +528,8 @@ tcp_connect(_, _, _, _, _) -> {error, badarg}.
 send(Fd, Data) -> send(Fd, Data, default_timeout()).
 
 %% @doc Sends all of `Data' on a connected socket (send(2) with MSG_NOSIGNAL,
-%% partial sends continued). A peer that has gone is `{error, closed}'.
+%% partial sends continued). A peer that has gone is `{error, closed}'. With
+%% `{packet, 1 | 2 | 4}' the length header goes first, as with `gen_tcp:send/2'.
 -spec send(handle(), iodata(), timeout()) -> ok | {error, reason()}.
 send(Fd, Data, Timeout) ->
     case to_binary(Data) of
@@ -535,6 +540,9 @@ send(Fd, Data, Timeout) ->
 %% @doc Passive receive: waits up to `Timeout' ms for input, then returns up
 %% to `Len' bytes (0: whatever is there, up to 64 KiB). `{ok, Bin}', `eof', or
 %% `{error, timeout}'. Works on sockets, pipes and FIFOs in passive mode.
+%% With a packet option, one whole packet within `Timeout' (`Len' must be 0):
+%% what came of a packet before a timeout is kept for the next receive, a
+%% length header over `packet_size' is `{error, emsgsize}' (see {@link setopts/3}).
 -spec recv(handle(), non_neg_integer(), non_neg_integer()) -> {ok, binary()} | eof | {error, reason()}.
 recv(Fd, Len, Timeout) when is_integer(Len), is_integer(Timeout), Timeout >= 0 ->
     fd_call(Fd, fun(H) -> {recv, H, Len, Timeout} end, Timeout + ?GRACE);
@@ -581,6 +589,26 @@ setopts(Fd, Options) -> setopts(Fd, Options, default_timeout()).
 %% @doc Sets socket options: `{nodelay, Bool}', `{keepalive, Bool}',
 %% `{reuseaddr, Bool}', `{sndbuf, N}', `{recbuf, N}', `{active, true | false | once}'
 %% (as {@link set_mode/2}: controlling process only).
+%%
+%% Packet options, as `inet:setopts/2' has them, for pipes, FIFOs,
+%% character devices and TCP sockets (a listener passes them to the sockets
+%% it accepts; a file, directory or UDP socket is `einval'):
+%% `{packet, raw | 0 | 1 | 2 | 4 | line}' and `{packet_size, N}' (N >= 0,
+%% 0: no limit). Every `{fdnode, Fd, Data}' message and every `read'/`recv'
+%% is then one packet: with 1, 2 or 4 its body without the big-endian
+%% length header; with `line' one line with its `\n', a line longer than
+%% `packet_size' (64 KiB when 0) coming in pieces of that size. A header
+%% stating more than `packet_size' (64 MiB when 0) is `{error, emsgsize}'
+%% for a read, `{fdnode_error, Fd, emsgsize}' in an active mode; the bytes
+%% stay (set `{packet, raw}' to read them). Input that ends mid-packet drops
+%% the partial packet (`eof' / `{fdnode_closed, Fd}'). Bytes read ahead of a
+%% packet boundary belong to the descriptor: nothing is lost or split by a
+%% mode switch or `controlling_process'.
+%%
+%% ```
+%% ok = fdnode_ffi:setopts(Fd, [{packet, line}, {packet_size, 1024}]),
+%% {ok, <<"first line\n">>} = fdnode_ffi:recv(Fd, 0, 5000).
+%% '''
 -spec setopts(handle(), list(), timeout()) -> ok | {error, reason()}.
 setopts(Fd, Options, Timeout) when is_list(Options) ->
     fd_call(Fd, fun(H) -> {setopts, H, Options} end, Timeout);
@@ -590,7 +618,8 @@ setopts(_, _, _) -> {error, badarg}.
 -spec getopts(handle(), [atom()]) -> {ok, list()} | {error, reason()}.
 getopts(Fd, Names) -> getopts(Fd, Names, default_timeout()).
 
-%% @doc `{ok, [{Name, Value}]}' for the names of {@link setopts/3}.
+%% @doc `{ok, [{Name, Value}]}' for the names of {@link setopts/3}
+%% (`packet' is `raw', `line' or 1, 2, 4; `packet_size' an integer).
 -spec getopts(handle(), [atom()], timeout()) -> {ok, list()} | {error, reason()}.
 getopts(Fd, Names, Timeout) when is_list(Names) ->
     fd_call(Fd, fun(H) -> {getopts, H, Names} end, Timeout);

@@ -11,16 +11,16 @@
 -export([open/4, pipe/2, close/2, close_async/2, read/3, write/3, pread/4, pwrite/4,
          pread_many/3, pwrite_many/3,
          position/3, sync/2, set_mode/3, controlling_process/3, info/2, fd_node/1,
-         copy/5, pid_from/1, identity/1]).
+         copy/5, pid_from/1, identity/1, open_stream/4, set_packet/4, get_packet/2]).
 %% Shared by the other adapters
--export([value/1, unit/1, data/1, to_error/1, text/1]).
+-export([value/1, unit/1, data/1, to_error/1, text/1, packet_options/2, gleam_packet/1]).
 
 -define(POSIX, [eacces, eagain, ebadf, ebusy, edquot, eexist, efault, efbig, eintr,
                 einval, eio, eisdir, eloop, emfile, emlink, enametoolong, enfile,
                 enodev, enoent, enomem, enospc, enotdir, enotsup, enxio, eoverflow,
                 eperm, epipe, erofs, espipe, etxtbsy, exdev,
                 econnrefused, econnreset, etimedout, ehostunreach, enetunreach, nxdomain,
-                enotempty, eaddrinuse, eaddrnotavail, enotconn]).
+                enotempty, eaddrinuse, eaddrnotavail, enotconn, emsgsize]).
 
 %% OpenOption: `Permissions(n)' is the protocol's `{mode, N}'.
 open(Node, Path, Options, Timeout) ->
@@ -31,6 +31,46 @@ open(Node, Path, Options, Timeout) ->
     value(fdnode_ffi:open(Node, Path, Opts, Timeout)).
 
 pipe(Node, Timeout) -> value(fdnode_ffi:pipe(Node, Timeout)).
+
+%% An open that only a FIFO or character device survives: the Java node
+%% refuses packet options on anything else (einval), and that is the test.
+open_stream(Node, Path, Options, Timeout) ->
+    case open(Node, Path, Options, Timeout) of
+        {ok, Fd} ->
+            case fdnode_ffi:setopts(Fd, [{packet, raw}], Timeout) of
+                ok -> {ok, Fd};
+                Refused ->
+                    _ = fdnode_ffi:close(Fd, Timeout),
+                    unit(Refused)
+            end;
+        Error -> Error
+    end.
+
+%% Packet: raw | packet1 | packet2 | packet4 | line, the protocol's raw | 1 | 2 | 4 | line.
+set_packet(Fd, Packet, Size, Timeout) ->
+    unit(fdnode_ffi:setopts(Fd, packet_options(Packet, Size), Timeout)).
+
+get_packet(Fd, Timeout) ->
+    case fdnode_ffi:getopts(Fd, [packet, packet_size], Timeout) of
+        {ok, [{packet, P}, {packet_size, Size}]} -> {ok, {gleam_packet(P), Size}};
+        Other -> value(Other)
+    end.
+
+%% @doc The protocol's packet options for a Gleam `Packet' and size.
+packet_options(Packet, Size) -> [{packet, packet_type(Packet)}, {packet_size, Size}].
+
+packet_type(raw) -> raw;
+packet_type(packet1) -> 1;
+packet_type(packet2) -> 2;
+packet_type(packet4) -> 4;
+packet_type(line) -> line.
+
+%% @doc A `{packet, P}' value as the Gleam `Packet'.
+gleam_packet(1) -> packet1;
+gleam_packet(2) -> packet2;
+gleam_packet(4) -> packet4;
+gleam_packet(0) -> raw;
+gleam_packet(P) -> P.
 
 close(Fd, Timeout) -> unit(fdnode_ffi:close(Fd, Timeout)).
 

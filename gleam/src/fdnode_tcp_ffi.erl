@@ -5,6 +5,7 @@
 -module(fdnode_tcp_ffi).
 
 -export([listen/4, accept/2, connect/5, send/3, recv/3, set_options/3, get_options/3,
+         set_packet/4,
          peername/2, sockname/2, ntoa/1]).
 
 -import(fdnode_gleam_ffi, [value/1, data/1]).
@@ -21,6 +22,9 @@ send(Fd, Data, Timeout) -> value(fdnode_ffi:send(Fd, Data, Timeout)).
 recv(Fd, Size, Timeout) -> data(fdnode_ffi:recv(Fd, Size, Timeout)).
 
 set_options(Fd, Options, Timeout) -> value(fdnode_ffi:setopts(Fd, Options, Timeout)).
+
+set_packet(Fd, Packet, Size, Timeout) ->
+    value(fdnode_ffi:setopts(Fd, fdnode_gleam_ffi:packet_options(Packet, Size), Timeout)).
 
 %% OptionName -> the protocol's option name
 get_options(Fd, Names, Timeout) ->

@@ -159,6 +159,44 @@ pub fn get_options(
   within timeout: Int,
 ) -> Result(List(SocketOption), fdnode.FdError)
 
+/// Cuts the socket's input into packets, as `{packet, P}` and
+/// `{packet_size, N}` in `inet:setopts/2`; see `fdnode.set_packet`, which
+/// does the same for pipes and FIFOs. `recv` (with `bytes: 0`) and active
+/// `Received` messages then give one packet each, and `send` puts the
+/// length header first (`Packet1`, `Packet2`, `Packet4`), as `gen_tcp:send`
+/// does. A new socket is passive, so setting it right after `connect` or
+/// `accept` frames the stream from its first byte. UDP sockets take no
+/// packet option (this does not compile for them).
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(socket) = tcp.accept(listener, within: 5000)
+/// let assert Ok(Nil) = tcp.set_packet(socket, packet: fdnode.Packet4, size: 1_000_000, within: 5000)
+/// let assert Ok(Nil) = tcp.send(socket, data: <<"framed">>, within: 5000)   // 0,0,0,6,"framed"
+/// let assert Ok(fdnode.Data(request)) = tcp.recv(socket, bytes: 0, within: 5000) // one packet
+/// ```
+@external(erlang, "fdnode_tcp_ffi", "set_packet")
+pub fn set_packet(
+  socket: fdnode.Fd(fdnode.Socket(fdnode.Tcp)),
+  packet packet: fdnode.Packet,
+  size size: Int,
+  within timeout: Int,
+) -> Result(Nil, fdnode.FdError)
+
+/// The socket's packet setting and size (`#(fdnode.Raw, 0)` until one is set).
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(#(fdnode.Packet4, 1_000_000)) = tcp.get_packet(socket, within: 5000)
+/// ```
+@external(erlang, "fdnode_gleam_ffi", "get_packet")
+pub fn get_packet(
+  socket: fdnode.Fd(fdnode.Socket(fdnode.Tcp)),
+  within timeout: Int,
+) -> Result(#(fdnode.Packet, Int), fdnode.FdError)
+
 /// The connected peer's address and port.
 @external(erlang, "fdnode_tcp_ffi", "peername")
 pub fn peername(

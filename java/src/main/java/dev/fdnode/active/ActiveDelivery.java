@@ -5,6 +5,7 @@ import dev.fdnode.core.Errnos;
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
 import dev.fdnode.core.FileType;
+import dev.fdnode.core.Framer;
 import dev.fdnode.core.Handle;
 import dev.fdnode.core.Native;
 import dev.fdnode.core.Pid;
@@ -117,7 +118,13 @@ public final class ActiveDelivery implements AutoCloseable {
   /** After a mode change: delivers what was kept, then reads on if still active. */
   private void startLocked(Watch watch) {
     FdInner inner = watch.inner;
-    if (watch.pending != null && inner.mode() != ReceiveMode.PASSIVE) {
+    Framer framer = inner.framer();
+    if (framer != null) {
+      keepInFramerLocked(watch, framer);
+      if (inner.mode() != ReceiveMode.PASSIVE && !deliverPacketsLocked(watch, framer)) {
+        return; // emsgsize: said, and nothing more is read
+      }
+    } else if (watch.pending != null && inner.mode() != ReceiveMode.PASSIVE) {
       byte[] kept = watch.pending;
       watch.pending = null;
       deliverLocked(watch, new ActiveEvent.Data(kept));
@@ -138,6 +145,39 @@ public final class ActiveDelivery implements AutoCloseable {
    */
   public void transfer(FdInner inner, Pid to) {
     inner.transferTo(to);
+  }
+
+  /**
+   * Bytes kept before the descriptor had a framer come before the framer's: they move into it (it
+   * is empty then, since a passive read drains the kept bytes first).
+   */
+  private static void keepInFramerLocked(Watch watch, Framer framer) {
+    if (watch.pending != null) {
+      framer.feed(watch.pending);
+      watch.pending = null;
+    }
+  }
+
+  /**
+   * With a packet option: delivers every whole packet the framer holds, one message each, while the
+   * descriptor stays active ({@code active_once} and {@code {active, N}} count packets). What is
+   * left stays in the framer, the descriptor's: for the next passive read or active round. False
+   * when a header states more than {@code packet_size}: {@code {fdnode_error, Fd, emsgsize}} is
+   * sent and nothing more is read (the bytes stay; {@code {packet, raw}} reads them).
+   */
+  private boolean deliverPacketsLocked(Watch watch, Framer framer) {
+    while (watch.inner.mode() != ReceiveMode.PASSIVE) {
+      Framer.Taken t = framer.take();
+      if (t instanceof Framer.Taken.Whole w) {
+        deliverLocked(watch, new ActiveEvent.Data(w.bytes()));
+      } else if (t instanceof Framer.Taken.TooLarge) {
+        sink.send(watch.inner.controller(), watch.handle, new ActiveEvent.Error("emsgsize"));
+        return false;
+      } else {
+        return true;
+      }
+    }
+    return true;
   }
 
   /** A datagram received for a passive descriptor during a mode switch; null when none. */
@@ -318,12 +358,21 @@ public final class ActiveDelivery implements AutoCloseable {
       failLocked(watch, failure);
       return false;
     }
+    Framer framer = watch.inner.framer();
     if (event == null) {
       if (watch.inner.mode() != ReceiveMode.PASSIVE) {
+        // Whole packets were delivered as they came; a partial one is dropped, as inet does.
+        if (framer != null) framer.endOfInput();
         sink.send(watch.inner.controller(), watch.handle, new ActiveEvent.Closed());
       }
       // In passive mode the next read sees end of input itself.
       return false;
+    }
+    if (framer != null && event instanceof ActiveEvent.Data d) {
+      keepInFramerLocked(watch, framer);
+      framer.feed(d.buffer(), 0, d.length()); // the framer keeps what is not delivered now
+      if (watch.inner.mode() == ReceiveMode.PASSIVE) return false;
+      return deliverPacketsLocked(watch, framer) && watch.inner.mode() != ReceiveMode.PASSIVE;
     }
     if (watch.inner.mode() == ReceiveMode.PASSIVE) {
       if (event instanceof ActiveEvent.Datagram d) {

@@ -107,6 +107,7 @@ public final class FdInner {
   private volatile ReceiveMode mode = ReceiveMode.PASSIVE;
   private volatile int activeCount; // guarded by controlLock for writes
   private volatile FdException closeError;
+  private volatile Framer framer; // null until a packet option is set: raw, nothing buffered
   private Registry registry; // guarded by controlLock
   private long token; // written before the table publishes this FdInner (see setToken)
 
@@ -185,6 +186,36 @@ public final class FdInner {
     if (count <= 0) throw new IllegalArgumentException("active count " + count);
     activeCount = count;
     mode = ReceiveMode.ACTIVE_N;
+  }
+
+  /**
+   * The framer of {@code {packet, P}} input, or null if no packet option was ever set (raw, nothing
+   * buffered). It stays once made, even if set back to raw: it may hold bytes read ahead.
+   */
+  public Framer framer() {
+    return framer;
+  }
+
+  /**
+   * Sets the packet option; the framer is made on first use and keeps its buffer across changes.
+   */
+  public Framer setPacket(Packet p) {
+    Objects.requireNonNull(p, "packet");
+    synchronized (controlLock) {
+      Framer f = framer;
+      if (f == null) {
+        framer = f = new Framer(p);
+      } else {
+        f.setPacket(p);
+      }
+      return f;
+    }
+  }
+
+  /** The packet option: {@link Packet#RAW} when none was set. */
+  public Packet packet() {
+    Framer f = framer;
+    return f == null ? Packet.RAW : f.packet();
   }
 
   /** Changes only the controlling process; ownership stays. */

@@ -11,6 +11,7 @@ import dev.fdnode.core.Descriptors;
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.Handle;
 import dev.fdnode.core.OpenOptions;
+import dev.fdnode.core.Packet;
 import dev.fdnode.core.ReceiveMode;
 import dev.fdnode.terms.Terms;
 import java.net.InetAddress;
@@ -29,7 +30,15 @@ final class Args {
   static final int MAX_READ = Descriptors.MAX_READ;
 
   static final Set<String> OPTION_NAMES =
-      Set.of("nodelay", "keepalive", "reuseaddr", "sndbuf", "recbuf", "active");
+      Set.of(
+          "nodelay",
+          "keepalive",
+          "reuseaddr",
+          "sndbuf",
+          "recbuf",
+          "active",
+          "packet",
+          "packet_size");
 
   private static final int DEFAULT_CREATE_MODE = 0644;
 
@@ -353,6 +362,8 @@ final class Args {
     boolean inet6 = false;
     int backlog = -1, sndbuf = -1, recbuf = -1;
     Boolean reuseaddr = null, nodelay = null, keepalive = null;
+    Packet.Type packet = null;
+    Integer packetSize = null;
     for (OtpErlangObject e : list.elements()) {
       String bare = Terms.atomName(e);
       if (bind && "inet6".equals(bare)) {
@@ -388,10 +399,37 @@ final class Args {
           if (active == null) throw badarg("set active with set_mode or setopts");
           active[0] = activeMode(v);
         }
+        case "packet" -> packet = packetType(v);
+        case "packet_size" -> packetSize = (int) Math.min(bounded(v, 0, Long.MAX_VALUE), MAX_INT);
         default -> throw badarg("unknown socket option " + name);
       }
     }
-    return new SocketOptions(ip, inet6, backlog, reuseaddr, nodelay, keepalive, sndbuf, recbuf);
+    return new SocketOptions(
+        ip, inet6, backlog, reuseaddr, nodelay, keepalive, sndbuf, recbuf, packet, packetSize);
+  }
+
+  private static final long MAX_INT = Integer.MAX_VALUE;
+
+  /**
+   * {@code raw | 0 | 1 | 2 | 4 | line}, as {@code inet:setopts/2} takes them; another atom or
+   * integer (inet's {@code http}, say, or 3) is {@code einval}, another term {@code badarg}.
+   */
+  private static Packet.Type packetType(OtpErlangObject v) throws FdException {
+    if (v instanceof OtpErlangLong n) {
+      long k = n.isLong() ? n.longValue() : -1;
+      if (k == 0) return Packet.Type.RAW;
+      if (k == 1) return Packet.Type.ONE;
+      if (k == 2) return Packet.Type.TWO;
+      if (k == 4) return Packet.Type.FOUR;
+      throw einval("packet header of " + v + " bytes");
+    }
+    String m = Terms.atomName(v);
+    if (m == null) throw badarg("packet is not an atom or an integer: " + v);
+    return switch (m) {
+      case "raw" -> Packet.Type.RAW;
+      case "line" -> Packet.Type.LINE;
+      default -> throw einval("unsupported packet type " + m);
+    };
   }
 
   List<String> optionNames(int i) throws FdException {

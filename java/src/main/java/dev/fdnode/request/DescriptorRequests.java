@@ -7,6 +7,7 @@ import dev.fdnode.core.Completion;
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
 import dev.fdnode.core.FileType;
+import dev.fdnode.core.Framer;
 import dev.fdnode.core.Handle;
 import dev.fdnode.core.Native;
 import dev.fdnode.core.OpenOptions;
@@ -179,6 +180,12 @@ sealed interface DescriptorRequests extends Request {
     @Override
     public OtpErlangObject run(Context c) throws FdException {
       FdInner f = c.lookupPassive(handle, "read");
+      Framer framer = f.framer();
+      if (framer != null) { // one packet per read, or the bytes it holds first
+        byte[] data =
+            FramedReads.read(c, f, framer, size, -1, (max, ms) -> c.descriptors().read(f, max));
+        return data == null ? Terms.EOF : Terms.ok(UncopiedBinary.owning(data));
+      }
       byte[] kept = c.modes().takePending(f); // read for active delivery, owed to this read
       byte[] data = kept != null ? kept : c.descriptors().read(f, size);
       return data == null ? Terms.EOF : Terms.ok(UncopiedBinary.owning(data));
@@ -192,7 +199,8 @@ sealed interface DescriptorRequests extends Request {
 
     @Override
     public OtpErlangObject run(Context c) throws FdException {
-      c.descriptors().write(c.lookup(handle), data);
+      FdInner f = c.lookup(handle);
+      c.descriptors().write(f, f.packet().frame(data)); // {packet, 1 | 2 | 4}: with its header
       return Terms.OK;
     }
   }

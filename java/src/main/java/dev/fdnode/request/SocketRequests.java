@@ -6,8 +6,10 @@ import com.ericsson.otp.erlang.OtpErlangTuple;
 import dev.fdnode.active.ActiveEvent;
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
+import dev.fdnode.core.Framer;
 import dev.fdnode.core.Handle;
 import dev.fdnode.core.Opened;
+import dev.fdnode.core.Packet;
 import dev.fdnode.core.ReceiveMode;
 import dev.fdnode.net.Sockets;
 import dev.fdnode.terms.ReplyEncoder;
@@ -81,6 +83,7 @@ sealed interface SocketRequests extends Request {
     public OtpErlangObject run(Context c) throws FdException {
       FdInner l = c.lookup(listener);
       Opened opened = c.adoptOne(() -> c.sockets().accept(l, timeoutMs));
+      if (l.framer() != null) opened.inner().setPacket(l.packet()); // inherited, as with gen_tcp
       return Terms.ok(c.encoder().handle(opened.handle()));
     }
   }
@@ -92,23 +95,42 @@ sealed interface SocketRequests extends Request {
 
     @Override
     public OtpErlangObject run(Context c) throws FdException {
-      c.sockets().send(c.lookup(handle), data);
+      FdInner f = c.lookup(handle);
+      c.sockets().send(f, f.packet().frame(data)); // {packet, 1 | 2 | 4}: with its header
       c.descriptors().countTraffic(0, data.length);
       return Terms.OK;
     }
   }
 
-  /** {@code size} 0 on the wire means "what is there", up to 64 KiB. */
+  /**
+   * {@code size} 0 means "what is there", up to 64 KiB; with a packet option, one packet (and then
+   * it must be 0).
+   */
   record Recv(Handle handle, int size, long timeoutMs) implements SocketRequests {
     static Recv decode(Args a) throws FdException {
-      Handle h = a.handle(1);
-      int size = a.size(2);
-      return new Recv(h, size == 0 ? 65_536 : size, a.timeoutMs(3));
+      return new Recv(a.handle(1), a.size(2), a.timeoutMs(3));
     }
 
     @Override
     public OtpErlangObject run(Context c) throws FdException {
       FdInner f = c.lookupPassive(handle, "receive");
+      Framer framer = f.framer();
+      if (framer != null) { // one packet per receive, or the bytes it holds first
+        byte[] data =
+            FramedReads.read(
+                c,
+                f,
+                framer,
+                size,
+                timeoutMs,
+                (max, ms) -> {
+                  byte[] got = c.sockets().recv(f, max, ms);
+                  if (got != null) c.descriptors().countTraffic(got.length, 0);
+                  return got;
+                });
+        return data == null ? Terms.EOF : Terms.ok(UncopiedBinary.owning(data));
+      }
+      int size = this.size == 0 ? 65_536 : this.size;
       byte[] kept = c.modes().takePending(f); // read by active delivery as the fd turned passive
       byte[] data = kept != null ? kept : c.sockets().recv(f, size, timeoutMs);
       if (data == null) return Terms.EOF;
@@ -124,6 +146,7 @@ sealed interface SocketRequests extends Request {
 
     @Override
     public OtpErlangObject run(Context c) throws FdException {
+      if (options.framing()) throw new FdException("einval", "packet options on a UDP socket");
       boolean reuse = options.reuseaddr() != null && options.reuseaddr();
       Opened opened =
           c.adoptOne(() -> c.sockets().udpOpen(options.ip(), port, reuse, options.inet6()));
@@ -201,6 +224,11 @@ sealed interface SocketRequests extends Request {
                     default -> "false";
                   });
           if (f.mode() == ReceiveMode.ACTIVE_N) value = Terms.integer(f.activeCount());
+        } else if (name.equals("packet")) {
+          Packet.Type t = f.packet().type();
+          value = t.header > 0 ? Terms.integer(t.header) : Terms.atom(t.wire);
+        } else if (name.equals("packet_size")) {
+          value = Terms.integer(f.packet().size());
         } else {
           Sockets.Option o = Sockets.Option.valueOf(name.toUpperCase(Locale.ROOT));
           int v = c.sockets().getOption(f, o);
