@@ -474,14 +474,6 @@ public final class Descriptors implements AutoCloseable {
     return ring.submit(new IoOp.Close(f), done);
   }
 
-  public int closeOwnedBy(Pid p) {
-    return table.closeOwnedBy(p);
-  }
-
-  public int closeAllFromNode(String node) {
-    return table.closeAllFromNode(node);
-  }
-
   public Stats stats() {
     Map<String, Integer> perNode = new HashMap<>();
     int active = 0;

@@ -241,7 +241,7 @@ class ActiveDeliveryTest {
     pipe[1].inner().transferTo(BOB);
     active.setMode(pipe[0].handle(), pipe[0].inner(), ReceiveMode.ACTIVE);
     assertEquals(1, active.activeCount());
-    assertEquals(1, descriptors.closeOwnedBy(ALICE));
+    assertEquals(1, descriptors.ownerDown(ALICE));
     assertTrue(pipe[0].inner().awaitClosed(5, TimeUnit.SECONDS));
     assertEquals(0, active.activeCount());
     assertEquals(0, poller.size(), "the poller forgot the closed fd");

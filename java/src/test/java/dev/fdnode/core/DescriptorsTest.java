@@ -259,10 +259,10 @@ class DescriptorsTest {
     FdInner a = d.open(dir.resolve("a").toString(), OpenOptions.writeNew(), A).inner();
     FdInner b = d.open(dir.resolve("b").toString(), OpenOptions.writeNew(), B).inner();
     b.setController(A);
-    assertEquals(1, d.closeOwnedBy(A));
+    assertEquals(1, d.ownerDown(A));
     assertEquals(FdState.CLOSED, a.state());
     assertEquals(FdState.OPEN, b.state());
-    assertEquals(1, d.closeAllFromNode("b@host"));
+    assertEquals(1, d.nodeDown("b@host"));
     assertEquals(FdState.CLOSED, b.state());
     assertEquals(0, d.stats().openFds());
   }

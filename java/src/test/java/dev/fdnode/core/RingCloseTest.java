@@ -126,7 +126,7 @@ class RingCloseTest {
     f.transferTo(B);
     assertFalse(f.closeIfOwnedBy(A), "A no longer owns it");
     assertEquals(FdState.OPEN, f.state());
-    assertEquals(0, d.closeOwnedBy(A));
+    assertEquals(0, d.ownerDown(A));
     assertTrue(f.closeIfOwnedBy(B));
     assertEquals(FdState.CLOSED, f.state());
     assertFalse(f.closeIfOwnedBy(B), "closed once");
