@@ -105,22 +105,6 @@ class RingCloseTest {
   }
 
   @Test
-  void aCompletionWithoutListenerIsPolled() throws Exception {
-    FdInner f = open();
-    long id = d.closeAsync(f, null);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    Completion c;
-    while ((c = d.ring().poll()) == null) {
-      assertTrue(System.nanoTime() < deadline, "no completion");
-      Thread.sleep(1);
-    }
-    assertEquals(id, c.opId());
-    assertTrue(c.ok());
-    assertNull(d.ring().poll(), "one completion per op");
-    assertEquals(FdState.CLOSED, f.state());
-  }
-
-  @Test
   void ownerCleanupSkipsADescriptorThatMovedToAnotherOwner() throws Exception {
     FdInner f = open();
     f.transferTo(B);
