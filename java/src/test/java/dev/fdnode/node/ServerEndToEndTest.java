@@ -55,7 +55,18 @@ class ServerEndToEndTest {
     host = ConfigParser.localHostNames().shortName();
     String name = "fdnodetest" + Long.toHexString(RANDOM.nextLong() >>> 16) + "@" + host;
     server =
-        Server.start(new Config(name, false, cookie, List.of(root), 100, Level.INFO, false, 4, 16));
+        Server.start(
+            new Config(
+                name,
+                false,
+                cookie,
+                List.of(root),
+                100,
+                Level.INFO,
+                false,
+                4,
+                16,
+                Config.DEFAULT_LISTEN));
   }
 
   @AfterEach
@@ -291,7 +302,17 @@ class ServerEndToEndTest {
     String name = "fdnodetest" + Long.toHexString(RANDOM.nextLong() >>> 16) + "@" + host;
     try (Server small =
         Server.start(
-            new Config(name, false, cookie, List.of(root), 100, Level.INFO, false, 1, 1))) {
+            new Config(
+                name,
+                false,
+                cookie,
+                List.of(root),
+                100,
+                Level.INFO,
+                false,
+                1,
+                1,
+                Config.DEFAULT_LISTEN))) {
       String script =
           prelude(small)
               + String.join(

@@ -54,7 +54,8 @@ class ServerRobustnessTest {
                 Level.INFO,
                 false,
                 2,
-                4));
+                4,
+                Config.DEFAULT_LISTEN));
     peer = new OtpNode("peer" + Long.toHexString(RANDOM.nextLong() >>> 16) + "@" + host, cookie);
     me = peer.createMbox();
   }
