@@ -250,17 +250,6 @@ public final class ActiveDelivery implements AutoCloseable {
     }
   }
 
-  /** Descriptors currently in Active or ActiveOnce mode with delivery set up. */
-  public int activeCount() {
-    int n = 0;
-    for (Watch watch : watches.values()) {
-      if (watch.inner.mode() != ReceiveMode.PASSIVE) {
-        n++;
-      }
-    }
-    return n;
-  }
-
   @Override
   public void close() {
     for (Watch watch : watches.values()) {
