@@ -12,6 +12,7 @@ import dev.fdnode.core.Posix;
 import dev.fdnode.core.ReceiveMode;
 import dev.fdnode.net.Sockets;
 import dev.fdnode.poll.Poller;
+import dev.fdnode.testing.Await;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -260,11 +261,7 @@ class ActiveModeSwitchTest {
 
   /** Polled: nothing tells us when another thread has started its read. */
   private static void awaitInFlight(FdInner f) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (f.inFlight() == 0) {
-      assertTrue(System.nanoTime() < deadline, "the read never started");
-      Thread.sleep(1);
-    }
+    Await.until("the read to start", () -> f.inFlight() > 0);
   }
 
   /** One readiness event reads what is waiting, up to a bound, then yields to other fds. */
@@ -499,11 +496,10 @@ class ActiveModeSwitchTest {
 
   /** Polled, as {@link #awaitInFlight}: a thread's waiting shows only in its state. */
   private static void awaitWaitingOrDone(Thread t) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (t.getState() != Thread.State.TIMED_WAITING && t.getState() != Thread.State.TERMINATED) {
-      assertTrue(System.nanoTime() < deadline, "the passive read neither waited nor returned");
-      Thread.sleep(1);
-    }
+    Await.until(
+        "the passive read to wait or return",
+        () ->
+            t.getState() == Thread.State.TIMED_WAITING || t.getState() == Thread.State.TERMINATED);
   }
 
   /** A datagram read that finds its socket closing says nothing: closing is not an error. */

@@ -2,6 +2,7 @@ package dev.fdnode.core;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.fdnode.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -117,10 +118,6 @@ class RingCloseTest {
   }
 
   private void awaitCompletions(int n) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (completions.size() < n) {
-      assertTrue(System.nanoTime() < deadline, "only " + completions.size() + " completions");
-      Thread.sleep(1);
-    }
+    Await.until(n + " completion(s)", () -> completions.size() >= n);
   }
 }

@@ -7,12 +7,15 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.fdnode.core.FdLeakCheck;
 import dev.fdnode.core.Posix;
+import dev.fdnode.testing.Await;
 import dev.fdnode.testing.Epmd;
 import dev.fdnode.testing.ErlPeer;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -143,9 +146,7 @@ class ServerEndToEndTest {
     assertEquals("hello world", Files.readString(Path.of(file), StandardCharsets.UTF_8));
 
     // erl halted with leaked.txt still open: its node going down closes it.
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (server.openDescriptors() > 0 && System.nanoTime() < deadline) Thread.sleep(50);
-    assertEquals(0, server.openDescriptors(), "descriptors of a dead node stay open");
+    Await.until("the dead node's descriptors to close", () -> server.openDescriptors() == 0);
     assertTrue(server.isRunning());
   }
 
@@ -412,13 +413,22 @@ class ServerEndToEndTest {
   private static void awaitCondition(
       Process erl, Path out, java.util.function.BooleanSupplier condition, String failure)
       throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) return;
-      if (erl != null && !erl.isAlive()) fail("erl exited: " + Files.readString(out));
-      Thread.sleep(10);
+    Await.until(
+        Duration.ofSeconds(20),
+        () -> failure + ": " + erlOutput(out),
+        () -> {
+          if (condition.getAsBoolean()) return true;
+          if (erl != null && !erl.isAlive()) fail("erl exited: " + erlOutput(out));
+          return false;
+        });
+  }
+
+  private static String erlOutput(Path out) {
+    try {
+      return Files.readString(out);
+    } catch (IOException e) {
+      return "(no output: " + e + ")";
     }
-    fail(failure + ": " + Files.readString(out));
   }
 
   private static List<Integer> fdsOn(Path target) {
