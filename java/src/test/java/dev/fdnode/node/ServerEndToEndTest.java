@@ -56,20 +56,23 @@ class ServerEndToEndTest {
     root = Files.createDirectories(tmp.toRealPath().resolve("root"));
     cookie = "c" + Long.toHexString(RANDOM.nextLong());
     host = ConfigParser.localHostNames().shortName();
+    server = Server.start(config(4, 16));
+  }
+
+  /** A fresh node name, this test's cookie and root, up to 100 descriptors. */
+  private Config config(int workers, int queueDepth) {
     String name = "fdnodetest" + Long.toHexString(RANDOM.nextLong() >>> 16) + "@" + host;
-    server =
-        Server.start(
-            new Config(
-                name,
-                false,
-                cookie,
-                List.of(root),
-                100,
-                Level.INFO,
-                false,
-                4,
-                16,
-                Config.DEFAULT_LISTEN));
+    return new Config(
+        name,
+        false,
+        cookie,
+        List.of(root),
+        100,
+        Level.INFO,
+        false,
+        workers,
+        queueDepth,
+        Config.DEFAULT_LISTEN);
   }
 
   @AfterEach
@@ -300,20 +303,7 @@ class ServerEndToEndTest {
   void fullPoolAnswersEagain() throws Exception {
     Path fifo = root.resolve("fifo1");
     new Posix().mkfifo(fifo.toString(), 0600);
-    String name = "fdnodetest" + Long.toHexString(RANDOM.nextLong() >>> 16) + "@" + host;
-    try (Server small =
-        Server.start(
-            new Config(
-                name,
-                false,
-                cookie,
-                List.of(root),
-                100,
-                Level.INFO,
-                false,
-                1,
-                1,
-                Config.DEFAULT_LISTEN))) {
+    try (Server small = Server.start(config(1, 1))) {
       String script =
           prelude(small)
               + String.join(
