@@ -57,11 +57,18 @@ public final class Posix {
     return Jnr.POSIX;
   }
 
+  /**
+   * {@code s} itself, or {@code einval} if it holds a NUL: a C call would take only what comes
+   * before it, another path or name than the one asked for. {@code what} names it in the message.
+   */
+  public static String withoutNul(String s, String what) throws FdException {
+    if (s.indexOf('\0') >= 0) throw new FdException("einval", "NUL byte in " + what);
+    return s;
+  }
+
   public int open(String path, OpenOptions o) throws FdException {
     Objects.requireNonNull(path, "path");
-    if (path.indexOf('\0') >= 0) {
-      throw new FdException("einval", "open: path contains NUL");
-    }
+    withoutNul(path, "path");
     int flags = openFlags(o);
     while (true) {
       int fd = posix().open(path, flags, o.mode());

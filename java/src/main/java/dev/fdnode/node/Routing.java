@@ -4,6 +4,7 @@ import com.ericsson.otp.erlang.OtpErlangDecodeException;
 import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangPid;
 import com.ericsson.otp.erlang.OtpMsg;
+import dev.fdnode.core.ThrottledWarning;
 import dev.fdnode.request.Copier;
 import dev.fdnode.request.Deferred;
 import dev.fdnode.request.Dispatcher;
@@ -12,7 +13,6 @@ import dev.fdnode.request.RequestDecoder;
 import dev.fdnode.terms.Terms;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -36,7 +36,7 @@ final class Routing {
   private final InFlightCalls calls;
   private final Outbox out;
   private final BooleanSupplier running;
-  private final AtomicLong garbage = new AtomicLong();
+  private final ThrottledWarning garbage = new ThrottledWarning(LOG);
 
   Routing(
       RequestDecoder decoder,
@@ -89,8 +89,7 @@ final class Routing {
       // Only the process the answer would go to may cancel (the sender pid, not a claim).
       calls.cancel(sender, k.ref());
     } else if (env instanceof Envelope.Garbage g) {
-      long n = garbage.incrementAndGet();
-      if (n <= 20 || n % 1000 == 0) LOG.warning(() -> "dropped non-request #" + n + ": " + g.why());
+      garbage.log(n -> "dropped non-request #" + n + ": " + g.why());
     }
   }
 

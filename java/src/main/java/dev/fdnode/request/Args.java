@@ -12,6 +12,7 @@ import dev.fdnode.core.FdException;
 import dev.fdnode.core.Handle;
 import dev.fdnode.core.OpenOptions;
 import dev.fdnode.core.Packet;
+import dev.fdnode.core.Posix;
 import dev.fdnode.core.ReceiveMode;
 import dev.fdnode.terms.Terms;
 import java.net.InetAddress;
@@ -26,9 +27,6 @@ import java.util.Set;
  * with impossible values (negative sizes, NUL in a path) {@code einval}.
  */
 final class Args {
-  /** Reads larger than this are cut down to it: a read may return fewer bytes anyway. */
-  static final int MAX_READ = Descriptors.MAX_READ;
-
   static final Set<String> OPTION_NAMES =
       Set.of(
           "nodelay",
@@ -91,13 +89,9 @@ final class Args {
 
   String path(int i) throws FdException {
     if (!(elements[i] instanceof OtpErlangBinary b)) throw badarg("path is not a binary");
-    byte[] bytes = b.binaryValue();
-    for (byte x : bytes) {
-      if (x == 0) throw einval("NUL byte in path");
-    }
-    String s = Terms.utf8(bytes);
+    String s = Terms.utf8(b.binaryValue());
     if (s == null) throw einval("path is not UTF-8");
-    return s;
+    return Posix.withoutNul(s, "path");
   }
 
   /** A host name or address literal: a non-empty UTF-8 binary without NUL. */
@@ -109,12 +103,9 @@ final class Args {
     if (!(o instanceof OtpErlangBinary b)) throw badarg("host is not a binary");
     byte[] bytes = b.binaryValue();
     if (bytes.length == 0 || bytes.length > 255) throw einval("host name length");
-    for (byte x : bytes) {
-      if (x == 0) throw einval("NUL byte in host");
-    }
     String s = Terms.utf8(bytes);
     if (s == null) throw einval("host is not UTF-8");
-    return s;
+    return Posix.withoutNul(s, "host");
   }
 
   int port(int i) throws FdException {
@@ -137,19 +128,19 @@ final class Args {
     return !n.isLong() ? 86_400_000L : Math.min(n.longValue(), 86_400_000L);
   }
 
-  /** A read size: negative is einval, beyond {@link #MAX_READ} is capped. */
+  /** A read size: negative is einval, beyond {@link Descriptors#MAX_READ} is capped. */
   int size(int i) throws FdException {
     if (!(elements[i] instanceof OtpErlangLong n)) throw badarg("size is not an integer");
     if (n.signum() < 0) throw einval("negative size");
-    if (!n.isLong() || n.longValue() > MAX_READ) return MAX_READ;
+    if (!n.isLong() || n.longValue() > Descriptors.MAX_READ) return Descriptors.MAX_READ;
     return (int) n.longValue();
   }
 
-  /** A copy chunk size: positive; beyond {@link #MAX_READ} is capped. */
+  /** A copy chunk size: positive; beyond {@link Descriptors#MAX_READ} is capped. */
   int chunk(int i) throws FdException {
     if (!(elements[i] instanceof OtpErlangLong n)) throw badarg("chunk size is not an integer");
     if (n.signum() <= 0) throw einval("chunk size must be positive");
-    if (!n.isLong() || n.longValue() > MAX_READ) return MAX_READ;
+    if (!n.isLong() || n.longValue() > Descriptors.MAX_READ) return Descriptors.MAX_READ;
     return (int) n.longValue();
   }
 
@@ -275,7 +266,7 @@ final class Args {
   /** An offset, {@code bof | cur | eof}, or {@code {bof | cur | eof, Offset}}. */
   Location location(int i) throws FdException {
     OtpErlangObject loc = elements[i];
-    if (loc instanceof OtpErlangLong n) return new Location(signed(n), Request.SEEK_SET);
+    if (loc instanceof OtpErlangLong n) return new Location(signed(n), Posix.SEEK_SET);
     String bare = Terms.atomName(loc);
     if (bare != null) return new Location(0, whence(bare));
     if (loc instanceof OtpErlangTuple t
@@ -294,9 +285,9 @@ final class Args {
 
   private static int whence(String w) throws FdException {
     return switch (w) {
-      case "bof" -> Request.SEEK_SET;
-      case "cur" -> Request.SEEK_CUR;
-      case "eof" -> Request.SEEK_END;
+      case "bof" -> Posix.SEEK_SET;
+      case "cur" -> Posix.SEEK_CUR;
+      case "eof" -> Posix.SEEK_END;
       default -> throw badarg("bad position " + w);
     };
   }

@@ -12,6 +12,7 @@ import dev.fdnode.core.Handle;
 import dev.fdnode.core.Native;
 import dev.fdnode.core.OpenOptions;
 import dev.fdnode.core.Opened;
+import dev.fdnode.core.Posix;
 import dev.fdnode.terms.Terms;
 import dev.fdnode.terms.UncopiedBinary;
 import java.nio.file.Path;
@@ -265,7 +266,7 @@ sealed interface DescriptorRequests extends Request {
     }
   }
 
-  /** {@code whence} is one of {@link Request#SEEK_SET}, {@code SEEK_CUR}, {@code SEEK_END}. */
+  /** {@code whence} is one of {@link Posix#SEEK_SET}, {@code SEEK_CUR}, {@code SEEK_END}. */
   record Position(Handle handle, long offset, int whence) implements DescriptorRequests, Inline {
     static Position decode(Args a) throws FdException {
       Handle h = a.handle(1);

@@ -1,6 +1,7 @@
 package dev.fdnode.request;
 
 import dev.fdnode.core.FdException;
+import dev.fdnode.core.Posix;
 import dev.fdnode.core.RootedOpen;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,7 +50,7 @@ public final class PathPolicy {
    *     {@code eloop} for too many links, {@code eacces} outside every root
    */
   public Path resolve(String path) throws FdException {
-    if (path.indexOf('\0') >= 0) throw new FdException("einval", "NUL byte in path");
+    Posix.withoutNul(path, "path");
     if (!path.startsWith("/")) throw new FdException("einval", "path must be absolute: " + path);
     if (path.length() > PATH_MAX) throw new FdException("enametoolong");
 

@@ -43,8 +43,4 @@ public interface Request {
 
   /** Executes the request for {@code c}'s caller; the result term is the reply. */
   OtpErlangObject run(Context c) throws FdException;
-
-  int SEEK_SET = 0;
-  int SEEK_CUR = 1;
-  int SEEK_END = 2;
 }

@@ -17,9 +17,6 @@ import dev.fdnode.terms.Terms;
  * (see {@link Args}).
  */
 public final class RequestDecoder {
-  /** Reads larger than this are cut down to it: a read may return fewer bytes anyway. */
-  public static final int MAX_READ = Args.MAX_READ;
-
   private final String localNode;
 
   public RequestDecoder(String localNode) {

@@ -87,7 +87,7 @@ class DispatcherTest {
         "ok",
         str(d.execute(A, new DescriptorRequests.Write(h, "abc".getBytes(StandardCharsets.UTF_8)))));
     assertEquals(
-        "{ok,0}", str(d.execute(A, new DescriptorRequests.Position(h, 0, Request.SEEK_SET))));
+        "{ok,0}", str(d.execute(A, new DescriptorRequests.Position(h, 0, Posix.SEEK_SET))));
     OtpErlangTuple r = (OtpErlangTuple) d.execute(A, new DescriptorRequests.Read(h, 10));
     assertEquals(
         "abc",
