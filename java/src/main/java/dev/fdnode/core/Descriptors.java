@@ -285,7 +285,6 @@ public final class Descriptors implements AutoCloseable {
     }
   }
 
-  /** With {@code at} non-null, pwrites at its offset and advances it per chunk. */
   /**
    * As {@link #writeAll} for a pipe, FIFO or socket: a close wakes a writer blocked on a full one.
    */
@@ -302,6 +301,10 @@ public final class Descriptors implements AutoCloseable {
     }
   }
 
+  /**
+   * Writes every byte to a seekable file: with {@code at} null at the kernel's position ({@code
+   * O_APPEND}), else pwrites at {@code at}'s offset and advances it per chunk.
+   */
   private void writeAll(int fd, byte[] data, FdInner at) throws FdException {
     int done = 0;
     while (done < data.length) {
