@@ -62,7 +62,7 @@ public final class CompletionRing implements AutoCloseable {
     gate.readLock().lock();
     try {
       if (shut) {
-        throw new FdException("closed", "completion ring is shut down");
+        throw new FdException(Reason.CLOSED, "completion ring is shut down");
       }
       reserveSlot();
       FdInner.Use closeGuard;
@@ -92,7 +92,7 @@ public final class CompletionRing implements AutoCloseable {
     while (true) {
       int n = pending.get();
       if (n >= capacity) {
-        throw new FdException("eagain", "completion ring full (" + capacity + ")");
+        throw new FdException(Reason.EAGAIN, "completion ring full (" + capacity + ")");
       }
       if (pending.compareAndSet(n, n + 1)) {
         return;
@@ -142,7 +142,7 @@ public final class CompletionRing implements AutoCloseable {
       }
     }
     for (Pending p : List.copyOf(unfinished.values())) {
-      complete(p, null, new FdException("cancelled", "completion ring shut down"));
+      complete(p, null, new FdException(Reason.CANCELLED, "completion ring shut down"));
     }
     synchronized (sink) {
       return List.copyOf(sink);

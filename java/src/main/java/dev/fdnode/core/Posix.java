@@ -62,7 +62,7 @@ public final class Posix {
    * before it, another path or name than the one asked for. {@code what} names it in the message.
    */
   public static String withoutNul(String s, String what) throws FdException {
-    if (s.indexOf('\0') >= 0) throw new FdException("einval", "NUL byte in " + what);
+    if (s.indexOf('\0') >= 0) throw new FdException(Reason.EINVAL, "NUL byte in " + what);
     return s;
   }
 
@@ -257,13 +257,13 @@ public final class Posix {
 
   private static void checkRange(byte[] buf, int off, int len) throws FdException {
     if (buf == null || off < 0 || len < 0 || off > buf.length - len) {
-      throw new FdException("einval", "buffer range out of bounds");
+      throw new FdException(Reason.EINVAL, "buffer range out of bounds");
     }
   }
 
   private static void checkPos(long pos) throws FdException {
     if (pos < 0) {
-      throw new FdException("einval", "negative position");
+      throw new FdException(Reason.EINVAL, "negative position");
     }
   }
 

@@ -4,6 +4,7 @@ import com.ericsson.otp.erlang.OtpErlangDecodeException;
 import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangPid;
 import com.ericsson.otp.erlang.OtpMsg;
+import dev.fdnode.core.Reason;
 import dev.fdnode.core.ThrottledWarning;
 import dev.fdnode.request.Copier;
 import dev.fdnode.request.Deferred;
@@ -80,7 +81,7 @@ final class Routing {
       call(c, sender);
     } else if (env instanceof Envelope.Refused r) {
       LOG.fine(() -> "refused call from " + r.replyTo() + ": " + r.detail());
-      out.reply(r.replyTo(), r.ref(), Terms.error(r.reason()));
+      out.reply(r.replyTo(), r.ref(), Terms.error(r.failure()));
     } else if (env instanceof Envelope.OwnerDown d) {
       watchers.report(sender, d.owner());
     } else if (env instanceof Envelope.WatcherProof p) {
@@ -99,7 +100,7 @@ final class Routing {
    */
   private void call(Envelope.Call c, OtpErlangPid sender) {
     if (!running.getAsBoolean()) {
-      out.reply(c.replyTo(), c.ref(), Terms.error("shutting_down"));
+      out.reply(c.replyTo(), c.ref(), Terms.error(Reason.SHUTTING_DOWN));
       return;
     }
     // Who may cancel: the process the answer goes to; for an alias, the sender, who made it.
@@ -120,14 +121,14 @@ final class Routing {
           @Override
           public void refuse() {
             LOG.fine(() -> "no watcher on the node of " + owner + "; refused " + c.request());
-            out.reply(c.replyTo(), c.ref(), Terms.error("no_watcher"));
+            out.reply(c.replyTo(), c.ref(), Terms.error(Reason.NO_WATCHER));
           }
         });
   }
 
   private void dispatch(Envelope.Call c, OtpErlangPid canceller) {
     if (!running.getAsBoolean()) { // a held call let go during the drain
-      out.reply(c.replyTo(), c.ref(), Terms.error("shutting_down"));
+      out.reply(c.replyTo(), c.ref(), Terms.error(Reason.SHUTTING_DOWN));
       return;
     }
     if (dispatcher.inline(c.request())) {
@@ -142,7 +143,7 @@ final class Routing {
             if (result != Deferred.LATER) call.answer(result);
           });
     } catch (RejectedExecutionException e) {
-      call.answer(Terms.error(running.getAsBoolean() ? "eagain" : "shutting_down"));
+      call.answer(Terms.error(running.getAsBoolean() ? Reason.EAGAIN : Reason.SHUTTING_DOWN));
     }
   }
 

@@ -13,6 +13,7 @@ import dev.fdnode.core.Handle;
 import dev.fdnode.core.OpenOptions;
 import dev.fdnode.core.Packet;
 import dev.fdnode.core.Posix;
+import dev.fdnode.core.Reason;
 import dev.fdnode.core.ReceiveMode;
 import dev.fdnode.terms.Terms;
 import java.net.InetAddress;
@@ -73,11 +74,11 @@ final class Args {
       throw badarg("not a handle");
     }
     if (!node.atomValue().equals(localNode)) {
-      throw new FdException("invalid_handle", "handle of node " + node.atomValue());
+      throw new FdException(Reason.INVALID_HANDLE, "handle of node " + node.atomValue());
     }
     Long tok = Terms.unsigned64(token);
     if (!id.isLong() || id.longValue() <= 0 || tok == null) {
-      throw new FdException("invalid_handle", "handle id or token out of range");
+      throw new FdException(Reason.INVALID_HANDLE, "handle id or token out of range");
     }
     return new Handle(id.longValue(), tok);
   }
@@ -316,7 +317,7 @@ final class Args {
   private static Activity activeCount(OtpErlangObject n) throws FdException {
     if (!(n instanceof OtpErlangLong l)) throw badarg("active count is not an integer");
     if (!l.isLong() || l.longValue() < Short.MIN_VALUE || l.longValue() > Short.MAX_VALUE) {
-      throw new FdException("einval", "active count outside -32768..32767");
+      throw new FdException(Reason.EINVAL, "active count outside -32768..32767");
     }
     return new Activity(ReceiveMode.ACTIVE_N, (int) l.longValue());
   }
@@ -506,10 +507,10 @@ final class Args {
   }
 
   static FdException badarg(String detail) {
-    return new FdException("badarg", detail);
+    return new FdException(Reason.BADARG, detail);
   }
 
   static FdException einval(String detail) {
-    return new FdException("einval", detail);
+    return new FdException(Reason.EINVAL, detail);
   }
 }

@@ -13,6 +13,7 @@ import dev.fdnode.core.Native;
 import dev.fdnode.core.OpenOptions;
 import dev.fdnode.core.Opened;
 import dev.fdnode.core.Posix;
+import dev.fdnode.core.Reason;
 import dev.fdnode.terms.Terms;
 import dev.fdnode.terms.UncopiedBinary;
 import java.nio.file.Path;
@@ -47,7 +48,7 @@ sealed interface DescriptorRequests extends Request {
                 () -> blocking(c.rootedOpen().open(root, resolved, options.withNonblock())),
                 options.append());
       } catch (FdException e) {
-        if ("enxio".equals(e.reason()) && !options.nonblock() && isFifo(resolved)) {
+        if (e.is(Reason.ENXIO) && !options.nonblock() && isFifo(resolved)) {
           return c.fifoOpens().awaitReader(c, root, resolved, options); // no reader yet
         }
         throw e;
@@ -74,7 +75,7 @@ sealed interface DescriptorRequests extends Request {
         FileType t = AtCalls.lstat(s.policy().resolve(path).toString()).fileType();
         return t == FileType.REGULAR || t == FileType.DIRECTORY;
       } catch (FdException e) {
-        return "enoent".equals(e.reason()) || "eacces".equals(e.reason());
+        return e.is(Reason.ENOENT) || e.is(Reason.EACCES);
       }
     }
 
@@ -169,7 +170,7 @@ sealed interface DescriptorRequests extends Request {
     }
 
     private static OtpErlangObject result(Completion done) {
-      return done.error() == null ? Terms.OK : Terms.error(done.error().reason());
+      return done.error() == null ? Terms.OK : Terms.error(done.error());
     }
   }
 

@@ -222,7 +222,8 @@ class CompletionRingTest {
     IoOp op = new IoOp.Close(f);
     assertThrows(IllegalArgumentException.class, () -> new Completion(1, op, null, null));
     assertThrows(
-        IllegalArgumentException.class, () -> new Completion(1, op, "ok", new FdException("eio")));
+        IllegalArgumentException.class,
+        () -> new Completion(1, op, "ok", new FdException(Reason.EIO)));
     f.closeQuietly();
   }
 

@@ -11,6 +11,7 @@ import com.ericsson.otp.erlang.OtpErlangRef;
 import com.ericsson.otp.erlang.OtpErlangTuple;
 import com.ericsson.otp.erlang.OtpMbox;
 import com.ericsson.otp.erlang.OtpNode;
+import dev.fdnode.core.Reason;
 import dev.fdnode.terms.Terms;
 import dev.fdnode.testing.Await;
 import dev.fdnode.testing.Epmd;
@@ -118,10 +119,10 @@ class ServerRobustnessTest {
 
   @Test
   void malformedCallsWithAReplyAddressGetBadarg() throws Exception {
-    assertEquals(Terms.error("badarg"), call(Terms.tuple(Terms.atom("read"))));
-    assertEquals(Terms.error("badarg"), call(Terms.atom("nonsense")));
+    assertEquals(Terms.error(Reason.BADARG), call(Terms.tuple(Terms.atom("read"))));
+    assertEquals(Terms.error(Reason.BADARG), call(Terms.atom("nonsense")));
     assertEquals(
-        Terms.error("invalid_handle"),
+        Terms.error(Reason.INVALID_HANDLE),
         call(
             Terms.tuple(
                 Terms.atom("close"),
