@@ -27,7 +27,14 @@ echo "bench: load average $(cut -d' ' -f1-3 /proc/loadavg)"
 # JMH figures of the Java core first, while nothing else runs; appended below.
 core=$(mktemp)
 trap 'rm -rf "$out" "$root" "$core"' EXIT
-if [ -z "${FDNODE_BENCH_ONLY:-}" ]; then scripts/bench-core.sh "$core"; fi
+if [ -z "${FDNODE_BENCH_ONLY:-}" ]; then
+  scripts/bench-core.sh "$core"
+else
+  ${MVN:-mvn -B -ntp} -q -Pjmh -DskipTests compile
+fi
+# The echo baseline (dev.fdnode.bench.EchoNode) is benchmark code: the jmh
+# build has it, the production jar does not.
+export FDNODE_BENCH_CLASSPATH="$PWD/target/jmh/classes:$(cat target/jmh/classpath.txt)"
 timeout 15m erl -noshell -sname "fdnode_bench_$$" -setcookie "bench_$RANDOM$RANDOM" \
   -pa gleam/build/ebin -pa "$out" \
   -s fdnode_bench main docs/benchmarks.md "$PWD/gleam/build/ebin"

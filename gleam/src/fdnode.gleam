@@ -224,10 +224,25 @@ pub type FdError {
   Eaddrnotavail
   /// The socket is not connected (`tcp.peername`, `tcp.send`).
   Enotconn
-  /// A packet too large: a length header stating more than the packet size
-  /// (`set_packet`, `tcp.set_packet`), or data too long for the header of a
-  /// write (more than 255 bytes with `Packet1`, 65,535 with `Packet2`).
+  /// Address family not supported (an IPv6 address for an IPv4 socket, say).
+  Eafnosupport
+  /// The peer's connection was aborted before `tcp.accept` took it.
+  Econnaborted
+  /// Message too long: a datagram too long to send (`udp.send_to`), a length
+  /// header stating more than the packet size (`set_packet`,
+  /// `tcp.set_packet`), or data too long for the header of a write (more
+  /// than 255 bytes with `Packet1`, 65,535 with `Packet2`).
   Emsgsize
+  /// The network is down.
+  Enetdown
+  /// No buffer space available (the kernel's socket buffers).
+  Enobufs
+  /// A socket option that does not apply to this socket (`tcp.setopts`).
+  Enoprotoopt
+  /// Not a socket (a socket call on another kind of descriptor).
+  Enotsock
+  /// A stale file handle (a network file system lost the file).
+  Estale
   /// The descriptor is closed or closing.
   Closed
   /// Only the controlling process may do this.
@@ -250,7 +265,13 @@ pub type FdError {
   /// The Java node answers the same to any call that would make a process
   /// an owner when that process's node's watcher does not answer it.
   NoWatcher
-  /// Anything else, for example an errno without a name (`"errno_131"`).
+  /// A `close_async` still pending when the Java node shut down (the close
+  /// itself still happens).
+  Cancelled
+  /// A bug in the Java node (it logged the details); the call did nothing.
+  InternalError
+  /// An errno the Java node has no name for (`"errno_131"`), or a reason
+  /// newer than this code.
   Unknown(String)
 }
 
@@ -298,7 +319,14 @@ pub fn describe_error(error: FdError) -> String {
     Eaddrinuse -> "Address already in use"
     Eaddrnotavail -> "Cannot assign requested address"
     Enotconn -> "Transport endpoint is not connected"
-    Emsgsize -> "Message too long (a packet over the packet size)"
+    Eafnosupport -> "Address family not supported by protocol"
+    Econnaborted -> "Software caused connection abort"
+    Emsgsize -> "Message too long (or a packet over the packet size)"
+    Enetdown -> "Network is down"
+    Enobufs -> "No buffer space available"
+    Enoprotoopt -> "Protocol not available"
+    Enotsock -> "Socket operation on non-socket"
+    Estale -> "Stale file handle"
     Closed -> "The descriptor is closed"
     NotOwner -> "Only the controlling process may do this"
     InvalidHandle -> "Not a valid descriptor handle for this node"
@@ -308,6 +336,8 @@ pub fn describe_error(error: FdError) -> String {
     ShuttingDown -> "The Java node is shutting down"
     NotStarted -> "This BEAM node did not start that Java node"
     NoWatcher -> "The new owner's BEAM node cannot watch it; control did not move"
+    Cancelled -> "Cancelled: the Java node shut down first"
+    InternalError -> "Internal error in the Java node"
     Unknown(reason) -> "Unknown error: " <> reason
   }
 }

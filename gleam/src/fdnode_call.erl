@@ -165,8 +165,9 @@ flush_progress(Ref) ->
         ok
     end.
 
-%% @private The proxy: monitors the caller (a non-owning call is dropped when
-%% the caller dies) and the Java node.
+%% @private The proxy of an owning call (only those come here): monitors the
+%% caller, whose death leaves the proxy to register or undo the result, and
+%% the Java node.
 proxy_init(Node, Ref, Caller, Request) ->
     CMon = erlang:monitor(process, Caller),
     NMon = watch_node(Node),
@@ -204,15 +205,12 @@ proxy_wait(Node, Ref, Caller, Request, CMon, NMon, Attached) ->
     end.
 
 %% Nobody wants the result any more. An open still waiting on the Java node
-%% (a FIFO without its other end) is cancelled there; whatever the node
-%% answers, an owning request's new descriptors are closed again.
+%% (a FIFO without its other end) is cancelled there; the proxy waits for the
+%% answer all the same, to register the owner or close what was made.
 detach(Node, Ref, Caller, Request, CMon, NMon, Attached) ->
-    Attached =:= attached andalso is_tuple(Request) andalso element(1, Request) =:= open
+    Attached =:= attached andalso element(1, Request) =:= open
         andalso (catch erlang:send({fdnode, Node}, {'$fdnode_cancel', Ref}, [noconnect])),
-    case owning(Request) of
-        true -> proxy_wait(Node, Ref, Caller, Request, CMon, NMon, detached);
-        false -> ok
-    end.
+    proxy_wait(Node, Ref, Caller, Request, CMon, NMon, detached).
 
 %% How the proxy learns that the Java node is gone. A process monitor on a
 %% remote name costs two more distribution messages per call (monitor and

@@ -53,14 +53,32 @@
 -export([call/2, call/3, is_handle/1, handle_node/1, default_timeout/0]).
 
 -type handle() :: {fdnode_fd, node(), pos_integer(), non_neg_integer()}.
--type reason() :: atom().
+%% Why a call failed: `{error, Reason}'. The Java node answers with one list
+%% of reasons (dev.fdnode.core.Reason; its ReasonListTest holds these two
+%% types, Gleam's FdError and fdnode_gleam_ffi:to_error/1 to it): the errnos
+%% of the calls it makes, and its own. This side adds `timeout', `nodedown',
+%% `badarg' and `no_watcher' (see above), which the Java node uses too.
+-type reason() :: posix() | fdnode_reason() | unnamed_errno().
+-type posix() :: eacces | eaddrinuse | eaddrnotavail | eafnosupport | eagain |
+                 ebadf | ebusy | econnaborted | econnrefused | econnreset | edquot |
+                 eexist | efault | efbig | ehostunreach | eintr | einval | eio |
+                 eisdir | eloop | emfile | emlink | emsgsize | enametoolong |
+                 enetdown | enetunreach | enfile | enobufs | enodev | enoent |
+                 enomem | enoprotoopt | enospc | enotconn | enotdir | enotempty |
+                 enotsock | enotsup | enxio | eoverflow | eperm | epipe | erofs |
+                 espipe | estale | etimedout | etxtbsy | exdev.
+-type fdnode_reason() :: nxdomain | closed | not_owner | invalid_handle | badarg |
+                         timeout | shutting_down | nodedown | no_watcher |
+                         cancelled | internal_error.
+%% `errno_<N>': an errno the list does not name, by its number.
+-type unnamed_errno() :: atom().
 -type location() :: integer() | {bof | cur | eof, integer()} | bof | cur | eof.
 %% A range of a batched pread, as in file:pread/2: `{Offset, Size}'.
 -type range() :: {non_neg_integer(), non_neg_integer()}.
 %% A piece of a batched pwrite, as in file:pwrite/2: `{Offset, Data}'.
 -type piece() :: {non_neg_integer(), iodata()}.
 -type mode() :: passive | active | active_once | {active, -32768..32767}.
--export_type([handle/0, reason/0, location/0, range/0, piece/0, mode/0]).
+-export_type([handle/0, reason/0, posix/0, fdnode_reason/0, location/0, range/0, piece/0, mode/0]).
 
 %% ================================================================ lifecycle
 

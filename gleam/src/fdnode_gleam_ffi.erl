@@ -15,12 +15,18 @@
 %% Shared by the other adapters
 -export([value/1, unit/1, data/1, to_error/1, text/1, packet_options/2, gleam_packet/1]).
 
--define(POSIX, [eacces, eagain, ebadf, ebusy, edquot, eexist, efault, efbig, eintr,
-                einval, eio, eisdir, eloop, emfile, emlink, enametoolong, enfile,
-                enodev, enoent, enomem, enospc, enotdir, enotsup, enxio, eoverflow,
-                eperm, epipe, erofs, espipe, etxtbsy, exdev,
-                econnrefused, econnreset, etimedout, ehostunreach, enetunreach, nxdomain,
-                enotempty, eaddrinuse, eaddrnotavail, enotconn, emsgsize]).
+%% The reasons (fdnode_ffi:reason()) whose FdError constructor has their name:
+%% every one the Java node answers with (its dev.fdnode.core.Reason, checked
+%% against this by its ReasonListTest) but `nodedown', and this side's
+%% `not_started'.
+-define(NAMED, [eacces, eaddrinuse, eaddrnotavail, eafnosupport, eagain, ebadf, ebusy,
+                econnaborted, econnrefused, econnreset, edquot, eexist, efault, efbig,
+                ehostunreach, eintr, einval, eio, eisdir, eloop, emfile, emlink, emsgsize,
+                enametoolong, enetdown, enetunreach, enfile, enobufs, enodev, enoent, enomem,
+                enoprotoopt, enospc, enotconn, enotdir, enotempty, enotsock, enotsup, enxio,
+                eoverflow, eperm, epipe, erofs, espipe, estale, etimedout, etxtbsy, exdev,
+                nxdomain, closed, not_owner, invalid_handle, badarg, timeout, shutting_down,
+                no_watcher, cancelled, internal_error, not_started]).
 
 %% OpenOption: `Permissions(n)' is the protocol's `{mode, N}'.
 open(Node, Path, Options, Timeout) ->
@@ -152,23 +158,13 @@ data(Other) -> value(Other).
 input(Bin) when is_binary(Bin) -> {data, Bin};
 input(eof) -> eof.
 
-%% @doc An fdnode_ffi reason as a Gleam FdError.
+%% @doc An fdnode_ffi reason as a Gleam FdError: `Unknown' only for an
+%% `errno_<N>' (or a reason this code is too old to know).
+to_error(nodedown) -> node_down;
 to_error(R) when is_atom(R) ->
-    case lists:member(R, ?POSIX) of
+    case lists:member(R, ?NAMED) of
         true -> R;
-        false ->
-            case R of
-                closed -> closed;
-                not_owner -> not_owner;
-                invalid_handle -> invalid_handle;
-                badarg -> badarg;
-                timeout -> timeout;
-                nodedown -> node_down;
-                shutting_down -> shutting_down;
-                not_started -> not_started;
-                no_watcher -> no_watcher;
-                _ -> {unknown, atom_to_binary(R, utf8)}
-            end
+        false -> {unknown, atom_to_binary(R, utf8)}
     end;
 to_error(R) ->
     {unknown, text(R)}.

@@ -101,10 +101,10 @@ start_node(Root, Jar, Java) ->
 
 start_echo_node() ->
     Name = "echo_" ++ os:getpid(),
-    Jar = os:getenv("FDNODE_JAR"),
+    ClassPath = os:getenv("FDNODE_BENCH_CLASSPATH"),
     Java = os:find_executable("java"),
     Port = open_port({spawn_executable, Java},
-                     [{args, ["-cp", Jar, "dev.fdnode.bench.EchoNode", Name,
+                     [{args, ["-cp", ClassPath, "dev.fdnode.bench.EchoNode", Name,
                               atom_to_list(erlang:get_cookie())]},
                       {line, 1024}, exit_status, use_stdio]),
     receive

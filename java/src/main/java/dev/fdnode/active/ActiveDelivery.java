@@ -9,6 +9,7 @@ import dev.fdnode.core.Framer;
 import dev.fdnode.core.Handle;
 import dev.fdnode.core.Native;
 import dev.fdnode.core.Pid;
+import dev.fdnode.core.Reason;
 import dev.fdnode.core.ReceiveMode;
 import dev.fdnode.net.Sockets;
 import dev.fdnode.poll.PollException;
@@ -71,7 +72,8 @@ public final class ActiveDelivery implements AutoCloseable {
    * earlier passive switch are delivered first.
    */
   public void setMode(Handle handle, FdInner inner, ReceiveMode mode) throws FdException {
-    if (mode == ReceiveMode.ACTIVE_N) throw new FdException("einval", "active_n needs a count");
+    if (mode == ReceiveMode.ACTIVE_N)
+      throw new FdException(Reason.EINVAL, "active_n needs a count");
     Watch watch = watch(handle, inner);
     synchronized (inner.controlLock()) {
       inner.setMode(mode);
@@ -90,7 +92,7 @@ public final class ActiveDelivery implements AutoCloseable {
     synchronized (inner.controlLock()) {
       long total = (inner.mode() == ReceiveMode.ACTIVE_N ? inner.activeCount() : 0L) + n;
       if (total > MAX_ACTIVE_COUNT) {
-        throw new FdException("einval", "active count above " + MAX_ACTIVE_COUNT);
+        throw new FdException(Reason.EINVAL, "active count above " + MAX_ACTIVE_COUNT);
       }
       if (total <= 0) {
         inner.setMode(ReceiveMode.PASSIVE);
@@ -250,17 +252,6 @@ public final class ActiveDelivery implements AutoCloseable {
     }
   }
 
-  /** Descriptors currently in Active or ActiveOnce mode with delivery set up. */
-  public int activeCount() {
-    int n = 0;
-    for (Watch watch : watches.values()) {
-      if (watch.inner.mode() != ReceiveMode.PASSIVE) {
-        n++;
-      }
-    }
-    return n;
-  }
-
   @Override
   public void close() {
     for (Watch watch : watches.values()) {
@@ -388,7 +379,7 @@ public final class ActiveDelivery implements AutoCloseable {
 
   /** A read failed: the controller hears why, unless the descriptor is simply being closed. */
   private void failLocked(Watch watch, FdException failure) {
-    if (!"closed".equals(failure.reason())) {
+    if (!failure.is(Reason.CLOSED)) {
       sink.send(watch.inner.controller(), watch.handle, new ActiveEvent.Error(failure.reason()));
     }
   }

@@ -5,7 +5,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,8 +22,6 @@ import java.util.function.Consumer;
  * taking an in-flight guard and then closing; the worker ends that guard, which performs the OS
  * close unless another operation is still running, and the Close completes when the descriptor is
  * Closed.
- *
- * <p>Completions go to the op's listener, or to {@link #poll()} when the listener is null.
  */
 public final class CompletionRing implements AutoCloseable {
   private static final long SHUTDOWN_WAIT_MS = 2_000;
@@ -32,7 +29,6 @@ public final class CompletionRing implements AutoCloseable {
   private final int capacity;
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final ConcurrentHashMap<Long, Pending> unfinished = new ConcurrentHashMap<>();
-  private final ConcurrentLinkedQueue<Completion> polled = new ConcurrentLinkedQueue<>();
   private final AtomicInteger pending = new AtomicInteger();
   private final AtomicLong nextId = new AtomicLong();
 
@@ -62,10 +58,11 @@ public final class CompletionRing implements AutoCloseable {
   public long submit(IoOp op, Consumer<Completion> listener) throws FdException {
     Objects.requireNonNull(op, "op");
     FdInner f = Objects.requireNonNull(op.f(), "op.f");
+    Objects.requireNonNull(listener, "listener");
     gate.readLock().lock();
     try {
       if (shut) {
-        throw new FdException("closed", "completion ring is shut down");
+        throw new FdException(Reason.CLOSED, "completion ring is shut down");
       }
       reserveSlot();
       FdInner.Use closeGuard;
@@ -95,17 +92,12 @@ public final class CompletionRing implements AutoCloseable {
     while (true) {
       int n = pending.get();
       if (n >= capacity) {
-        throw new FdException("eagain", "completion ring full (" + capacity + ")");
+        throw new FdException(Reason.EAGAIN, "completion ring full (" + capacity + ")");
       }
       if (pending.compareAndSet(n, n + 1)) {
         return;
       }
     }
-  }
-
-  /** The next completion of an op submitted without a listener, or null. */
-  public Completion poll() {
-    return polled.poll();
   }
 
   /** Submitted ops that have not completed yet. */
@@ -150,7 +142,7 @@ public final class CompletionRing implements AutoCloseable {
       }
     }
     for (Pending p : List.copyOf(unfinished.values())) {
-      complete(p, null, new FdException("cancelled", "completion ring shut down"));
+      complete(p, null, new FdException(Reason.CANCELLED, "completion ring shut down"));
     }
     synchronized (sink) {
       return List.copyOf(sink);
@@ -197,13 +189,6 @@ public final class CompletionRing implements AutoCloseable {
     List<Completion> sink = shutdownSink;
     if (sink != null) {
       sink.add(c);
-    }
-    if (p.listener == null) {
-      // Visible to poll() before it stops counting as pending: a caller
-      // that sees pendingCount() reach 0 must find the completion.
-      polled.add(c);
-      pending.decrementAndGet();
-      return;
     }
     pending.decrementAndGet();
     try {

@@ -124,7 +124,7 @@ public final class Descriptors implements AutoCloseable {
     for (Opened o : opened) {
       o.inner().closeQuietly(); // already closed by the sweep, or closed now
     }
-    throw new FdException("closed", "owner or its node went down during the call");
+    throw new FdException(Reason.CLOSED, "owner or its node went down during the call");
   }
 
   /** The owner exited: closes what it owns, and what is opened for it from now on. */
@@ -206,12 +206,12 @@ public final class Descriptors implements AutoCloseable {
 
   private void reserveSlots(int n) throws FdException {
     if (closed.get()) {
-      throw new FdException("closed", "descriptor layer is shut down");
+      throw new FdException(Reason.CLOSED, "descriptor layer is shut down");
     }
     while (true) {
       int cur = openCount.get();
       if (cur + n > maxOpen) {
-        throw new FdException("emfile", "fdnode limit of " + maxOpen + " open descriptors");
+        throw new FdException(Reason.EMFILE, "fdnode limit of " + maxOpen + " open descriptors");
       }
       if (openCount.compareAndSet(cur, cur + n)) {
         return;
@@ -285,7 +285,6 @@ public final class Descriptors implements AutoCloseable {
     }
   }
 
-  /** With {@code at} non-null, pwrites at its offset and advances it per chunk. */
   /**
    * As {@link #writeAll} for a pipe, FIFO or socket: a close wakes a writer blocked on a full one.
    */
@@ -295,13 +294,17 @@ public final class Descriptors implements AutoCloseable {
       Readiness.await(f, fd, Native.POLLOUT);
       int n = posix.write(fd, data, done, data.length - done);
       if (n == 0) {
-        throw new FdException("eio", "write made no progress");
+        throw new FdException(Reason.EIO, "write made no progress");
       }
       bytesWritten.add(n);
       done += n;
     }
   }
 
+  /**
+   * Writes every byte to a seekable file: with {@code at} null at the kernel's position ({@code
+   * O_APPEND}), else pwrites at {@code at}'s offset and advances it per chunk.
+   */
   private void writeAll(int fd, byte[] data, FdInner at) throws FdException {
     int done = 0;
     while (done < data.length) {
@@ -310,7 +313,7 @@ public final class Descriptors implements AutoCloseable {
               ? posix.write(fd, data, done, data.length - done)
               : posix.pwrite(fd, data, done, data.length - done, at.offset());
       if (n == 0) {
-        throw new FdException("eio", "write made no progress");
+        throw new FdException(Reason.EIO, "write made no progress");
       }
       if (at != null) {
         at.advance(n);
@@ -409,11 +412,11 @@ public final class Descriptors implements AutoCloseable {
     while (done < data.length) {
       long at = pos + done;
       if (at < 0) {
-        throw new FdException("efbig", "position overflow");
+        throw new FdException(Reason.EFBIG, "position overflow");
       }
       int n = posix.pwrite(fd, data, done, data.length - done, at);
       if (n == 0) {
-        throw new FdException("eio", "pwrite made no progress");
+        throw new FdException(Reason.EIO, "pwrite made no progress");
       }
       bytesWritten.add(n);
       done += n;
@@ -430,7 +433,7 @@ public final class Descriptors implements AutoCloseable {
           // Our offset, not the kernel's, is the current position.
           off = f.offset() + offset;
           if (((f.offset() ^ off) & (offset ^ off)) < 0) {
-            throw new FdException("einval", "position overflow");
+            throw new FdException(Reason.EINVAL, "position overflow");
           }
           w = Posix.SEEK_SET;
         }
@@ -472,14 +475,6 @@ public final class Descriptors implements AutoCloseable {
   /** Closes through the completion ring; {@code done} gets the one Completion. */
   public long closeAsync(FdInner f, Consumer<Completion> done) throws FdException {
     return ring.submit(new IoOp.Close(f), done);
-  }
-
-  public int closeOwnedBy(Pid p) {
-    return table.closeOwnedBy(p);
-  }
-
-  public int closeAllFromNode(String node) {
-    return table.closeAllFromNode(node);
   }
 
   public Stats stats() {
@@ -526,7 +521,7 @@ public final class Descriptors implements AutoCloseable {
 
   private static void checkLength(int max) throws FdException {
     if (max < 0) {
-      throw new FdException("einval", "negative size");
+      throw new FdException(Reason.EINVAL, "negative size");
     }
   }
 
@@ -535,25 +530,25 @@ public final class Descriptors implements AutoCloseable {
       throw new IllegalArgumentException("offsets and values differ in length");
     }
     if (ranges > MAX_BATCH_RANGES) {
-      throw new FdException("einval", "more than " + MAX_BATCH_RANGES + " ranges");
+      throw new FdException(Reason.EINVAL, "more than " + MAX_BATCH_RANGES + " ranges");
     }
   }
 
   private static void checkBatchBytes(long bytes) throws FdException {
     if (bytes > MAX_BATCH_BYTES) {
-      throw new FdException("einval", "more than " + MAX_BATCH_BYTES + " bytes in one batch");
+      throw new FdException(Reason.EINVAL, "more than " + MAX_BATCH_BYTES + " bytes in one batch");
     }
   }
 
   private static void checkSeekable(FdInner f) throws FdException {
     if (!f.seekable()) {
-      throw new FdException("espipe", "not a seekable file");
+      throw new FdException(Reason.ESPIPE, "not a seekable file");
     }
   }
 
   private static void checkPosition(long pos) throws FdException {
     if (pos < 0) {
-      throw new FdException("einval", "negative position");
+      throw new FdException(Reason.EINVAL, "negative position");
     }
   }
 }

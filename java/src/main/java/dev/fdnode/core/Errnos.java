@@ -1,22 +1,13 @@
 package dev.fdnode.core;
 
-import java.util.Locale;
-import jnr.constants.platform.Errno;
-
-/** errno number -> POSIX atom name, using jnr-constants' table for this platform. */
+/** errno number -> reason: the {@link Reason} of that number, else {@code errno_<N>}. */
 public final class Errnos {
   private Errnos() {}
 
-  /** {@code "enoent"} for ENOENT; {@code "errno_<N>"} when the platform has no name for N. */
+  /** {@code "enoent"} for ENOENT; {@code "errno_<N>"} when {@link Reason} does not name N. */
   public static String reason(int errno) {
-    if (errno == Errno.EWOULDBLOCK.intValue()) {
-      return "eagain"; // same number on Linux; Erlang calls it eagain
-    }
-    Errno e = Errno.valueOf(errno);
-    if (e == null || !e.defined() || e == Errno.__UNKNOWN_CONSTANT__) {
-      return "errno_" + errno;
-    }
-    return e.name().toLowerCase(Locale.ROOT);
+    Reason r = Reason.ofErrno(errno);
+    return r != null ? r.atom() : "errno_" + errno;
   }
 
   /**
@@ -30,7 +21,6 @@ public final class Errnos {
   }
 
   public static FdException exception(int errno, String call) {
-    String reason = reason(errno);
-    return new FdException(reason, call + ": " + reason + " (errno " + errno + ")");
+    return FdException.ofErrno(errno, call + ": " + reason(errno) + " (errno " + errno + ")");
   }
 }

@@ -327,7 +327,7 @@ public final class FdInner {
         throw FdException.closed();
       }
       if (StateWord.uses(w) == StateWord.MAX_USES) {
-        throw new FdException("eagain", "too many operations in flight");
+        throw new FdException(Reason.EAGAIN, "too many operations in flight");
       }
       if (word.compareAndSet(w, w + StateWord.USE_UNIT)) {
         return new InFlight();
@@ -508,7 +508,7 @@ public final class FdInner {
       err = e;
       closeError = e;
     } catch (RuntimeException e) {
-      err = new FdException("eio", "close failed: " + e);
+      err = new FdException(Reason.EIO, "close failed: " + e);
       closeError = err;
     } finally {
       word.getAndUpdate(w -> w | StateWord.CLOSED);

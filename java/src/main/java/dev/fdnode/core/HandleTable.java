@@ -83,15 +83,15 @@ public final class HandleTable {
     FdInner f = entries.get(id);
     if (f == null) {
       if (id > 0 && id <= lastId.get() && tokens.of(id) == token) {
-        throw new FdException("closed", "handle " + id + " is closed");
+        throw new FdException(Reason.CLOSED, "handle " + id + " is closed");
       }
-      throw new FdException("invalid_handle", "no handle " + id + " with that token");
+      throw new FdException(Reason.INVALID_HANDLE, "no handle " + id + " with that token");
     }
     if (f.token() != token) {
-      throw new FdException("invalid_handle", "wrong token for handle " + id);
+      throw new FdException(Reason.INVALID_HANDLE, "wrong token for handle " + id);
     }
     if (!f.isOpen()) {
-      throw new FdException("closed", "handle " + id + " is closing");
+      throw new FdException(Reason.CLOSED, "handle " + id + " is closing");
     }
     return f;
   }

@@ -85,7 +85,7 @@ public record Packet(Type type, int size) {
     if (h == 0) return new byte[0];
     if (length > type.headerLimit()) {
       throw new FdException(
-          "emsgsize", length + " bytes do not fit a " + h + "-byte packet header");
+          Reason.EMSGSIZE, length + " bytes do not fit a " + h + "-byte packet header");
     }
     byte[] out = new byte[h];
     for (int i = 0; i < h; i++) {

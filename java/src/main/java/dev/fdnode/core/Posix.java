@@ -57,11 +57,18 @@ public final class Posix {
     return Jnr.POSIX;
   }
 
+  /**
+   * {@code s} itself, or {@code einval} if it holds a NUL: a C call would take only what comes
+   * before it, another path or name than the one asked for. {@code what} names it in the message.
+   */
+  public static String withoutNul(String s, String what) throws FdException {
+    if (s.indexOf('\0') >= 0) throw new FdException(Reason.EINVAL, "NUL byte in " + what);
+    return s;
+  }
+
   public int open(String path, OpenOptions o) throws FdException {
     Objects.requireNonNull(path, "path");
-    if (path.indexOf('\0') >= 0) {
-      throw new FdException("einval", "open: path contains NUL");
-    }
+    withoutNul(path, "path");
     int flags = openFlags(o);
     while (true) {
       int fd = posix().open(path, flags, o.mode());
@@ -250,13 +257,13 @@ public final class Posix {
 
   private static void checkRange(byte[] buf, int off, int len) throws FdException {
     if (buf == null || off < 0 || len < 0 || off > buf.length - len) {
-      throw new FdException("einval", "buffer range out of bounds");
+      throw new FdException(Reason.EINVAL, "buffer range out of bounds");
     }
   }
 
   private static void checkPos(long pos) throws FdException {
     if (pos < 0) {
-      throw new FdException("einval", "negative position");
+      throw new FdException(Reason.EINVAL, "negative position");
     }
   }
 

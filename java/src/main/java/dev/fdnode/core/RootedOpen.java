@@ -93,7 +93,7 @@ public final class RootedOpen {
     Objects.requireNonNull(root, "root");
     Objects.requireNonNull(resolved, "resolved");
     if (!resolved.startsWith(root)) {
-      throw new FdException("eacces", call + ": " + resolved + " is not under " + root);
+      throw new FdException(Reason.EACCES, call + ": " + resolved + " is not under " + root);
     }
     return root.relativize(resolved);
   }
@@ -115,7 +115,7 @@ public final class RootedOpen {
               openat(
                   dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0, anyNotDirIsEacces);
         } catch (FdException e) {
-          if (!e.reason().equals("enotdir")) throw e;
+          if (!e.is(Reason.ENOTDIR)) throw e;
           // Not a directory: a plain file (enotdir, as a path call would say), or a
           // symlink that appeared since the check (or a name that keeps changing).
           boolean plain;
@@ -126,7 +126,7 @@ public final class RootedOpen {
             plain = false;
           }
           if (plain) throw e;
-          throw new FdException("eacces", "walk: " + name + " changed into a symlink");
+          throw new FdException(Reason.EACCES, "walk: " + name + " changed into a symlink");
         }
         closeQuietly(dir);
         dir = next;
@@ -147,7 +147,7 @@ public final class RootedOpen {
     if (where == null || !Path.of(where).startsWith(root)) {
       closeQuietly(fd);
       throw new FdException(
-          "eacces", call + ": " + resolved + " ended up at " + where + ", outside " + root);
+          Reason.EACCES, call + ": " + resolved + " ended up at " + where + ", outside " + root);
     }
   }
 
@@ -164,7 +164,7 @@ public final class RootedOpen {
       if (errno == Native.EINTR) continue;
       if (errno == ELOOP || (notDirIsEacces && errno == ENOTDIR && (flags & O_DIRECTORY) != 0)) {
         // The resolved path had no symlink here: one appeared since the check.
-        throw new FdException("eacces", "open: " + name + " changed into a symlink");
+        throw new FdException(Reason.EACCES, "open: " + name + " changed into a symlink");
       }
       throw Errnos.exception(errno, "open");
     }

@@ -11,6 +11,7 @@ import com.ericsson.otp.erlang.OtpPeer;
 import com.ericsson.otp.erlang.OtpServerTransport;
 import com.ericsson.otp.erlang.OtpTransport;
 import com.ericsson.otp.erlang.OtpTransportFactory;
+import dev.fdnode.core.ThrottledWarning;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -85,7 +86,7 @@ public final class DistNode implements AutoCloseable {
   private final ConcurrentHashMap<String, PeerConnection> connections = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean accepting = new AtomicBoolean();
-  private final AtomicLong misaddressed = new AtomicLong();
+  private final ThrottledWarning misaddressed = new ThrottledWarning(LOG);
   private final AtomicLong unlinkIds = new AtomicLong();
 
   /**
@@ -245,10 +246,8 @@ public final class DistNode implements AutoCloseable {
   }
 
   private void misaddressed(PeerConnection from, String to) {
-    long n = misaddressed.incrementAndGet();
-    if (n <= 20 || n % 1000 == 0) {
-      LOG.warning(() -> "dropped message #" + n + " from " + from.peerNode() + " to unknown " + to);
-    }
+    misaddressed.log(
+        n -> "dropped message #" + n + " from " + from.peerNode() + " to unknown " + to);
   }
 
   void lost(PeerConnection c, Exception reason) {

@@ -7,6 +7,7 @@ import dev.fdnode.core.Errnos;
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
 import dev.fdnode.core.Native;
+import dev.fdnode.core.Reason;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -97,20 +98,20 @@ public final class Sockets {
    */
   public int connect(String host, int port, long timeoutMs) throws FdException {
     if (port < 1 || port > 65535) {
-      throw new FdException("einval", "port " + port + " out of range");
+      throw new FdException(Reason.EINVAL, "port " + port + " out of range");
     }
     if (timeoutMs < 0) {
-      throw new FdException("einval", "negative timeout");
+      throw new FdException(Reason.EINVAL, "negative timeout");
     }
     InetAddress[] addresses = resolveAll(host);
     long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
-    FdException last = new FdException("nxdomain", "no address for " + host);
+    FdException last = new FdException(Reason.NXDOMAIN, "no address for " + host);
     for (InetAddress a : addresses) {
       try {
         return connect(a, port, deadline);
       } catch (FdException e) {
         last = e;
-        if ("etimedout".equals(e.reason())) {
+        if (e.is(Reason.ETIMEDOUT)) {
           break; // the deadline is shared: nothing left for the others
         }
       }
@@ -133,7 +134,7 @@ public final class Sockets {
           throw Errnos.exception(err, "connect");
         }
         if (!awaitReady(fd, POLLOUT, deadline)) {
-          throw new FdException("etimedout", "connect: no answer in time");
+          throw new FdException(Reason.ETIMEDOUT, "connect: no answer in time");
         }
         int soError = getInt(fd, SOL_SOCKET, SO_ERROR);
         if (soError != 0) {
@@ -194,7 +195,7 @@ public final class Sockets {
           throw Errnos.exception(err, "accept");
         }
         if (!awaitSlice(u.fd(), POLLIN, deadline) && System.nanoTime() - deadline >= 0) {
-          throw new FdException("timeout", "accept: no connection in time");
+          throw new FdException(Reason.TIMEOUT, "accept: no connection in time");
         }
       }
     }
@@ -218,7 +219,7 @@ public final class Sockets {
             continue;
           }
           if (err == EPIPE || err == ECONNRESET) {
-            throw new FdException("closed", "send: peer gone (" + Errnos.reason(err) + ")");
+            throw new FdException(Reason.CLOSED, "send: peer gone (" + Errnos.reason(err) + ")");
           }
           throw Errnos.exception(err, "send");
         }
@@ -253,7 +254,7 @@ public final class Sockets {
             throw Errnos.exception(err, "recv");
           }
         } else if (System.nanoTime() - deadline >= 0) {
-          throw new FdException("timeout", "recv: nothing in time");
+          throw new FdException(Reason.TIMEOUT, "recv: nothing in time");
         }
       }
     }
@@ -272,7 +273,7 @@ public final class Sockets {
   /** Sends one datagram to {@code host:port}. */
   public void sendTo(FdInner f, String host, int port, byte[] data) throws FdException {
     if (port < 1 || port > 65535) {
-      throw new FdException("einval", "port " + port + " out of range");
+      throw new FdException(Reason.EINVAL, "port " + port + " out of range");
     }
     InetAddress to = resolveAll(host)[0];
     try (FdInner.Use u = f.use()) {
@@ -301,7 +302,7 @@ public final class Sockets {
             return d;
           }
         } else if (System.nanoTime() - deadline >= 0) {
-          throw new FdException("timeout", "recv_from: nothing in time");
+          throw new FdException(Reason.TIMEOUT, "recv_from: nothing in time");
         }
       }
     }
@@ -422,7 +423,7 @@ public final class Sockets {
       try {
         return Inet6Address.getByAddress(null, mapped, -1);
       } catch (UnknownHostException e) {
-        throw new FdException("einval", "bad address");
+        throw new FdException(Reason.EINVAL, "bad address");
       }
     }
     return to;
@@ -448,7 +449,7 @@ public final class Sockets {
     }
     InetAddress a = resolveAll(ip)[0];
     if (inet6 && a instanceof Inet4Address) {
-      throw new FdException("einval", "inet6 socket with an IPv4 address");
+      throw new FdException(Reason.EINVAL, "inet6 socket with an IPv4 address");
     }
     return a;
   }
@@ -457,21 +458,21 @@ public final class Sockets {
     try {
       return InetAddress.getAllByName(host);
     } catch (UnknownHostException e) {
-      throw new FdException("nxdomain", "cannot resolve " + host);
+      throw new FdException(Reason.NXDOMAIN, "cannot resolve " + host);
     } catch (SecurityException e) {
-      throw new FdException("eacces", "resolve " + host + ": " + e.getMessage());
+      throw new FdException(Reason.EACCES, "resolve " + host + ": " + e.getMessage());
     }
   }
 
   private static void checkPort0(int port) throws FdException {
     if (port < 0 || port > 65535) {
-      throw new FdException("einval", "port " + port + " out of range");
+      throw new FdException(Reason.EINVAL, "port " + port + " out of range");
     }
   }
 
   private static long deadline(long timeoutMs) throws FdException {
     if (timeoutMs < 0) {
-      throw new FdException("einval", "negative timeout");
+      throw new FdException(Reason.EINVAL, "negative timeout");
     }
     return System.nanoTime() + Math.min(timeoutMs, 86_400_000L) * 1_000_000L;
   }
@@ -556,12 +557,12 @@ public final class Sockets {
       ip = new byte[4];
       sa.get(4, ip, 0, 4);
     } else {
-      throw new FdException("eafnosupport", "address family " + family);
+      throw new FdException(Reason.EAFNOSUPPORT, "address family " + family);
     }
     try {
       return new InetSocketAddress(InetAddress.getByAddress(ip), port);
     } catch (UnknownHostException e) {
-      throw new FdException("einval", "bad address");
+      throw new FdException(Reason.EINVAL, "bad address");
     }
   }
 

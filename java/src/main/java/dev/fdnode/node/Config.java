@@ -39,30 +39,6 @@ public record Config(
     if (listen == null) listen = DEFAULT_LISTEN;
   }
 
-  /** As the canonical constructor, listening on {@link #DEFAULT_LISTEN}. */
-  public Config(
-      String nodeName,
-      boolean longNames,
-      String cookie,
-      List<Path> roots,
-      int maxFds,
-      Level logLevel,
-      boolean exitOnStdinEof,
-      int workers,
-      int queueDepth) {
-    this(
-        nodeName,
-        longNames,
-        cookie,
-        roots,
-        maxFds,
-        logLevel,
-        exitOnStdinEof,
-        workers,
-        queueDepth,
-        DEFAULT_LISTEN);
-  }
-
   /** The cookie must never reach a log line. */
   @Override
   public String toString() {

@@ -2,6 +2,7 @@ package dev.fdnode.node;
 
 import dev.fdnode.active.ActiveDelivery;
 import dev.fdnode.core.Descriptors;
+import dev.fdnode.core.Reason;
 import dev.fdnode.poll.Poller;
 import dev.fdnode.request.Dispatcher;
 import java.util.concurrent.ExecutorService;
@@ -40,7 +41,7 @@ record Drain(
       workers.shutdownNow();
     }
     // Every call not yet answered (stuck in a blocking read) is failed now.
-    int failed = calls.failAll("shutting_down");
+    int failed = calls.failAll(Reason.SHUTTING_DOWN);
     dispatcher.close();
     int pendingOps = descriptors.stats().pendingRingOps();
     int open = descriptors.stats().openFds();

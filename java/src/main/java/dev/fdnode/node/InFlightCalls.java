@@ -3,6 +3,7 @@ package dev.fdnode.node;
 import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangPid;
 import dev.fdnode.core.NewestSet;
+import dev.fdnode.core.Reason;
 import dev.fdnode.request.Deferred;
 import dev.fdnode.terms.Terms;
 import java.util.List;
@@ -35,7 +36,7 @@ final class InFlightCalls {
   Call open(OtpErlangObject replyTo, OtpErlangPid canceller, OtpErlangObject ref) {
     Call call = new Call(replyTo, new CallKey(canceller, ref));
     synchronized (earlyCancels) {
-      if (earlyCancels.remove(call.key)) call.cancel("timeout", false);
+      if (earlyCancels.remove(call.key)) call.cancel(Reason.TIMEOUT, false);
       calls.put(call.key, call);
     }
     return call;
@@ -49,18 +50,18 @@ final class InFlightCalls {
       call = calls.get(key);
       if (call == null) earlyCancels.add(key); // another receiver has the call, not yet here
     }
-    if (call != null) call.cancel("timeout", false);
+    if (call != null) call.cancel(Reason.TIMEOUT, false);
   }
 
   /** The calls whose answer would go to {@code peer} end with {@code nodedown}. */
   void nodeDown(String peer) {
     for (Call call : calls.values()) {
-      if (Outbox.nodeOf(call.replyTo).equals(peer)) call.cancel("nodedown", false);
+      if (Outbox.nodeOf(call.replyTo).equals(peer)) call.cancel(Reason.NODEDOWN, false);
     }
   }
 
   /** Ends every call not yet answered, even one still on a worker; returns how many. */
-  int failAll(String reason) {
+  int failAll(Reason reason) {
     int failed = 0;
     for (Call call : List.copyOf(calls.values())) {
       call.cancel(reason, true);
@@ -104,7 +105,7 @@ final class InFlightCalls {
      * Reason}}. A call still running on a worker answers itself, unless {@code evenIfRunning} (the
      * drain, after the workers were given their time).
      */
-    private void cancel(String reason, boolean evenIfRunning) {
+    private void cancel(Reason reason, boolean evenIfRunning) {
       Runnable undo;
       synchronized (this) {
         if (over) return;

@@ -2,12 +2,12 @@ package dev.fdnode.node;
 
 import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangPid;
+import dev.fdnode.core.ThrottledWarning;
 import dev.fdnode.distribution.DistNode;
 import dev.fdnode.request.Dispatcher;
 import dev.fdnode.terms.Terms;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
 /** Where {@link Watchers}' decisions go: messages to watchers, and the sweep of a dead owner. */
@@ -20,7 +20,7 @@ final class OwnerReports implements Watchers.Outcome {
   private final DistNode node;
   private final Dispatcher dispatcher;
   private final Executor housekeeping;
-  private final AtomicLong forged = new AtomicLong();
+  private final ThrottledWarning forged = new ThrottledWarning(LOG);
 
   OwnerReports(DistNode node, Dispatcher dispatcher, Executor housekeeping) {
     this.node = node;
@@ -55,17 +55,14 @@ final class OwnerReports implements Watchers.Outcome {
 
   @Override
   public void forged(OtpErlangPid sender, OtpErlangPid owner, String why) {
-    long n = forged.incrementAndGet();
-    if (n <= 20 || n % 1000 == 0) {
-      LOG.warning(
-          () ->
-              "ignored owner-down report #"
-                  + n
-                  + " from "
-                  + sender
-                  + (owner == null ? "" : " about " + owner)
-                  + ": "
-                  + why);
-    }
+    forged.log(
+        n ->
+            "ignored owner-down report #"
+                + n
+                + " from "
+                + sender
+                + (owner == null ? "" : " about " + owner)
+                + ": "
+                + why);
   }
 }

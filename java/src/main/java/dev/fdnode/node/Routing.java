@@ -4,6 +4,8 @@ import com.ericsson.otp.erlang.OtpErlangDecodeException;
 import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangPid;
 import com.ericsson.otp.erlang.OtpMsg;
+import dev.fdnode.core.Reason;
+import dev.fdnode.core.ThrottledWarning;
 import dev.fdnode.request.Copier;
 import dev.fdnode.request.Deferred;
 import dev.fdnode.request.Dispatcher;
@@ -12,7 +14,6 @@ import dev.fdnode.request.RequestDecoder;
 import dev.fdnode.terms.Terms;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -36,7 +37,7 @@ final class Routing {
   private final InFlightCalls calls;
   private final Outbox out;
   private final BooleanSupplier running;
-  private final AtomicLong garbage = new AtomicLong();
+  private final ThrottledWarning garbage = new ThrottledWarning(LOG);
 
   Routing(
       RequestDecoder decoder,
@@ -80,7 +81,7 @@ final class Routing {
       call(c, sender);
     } else if (env instanceof Envelope.Refused r) {
       LOG.fine(() -> "refused call from " + r.replyTo() + ": " + r.detail());
-      out.reply(r.replyTo(), r.ref(), Terms.error(r.reason()));
+      out.reply(r.replyTo(), r.ref(), Terms.error(r.failure()));
     } else if (env instanceof Envelope.OwnerDown d) {
       watchers.report(sender, d.owner());
     } else if (env instanceof Envelope.WatcherProof p) {
@@ -89,8 +90,7 @@ final class Routing {
       // Only the process the answer would go to may cancel (the sender pid, not a claim).
       calls.cancel(sender, k.ref());
     } else if (env instanceof Envelope.Garbage g) {
-      long n = garbage.incrementAndGet();
-      if (n <= 20 || n % 1000 == 0) LOG.warning(() -> "dropped non-request #" + n + ": " + g.why());
+      garbage.log(n -> "dropped non-request #" + n + ": " + g.why());
     }
   }
 
@@ -100,7 +100,7 @@ final class Routing {
    */
   private void call(Envelope.Call c, OtpErlangPid sender) {
     if (!running.getAsBoolean()) {
-      out.reply(c.replyTo(), c.ref(), Terms.error("shutting_down"));
+      out.reply(c.replyTo(), c.ref(), Terms.error(Reason.SHUTTING_DOWN));
       return;
     }
     // Who may cancel: the process the answer goes to; for an alias, the sender, who made it.
@@ -121,14 +121,14 @@ final class Routing {
           @Override
           public void refuse() {
             LOG.fine(() -> "no watcher on the node of " + owner + "; refused " + c.request());
-            out.reply(c.replyTo(), c.ref(), Terms.error("no_watcher"));
+            out.reply(c.replyTo(), c.ref(), Terms.error(Reason.NO_WATCHER));
           }
         });
   }
 
   private void dispatch(Envelope.Call c, OtpErlangPid canceller) {
     if (!running.getAsBoolean()) { // a held call let go during the drain
-      out.reply(c.replyTo(), c.ref(), Terms.error("shutting_down"));
+      out.reply(c.replyTo(), c.ref(), Terms.error(Reason.SHUTTING_DOWN));
       return;
     }
     if (dispatcher.inline(c.request())) {
@@ -143,7 +143,7 @@ final class Routing {
             if (result != Deferred.LATER) call.answer(result);
           });
     } catch (RejectedExecutionException e) {
-      call.answer(Terms.error(running.getAsBoolean() ? "eagain" : "shutting_down"));
+      call.answer(Terms.error(running.getAsBoolean() ? Reason.EAGAIN : Reason.SHUTTING_DOWN));
     }
   }
 

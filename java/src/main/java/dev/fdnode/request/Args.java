@@ -12,6 +12,8 @@ import dev.fdnode.core.FdException;
 import dev.fdnode.core.Handle;
 import dev.fdnode.core.OpenOptions;
 import dev.fdnode.core.Packet;
+import dev.fdnode.core.Posix;
+import dev.fdnode.core.Reason;
 import dev.fdnode.core.ReceiveMode;
 import dev.fdnode.terms.Terms;
 import java.net.InetAddress;
@@ -26,9 +28,6 @@ import java.util.Set;
  * with impossible values (negative sizes, NUL in a path) {@code einval}.
  */
 final class Args {
-  /** Reads larger than this are cut down to it: a read may return fewer bytes anyway. */
-  static final int MAX_READ = Descriptors.MAX_READ;
-
   static final Set<String> OPTION_NAMES =
       Set.of(
           "nodelay",
@@ -75,11 +74,11 @@ final class Args {
       throw badarg("not a handle");
     }
     if (!node.atomValue().equals(localNode)) {
-      throw new FdException("invalid_handle", "handle of node " + node.atomValue());
+      throw new FdException(Reason.INVALID_HANDLE, "handle of node " + node.atomValue());
     }
     Long tok = Terms.unsigned64(token);
     if (!id.isLong() || id.longValue() <= 0 || tok == null) {
-      throw new FdException("invalid_handle", "handle id or token out of range");
+      throw new FdException(Reason.INVALID_HANDLE, "handle id or token out of range");
     }
     return new Handle(id.longValue(), tok);
   }
@@ -91,13 +90,9 @@ final class Args {
 
   String path(int i) throws FdException {
     if (!(elements[i] instanceof OtpErlangBinary b)) throw badarg("path is not a binary");
-    byte[] bytes = b.binaryValue();
-    for (byte x : bytes) {
-      if (x == 0) throw einval("NUL byte in path");
-    }
-    String s = Terms.utf8(bytes);
+    String s = Terms.utf8(b.binaryValue());
     if (s == null) throw einval("path is not UTF-8");
-    return s;
+    return Posix.withoutNul(s, "path");
   }
 
   /** A host name or address literal: a non-empty UTF-8 binary without NUL. */
@@ -109,12 +104,9 @@ final class Args {
     if (!(o instanceof OtpErlangBinary b)) throw badarg("host is not a binary");
     byte[] bytes = b.binaryValue();
     if (bytes.length == 0 || bytes.length > 255) throw einval("host name length");
-    for (byte x : bytes) {
-      if (x == 0) throw einval("NUL byte in host");
-    }
     String s = Terms.utf8(bytes);
     if (s == null) throw einval("host is not UTF-8");
-    return s;
+    return Posix.withoutNul(s, "host");
   }
 
   int port(int i) throws FdException {
@@ -137,19 +129,19 @@ final class Args {
     return !n.isLong() ? 86_400_000L : Math.min(n.longValue(), 86_400_000L);
   }
 
-  /** A read size: negative is einval, beyond {@link #MAX_READ} is capped. */
+  /** A read size: negative is einval, beyond {@link Descriptors#MAX_READ} is capped. */
   int size(int i) throws FdException {
     if (!(elements[i] instanceof OtpErlangLong n)) throw badarg("size is not an integer");
     if (n.signum() < 0) throw einval("negative size");
-    if (!n.isLong() || n.longValue() > MAX_READ) return MAX_READ;
+    if (!n.isLong() || n.longValue() > Descriptors.MAX_READ) return Descriptors.MAX_READ;
     return (int) n.longValue();
   }
 
-  /** A copy chunk size: positive; beyond {@link #MAX_READ} is capped. */
+  /** A copy chunk size: positive; beyond {@link Descriptors#MAX_READ} is capped. */
   int chunk(int i) throws FdException {
     if (!(elements[i] instanceof OtpErlangLong n)) throw badarg("chunk size is not an integer");
     if (n.signum() <= 0) throw einval("chunk size must be positive");
-    if (!n.isLong() || n.longValue() > MAX_READ) return MAX_READ;
+    if (!n.isLong() || n.longValue() > Descriptors.MAX_READ) return Descriptors.MAX_READ;
     return (int) n.longValue();
   }
 
@@ -275,7 +267,7 @@ final class Args {
   /** An offset, {@code bof | cur | eof}, or {@code {bof | cur | eof, Offset}}. */
   Location location(int i) throws FdException {
     OtpErlangObject loc = elements[i];
-    if (loc instanceof OtpErlangLong n) return new Location(signed(n), Request.SEEK_SET);
+    if (loc instanceof OtpErlangLong n) return new Location(signed(n), Posix.SEEK_SET);
     String bare = Terms.atomName(loc);
     if (bare != null) return new Location(0, whence(bare));
     if (loc instanceof OtpErlangTuple t
@@ -294,9 +286,9 @@ final class Args {
 
   private static int whence(String w) throws FdException {
     return switch (w) {
-      case "bof" -> Request.SEEK_SET;
-      case "cur" -> Request.SEEK_CUR;
-      case "eof" -> Request.SEEK_END;
+      case "bof" -> Posix.SEEK_SET;
+      case "cur" -> Posix.SEEK_CUR;
+      case "eof" -> Posix.SEEK_END;
       default -> throw badarg("bad position " + w);
     };
   }
@@ -325,7 +317,7 @@ final class Args {
   private static Activity activeCount(OtpErlangObject n) throws FdException {
     if (!(n instanceof OtpErlangLong l)) throw badarg("active count is not an integer");
     if (!l.isLong() || l.longValue() < Short.MIN_VALUE || l.longValue() > Short.MAX_VALUE) {
-      throw new FdException("einval", "active count outside -32768..32767");
+      throw new FdException(Reason.EINVAL, "active count outside -32768..32767");
     }
     return new Activity(ReceiveMode.ACTIVE_N, (int) l.longValue());
   }
@@ -515,10 +507,10 @@ final class Args {
   }
 
   static FdException badarg(String detail) {
-    return new FdException("badarg", detail);
+    return new FdException(Reason.BADARG, detail);
   }
 
   static FdException einval(String detail) {
-    return new FdException("einval", detail);
+    return new FdException(Reason.EINVAL, detail);
   }
 }

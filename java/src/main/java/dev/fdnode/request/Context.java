@@ -8,6 +8,7 @@ import dev.fdnode.core.FdInner;
 import dev.fdnode.core.Handle;
 import dev.fdnode.core.Opened;
 import dev.fdnode.core.Pid;
+import dev.fdnode.core.Reason;
 import dev.fdnode.core.ReceiveMode;
 import dev.fdnode.core.RootedOpen;
 import dev.fdnode.fs.FileOps;
@@ -136,7 +137,8 @@ final class Context implements FifoOpens.Call {
    */
   FdInner lookupPassive(Handle h, String what) throws FdException {
     FdInner f = lookup(h);
-    if (f.mode() != ReceiveMode.PASSIVE) throw new FdException("einval", what + " in active mode");
+    if (f.mode() != ReceiveMode.PASSIVE)
+      throw new FdException(Reason.EINVAL, what + " in active mode");
     return f;
   }
 
@@ -177,7 +179,7 @@ final class Context implements FifoOpens.Call {
   void asController(FdInner f, ControlChange change) throws FdException {
     synchronized (f.controlLock()) {
       try (FdInner.Use open = f.use()) { // closed: no change
-        if (!caller.equals(f.controller())) throw new FdException("not_owner");
+        if (!caller.equals(f.controller())) throw new FdException(Reason.NOT_OWNER);
         change.run();
       }
     }

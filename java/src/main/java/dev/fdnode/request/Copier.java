@@ -4,6 +4,7 @@ import dev.fdnode.core.Descriptors;
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
 import dev.fdnode.core.Posix;
+import dev.fdnode.core.Reason;
 import dev.fdnode.core.ReceiveMode;
 
 /**
@@ -31,15 +32,15 @@ public final class Copier {
 
   /** Copies until end of input; returns the number of bytes copied. */
   public long copy(FdInner src, FdInner dst, int chunk, Progress progress) throws FdException {
-    if (chunk <= 0) throw new FdException("einval", "chunk size must be positive");
+    if (chunk <= 0) throw new FdException(Reason.EINVAL, "chunk size must be positive");
     if (src.mode() != ReceiveMode.PASSIVE) {
-      throw new FdException("einval", "copy from a descriptor in an active mode");
+      throw new FdException(Reason.EINVAL, "copy from a descriptor in an active mode");
     }
     int size = Math.min(chunk, Descriptors.MAX_READ);
     long total = remaining(src);
     long done = 0;
     while (true) {
-      if (progress.cancelled()) throw new FdException("shutting_down", "copy cancelled");
+      if (progress.cancelled()) throw new FdException(Reason.SHUTTING_DOWN, "copy cancelled");
       byte[] data = descriptors.read(src, size);
       if (data == null) return done;
       if (data.length == 0) continue;

@@ -12,6 +12,8 @@ import dev.fdnode.core.Handle;
 import dev.fdnode.core.Native;
 import dev.fdnode.core.OpenOptions;
 import dev.fdnode.core.Opened;
+import dev.fdnode.core.Posix;
+import dev.fdnode.core.Reason;
 import dev.fdnode.terms.Terms;
 import dev.fdnode.terms.UncopiedBinary;
 import java.nio.file.Path;
@@ -46,7 +48,7 @@ sealed interface DescriptorRequests extends Request {
                 () -> blocking(c.rootedOpen().open(root, resolved, options.withNonblock())),
                 options.append());
       } catch (FdException e) {
-        if ("enxio".equals(e.reason()) && !options.nonblock() && isFifo(resolved)) {
+        if (e.is(Reason.ENXIO) && !options.nonblock() && isFifo(resolved)) {
           return c.fifoOpens().awaitReader(c, root, resolved, options); // no reader yet
         }
         throw e;
@@ -73,7 +75,7 @@ sealed interface DescriptorRequests extends Request {
         FileType t = AtCalls.lstat(s.policy().resolve(path).toString()).fileType();
         return t == FileType.REGULAR || t == FileType.DIRECTORY;
       } catch (FdException e) {
-        return "enoent".equals(e.reason()) || "eacces".equals(e.reason());
+        return e.is(Reason.ENOENT) || e.is(Reason.EACCES);
       }
     }
 
@@ -168,7 +170,7 @@ sealed interface DescriptorRequests extends Request {
     }
 
     private static OtpErlangObject result(Completion done) {
-      return done.error() == null ? Terms.OK : Terms.error(done.error().reason());
+      return done.error() == null ? Terms.OK : Terms.error(done.error());
     }
   }
 
@@ -265,7 +267,7 @@ sealed interface DescriptorRequests extends Request {
     }
   }
 
-  /** {@code whence} is one of {@link Request#SEEK_SET}, {@code SEEK_CUR}, {@code SEEK_END}. */
+  /** {@code whence} is one of {@link Posix#SEEK_SET}, {@code SEEK_CUR}, {@code SEEK_END}. */
   record Position(Handle handle, long offset, int whence) implements DescriptorRequests, Inline {
     static Position decode(Args a) throws FdException {
       Handle h = a.handle(1);

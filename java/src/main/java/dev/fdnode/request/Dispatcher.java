@@ -5,6 +5,7 @@ import com.ericsson.otp.erlang.OtpErlangPid;
 import dev.fdnode.core.Descriptors;
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.Pid;
+import dev.fdnode.core.Reason;
 import dev.fdnode.core.RootedOpen;
 import dev.fdnode.fs.FileOps;
 import dev.fdnode.net.Sockets;
@@ -114,10 +115,10 @@ public final class Dispatcher {
       return req.run(new Context(services, caller, progress, deferred));
     } catch (FdException e) {
       LOG.fine(() -> req.getClass().getSimpleName() + " failed: " + e.getMessage());
-      return Terms.error(e.reason());
+      return Terms.error(e);
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "internal error in " + req.getClass().getSimpleName(), e);
-      return Terms.error("internal_error");
+      return Terms.error(Reason.INTERNAL_ERROR);
     }
   }
 

@@ -2,6 +2,7 @@ package dev.fdnode.request;
 
 import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangPid;
+import dev.fdnode.core.FdException;
 
 /** What one message to the node's process turned out to be. */
 public sealed interface Envelope {
@@ -13,9 +14,21 @@ public sealed interface Envelope {
   record Call(OtpErlangObject replyTo, OtpErlangObject ref, OtpErlangPid caller, Request request)
       implements Envelope {}
 
-  /** A call we can answer but not execute: the reply is {@code {error, reason}}. */
-  record Refused(OtpErlangObject replyTo, OtpErlangObject ref, String reason, String detail)
-      implements Envelope {}
+  /**
+   * A call we can answer but not execute: the reply is {@code {error, Reason}} of {@code failure}.
+   */
+  record Refused(OtpErlangObject replyTo, OtpErlangObject ref, FdException failure)
+      implements Envelope {
+    /** The atom answered. */
+    public String reason() {
+      return failure.reason();
+    }
+
+    /** Why, for the log. */
+    public String detail() {
+      return failure.getMessage();
+    }
+  }
 
   /**
    * A report that {@code owner} exited; it counts only if its sender is the watcher of the owner's

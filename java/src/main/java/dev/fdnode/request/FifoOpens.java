@@ -7,6 +7,7 @@ import dev.fdnode.core.FdInner;
 import dev.fdnode.core.Native;
 import dev.fdnode.core.OpenOptions;
 import dev.fdnode.core.Opened;
+import dev.fdnode.core.Reason;
 import dev.fdnode.core.RootedOpen;
 import dev.fdnode.terms.ReplyEncoder;
 import dev.fdnode.terms.Terms;
@@ -123,13 +124,13 @@ final class FifoOpens implements AutoCloseable {
     synchronized (waits) {
       if (waits.size() >= maxWaiting) {
         w.release();
-        return Terms.error("eagain");
+        return Terms.error(Reason.EAGAIN);
       }
       waits.add(w);
     }
     if (!w.c.deferred().onCancel(w::cancel)) {
       w.cancel(); // cancelled before it came to wait
-      return Terms.error("timeout");
+      return Terms.error(Reason.TIMEOUT);
     }
     return Deferred.LATER;
   }
@@ -190,7 +191,7 @@ final class FifoOpens implements AutoCloseable {
       try {
         opened = take();
       } catch (FdException e) {
-        if (end()) c.deferred().answer(Terms.error(e.reason()));
+        if (end()) c.deferred().answer(Terms.error(e));
         return;
       }
       if (opened == null) return;
@@ -285,7 +286,7 @@ final class FifoOpens implements AutoCloseable {
       try {
         fd = c.rootedOpen().open(root, fifo, options.withNonblock());
       } catch (FdException e) {
-        if ("enxio".equals(e.reason())) return null; // still no reader
+        if (e.is(Reason.ENXIO)) return null; // still no reader
         throw e;
       }
       try {

@@ -4,6 +4,7 @@ import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
 import dev.fdnode.core.Framer;
 import dev.fdnode.core.Packet;
+import dev.fdnode.core.Reason;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -36,7 +37,7 @@ final class FramedReads {
       throws FdException {
     Packet packet = framer.packet();
     if (packet.framed() && size != 0) {
-      throw new FdException("einval", "a framed read takes 0 bytes, not " + size);
+      throw new FdException(Reason.EINVAL, "a framed read takes 0 bytes, not " + size);
     }
     long deadline =
         timeoutMs < 0 ? 0 : System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
@@ -56,7 +57,7 @@ final class FramedReads {
         if (t instanceof Framer.Taken.Whole w) return w.bytes();
         if (t instanceof Framer.Taken.TooLarge tl) {
           throw new FdException(
-              "emsgsize", "packet header states " + tl.length() + " bytes, over packet_size");
+              Reason.EMSGSIZE, "packet header states " + tl.length() + " bytes, over packet_size");
         }
         byte[] more = readCounted(source, CHUNK, timeoutMs, deadline);
         if (more == null) {
@@ -78,7 +79,7 @@ final class FramedReads {
 
   private static long remainingMs(long deadline) throws FdException {
     long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-    if (left <= 0) throw new FdException("timeout", "no whole packet in time");
+    if (left <= 0) throw new FdException(Reason.TIMEOUT, "no whole packet in time");
     return left;
   }
 
@@ -89,11 +90,11 @@ final class FramedReads {
     }
     try {
       if (!reads.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-        throw new FdException("timeout", "another read of this descriptor took the time");
+        throw new FdException(Reason.TIMEOUT, "another read of this descriptor took the time");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new FdException("timeout", "interrupted");
+      throw new FdException(Reason.TIMEOUT, "interrupted");
     }
   }
 }

@@ -8,9 +8,8 @@ import dev.fdnode.core.Pid;
 import dev.fdnode.core.ReceiveMode;
 
 /**
- * The seam where active delivery plugs into the {@link Dispatcher}. Until a selector drives it,
- * {@link #recordOnly()} just stores the mode on the descriptor: nothing is pushed to the
- * controlling process yet.
+ * The seam where active delivery plugs into the {@link Dispatcher}: what set_mode,
+ * controlling_process, passive reads and closes ask of it. The node's is {@link ActiveModeControl}.
  */
 public interface ModeControl {
 
@@ -34,38 +33,4 @@ public interface ModeControl {
 
   /** The descriptor is closed: drop whatever is kept for it. */
   void forget(FdInner inner);
-
-  static ModeControl recordOnly() {
-    return new ModeControl() {
-      @Override
-      public void setMode(Handle handle, FdInner inner, ReceiveMode mode) {
-        inner.setMode(mode);
-      }
-
-      @Override
-      public void addActiveCount(Handle handle, FdInner inner, int n) {
-        int total = (inner.mode() == ReceiveMode.ACTIVE_N ? inner.activeCount() : 0) + n;
-        if (total > 0) {
-          inner.setActiveCount(total);
-        } else {
-          inner.setMode(ReceiveMode.PASSIVE);
-        }
-      }
-
-      @Override
-      public void transfer(FdInner inner, Pid to) {
-        inner.transferTo(to);
-      }
-
-      @Override
-      public byte[] takePending(FdInner inner) {
-        return null;
-      }
-
-      @Override
-      public void forget(FdInner inner) {
-        // nothing kept
-      }
-    };
-  }
 }

@@ -1,6 +1,7 @@
 package dev.fdnode.request;
 
 import dev.fdnode.core.FdException;
+import dev.fdnode.core.Reason;
 import dev.fdnode.core.RootedOpen;
 import dev.fdnode.fs.FileOps;
 import java.nio.file.Path;
@@ -98,7 +99,7 @@ final class PathOps {
     }
     for (Path root : policy.roots()) {
       if (target.equals(root)) {
-        if (mutating) throw new FdException("eacces", "refusing to change a root: " + root);
+        if (mutating) throw new FdException(Reason.EACCES, "refusing to change a root: " + root);
         return new Entry(root, root, ".");
       }
     }

@@ -1,6 +1,8 @@
 package dev.fdnode.request;
 
 import dev.fdnode.core.FdException;
+import dev.fdnode.core.Posix;
+import dev.fdnode.core.Reason;
 import dev.fdnode.core.RootedOpen;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,15 +51,16 @@ public final class PathPolicy {
    *     {@code eloop} for too many links, {@code eacces} outside every root
    */
   public Path resolve(String path) throws FdException {
-    if (path.indexOf('\0') >= 0) throw new FdException("einval", "NUL byte in path");
-    if (!path.startsWith("/")) throw new FdException("einval", "path must be absolute: " + path);
-    if (path.length() > PATH_MAX) throw new FdException("enametoolong");
+    Posix.withoutNul(path, "path");
+    if (!path.startsWith("/"))
+      throw new FdException(Reason.EINVAL, "path must be absolute: " + path);
+    if (path.length() > PATH_MAX) throw new FdException(Reason.ENAMETOOLONG);
 
     Path resolved = walk(path);
     for (Path root : roots) {
       if (resolved.startsWith(root)) return resolved;
     }
-    throw new FdException("eacces", "outside every root: " + path);
+    throw new FdException(Reason.EACCES, "outside every root: " + path);
   }
 
   /** The root {@code resolved} (a result of {@link #resolve}) lies under; the longest if nested. */
@@ -69,7 +72,7 @@ public final class PathPolicy {
         best = root;
       }
     }
-    if (best == null) throw new FdException("eacces", "outside every root: " + resolved);
+    if (best == null) throw new FdException(Reason.EACCES, "outside every root: " + resolved);
     return best;
   }
 
@@ -89,12 +92,12 @@ public final class PathPolicy {
       }
       Path next = cur.resolve(c);
       if (Files.isSymbolicLink(next)) {
-        if (++hops > MAX_LINK_HOPS) throw new FdException("eloop");
+        if (++hops > MAX_LINK_HOPS) throw new FdException(Reason.ELOOP);
         String target;
         try {
           target = Files.readSymbolicLink(next).toString();
         } catch (IOException e) {
-          throw new FdException("eacces", "unreadable link " + next);
+          throw new FdException(Reason.EACCES, "unreadable link " + next);
         }
         if (target.startsWith("/")) cur = Path.of("/");
         pushFront(todo, target);

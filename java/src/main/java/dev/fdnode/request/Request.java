@@ -8,15 +8,20 @@ import dev.fdnode.core.FdException;
  * One decoded request, the last element of a {@code '$fdnode_call'} (docs/protocol.md): the unit of
  * the node's code. Each is a record in the sealed interface of its domain (descriptors, control,
  * sockets, paths, copy) that decodes itself from the request tuple ({@code static decode}), says
- * whether it may block (an {@link Inline} one never does), and runs against a {@link Context}. The
- * table of requests maps each tag and arity to its decoder.
+ * whether it may wait for another party (an {@link Inline} one does not), and runs against a {@link
+ * Context}. The table of requests maps each tag and arity to its decoder.
  */
 public interface Request {
 
   /**
-   * Marks a request that never waits on anything outside this process (no pipe, socket, lock or
-   * drain): it runs on the receiving thread, since a handoff to a worker costs more than it does.
-   * Every other request runs on the bounded worker pool.
+   * Marks a request that waits for no other party (no pipe or socket peer, no lock another call
+   * holds, no drain, no timer): it runs on the receiving thread, since a handoff to a worker costs
+   * more than it does. Every other request runs on the bounded worker pool.
+   *
+   * <p>Inline is not instant: pread and pwrite (and their batches) on a regular file move up to
+   * {@link dev.fdnode.core.Descriptors#MAX_READ} bytes (8 MiB) through the page cache or the disk
+   * right there, and every later call from the same BEAM node (one connection, one thread) waits
+   * for it; the same for a file system that hangs (NFS without its server).
    */
   interface Inline {}
 
@@ -43,8 +48,4 @@ public interface Request {
 
   /** Executes the request for {@code c}'s caller; the result term is the reply. */
   OtpErlangObject run(Context c) throws FdException;
-
-  int SEEK_SET = 0;
-  int SEEK_CUR = 1;
-  int SEEK_END = 2;
 }

@@ -8,6 +8,7 @@ import com.ericsson.otp.erlang.OtpErlangRef;
 import com.ericsson.otp.erlang.OtpErlangTuple;
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.Handle;
+import dev.fdnode.core.Reason;
 import dev.fdnode.terms.Terms;
 
 /**
@@ -17,9 +18,6 @@ import dev.fdnode.terms.Terms;
  * (see {@link Args}).
  */
 public final class RequestDecoder {
-  /** Reads larger than this are cut down to it: a read may return fewer bytes anyway. */
-  public static final int MAX_READ = Args.MAX_READ;
-
   private final String localNode;
 
   public RequestDecoder(String localNode) {
@@ -57,18 +55,22 @@ public final class RequestDecoder {
     }
     OtpErlangObject ref = t.elementAt(2);
     if (t.arity() != 5) {
-      return new Envelope.Refused(replyTo, ref, "badarg", "call of arity " + t.arity());
+      return refused(replyTo, ref, "call of arity " + t.arity());
     }
     if (!(t.elementAt(3) instanceof OtpErlangPid caller)) {
-      return new Envelope.Refused(replyTo, ref, "badarg", "caller is not a pid");
+      return refused(replyTo, ref, "caller is not a pid");
     }
     try {
       return new Envelope.Call(replyTo, ref, caller, request(t.elementAt(4)));
     } catch (FdException e) {
-      return new Envelope.Refused(replyTo, ref, e.reason(), e.getMessage());
+      return new Envelope.Refused(replyTo, ref, e);
     } catch (StackOverflowError e) { // a hostile, absurdly nested request (iodata, say)
-      return new Envelope.Refused(replyTo, ref, "badarg", "request nested too deeply");
+      return refused(replyTo, ref, "request nested too deeply");
     }
+  }
+
+  private static Envelope refused(OtpErlangObject replyTo, OtpErlangObject ref, String why) {
+    return new Envelope.Refused(replyTo, ref, new FdException(Reason.BADARG, why));
   }
 
   private static Envelope garbage(OtpErlangObject msg) {

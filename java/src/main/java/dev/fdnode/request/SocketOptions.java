@@ -4,6 +4,7 @@ import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
 import dev.fdnode.core.FileType;
 import dev.fdnode.core.Packet;
+import dev.fdnode.core.Reason;
 import dev.fdnode.net.Sockets;
 
 /**
@@ -62,7 +63,7 @@ record SocketOptions(
     FileType t = f.type();
     boolean stream =
         t == FileType.FIFO || t == FileType.CHAR_DEVICE || (t == FileType.SOCKET && !datagram(f));
-    if (!stream) throw new FdException("einval", "packet options on a " + t + " descriptor");
+    if (!stream) throw new FdException(Reason.EINVAL, "packet options on a " + t + " descriptor");
   }
 
   private static boolean datagram(FdInner f) throws FdException {

@@ -10,6 +10,7 @@ import dev.fdnode.core.Framer;
 import dev.fdnode.core.Handle;
 import dev.fdnode.core.Opened;
 import dev.fdnode.core.Packet;
+import dev.fdnode.core.Reason;
 import dev.fdnode.core.ReceiveMode;
 import dev.fdnode.net.Sockets;
 import dev.fdnode.terms.ReplyEncoder;
@@ -146,7 +147,7 @@ sealed interface SocketRequests extends Request {
 
     @Override
     public OtpErlangObject run(Context c) throws FdException {
-      if (options.framing()) throw new FdException("einval", "packet options on a UDP socket");
+      if (options.framing()) throw new FdException(Reason.EINVAL, "packet options on a UDP socket");
       boolean reuse = options.reuseaddr() != null && options.reuseaddr();
       Opened opened =
           c.adoptOne(() -> c.sockets().udpOpen(options.ip(), port, reuse, options.inet6()));

@@ -8,7 +8,9 @@ import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangPid;
 import com.ericsson.otp.erlang.OtpErlangString;
 import com.ericsson.otp.erlang.OtpErlangTuple;
+import dev.fdnode.core.FdException;
 import dev.fdnode.core.Pid;
+import dev.fdnode.core.Reason;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -46,8 +48,14 @@ public final class Terms {
     return tuple(OK, value);
   }
 
-  public static OtpErlangTuple error(String reason) {
-    return tuple(ERROR, atom(reason));
+  /** {@code {error, Reason}}: one of the node's own answers. */
+  public static OtpErlangTuple error(Reason reason) {
+    return tuple(ERROR, atom(reason.atom()));
+  }
+
+  /** {@code {error, Reason}} for a failure: its {@link FdException#reason()}. */
+  public static OtpErlangTuple error(FdException failure) {
+    return tuple(ERROR, atom(failure.reason()));
   }
 
   public static OtpErlangLong integer(long v) {

@@ -240,10 +240,10 @@ class ActiveDeliveryTest {
     // report end of input, a real event that could race the close.
     pipe[1].inner().transferTo(BOB);
     active.setMode(pipe[0].handle(), pipe[0].inner(), ReceiveMode.ACTIVE);
-    assertEquals(1, active.activeCount());
-    assertEquals(1, descriptors.closeOwnedBy(ALICE));
+    assertEquals(1, descriptors.stats().activeModeFds());
+    assertEquals(1, descriptors.ownerDown(ALICE));
     assertTrue(pipe[0].inner().awaitClosed(5, TimeUnit.SECONDS));
-    assertEquals(0, active.activeCount());
+    assertEquals(0, descriptors.stats().activeModeFds());
     assertEquals(0, poller.size(), "the poller forgot the closed fd");
     descriptors.close(pipe[1].inner());
   }
@@ -268,7 +268,8 @@ class ActiveDeliveryTest {
     Opened[] pipe = descriptors.pipe(ALICE);
     descriptors.close(pipe[0].inner());
     active.setMode(pipe[0].handle(), pipe[0].inner(), ReceiveMode.ACTIVE);
-    assertEquals(0, active.activeCount(), "a closed descriptor is not counted as active");
+    assertEquals(
+        0, descriptors.stats().activeModeFds(), "a closed descriptor is not counted as active");
     assertEquals(0, poller.size());
     assertNull(active.takePending(pipe[0].inner()), "and its watch is gone");
     descriptors.close(pipe[1].inner());

@@ -12,6 +12,7 @@ import dev.fdnode.core.Posix;
 import dev.fdnode.core.ReceiveMode;
 import dev.fdnode.net.Sockets;
 import dev.fdnode.poll.Poller;
+import dev.fdnode.testing.Await;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -138,7 +139,7 @@ class ActiveModeSwitchTest {
     assertEquals("B", data(next()));
     handlers.next().run(); // epoll again: the input that came meanwhile
     assertEquals("C", data(next()));
-    assertEquals(1, active.activeCount());
+    assertEquals(1, descriptors.stats().activeModeFds());
     posix.close(f.thief());
   }
 
@@ -151,7 +152,7 @@ class ActiveModeSwitchTest {
     assertEquals("B", data(next()));
     assertInstanceOf(ActiveEvent.Passive.class, next().event());
     assertEquals(ReceiveMode.PASSIVE, f.reader().inner().mode());
-    assertEquals(0, active.activeCount());
+    assertEquals(0, descriptors.stats().activeModeFds());
     assertNull(handlers.tasks.poll(200, TimeUnit.MILLISECONDS), "not armed again");
     assertEquals("C", new String(descriptors.read(f.reader().inner(), 10), StandardCharsets.UTF_8));
     posix.close(f.thief());
@@ -174,7 +175,7 @@ class ActiveModeSwitchTest {
     assertEquals(1, poller.size());
     descriptors.close(f.reader().inner());
     assertEquals(0, poller.size());
-    assertEquals(0, active.activeCount());
+    assertEquals(0, descriptors.stats().activeModeFds());
     assertNull(active.takePending(f.reader().inner()));
     active.forget(f.reader().inner()); // again: nothing to do
     posix.close(f.thief());
@@ -187,7 +188,6 @@ class ActiveModeSwitchTest {
     active.setMode(f.reader().handle(), f.reader().inner(), ReceiveMode.ACTIVE);
     active.forget(f.reader().inner());
     assertEquals(0, poller.size());
-    assertEquals(0, active.activeCount());
     descriptors.write(f.writer().inner(), bytes("again"));
     active.setMode(f.reader().handle(), f.reader().inner(), ReceiveMode.ACTIVE);
     handlers.next().run();
@@ -203,7 +203,7 @@ class ActiveModeSwitchTest {
     assertEquals(BOB, f.reader().inner().controller());
     assertNull(active.takePending(f.reader().inner()));
     assertNull(active.takePendingDatagram(f.reader().inner()));
-    assertEquals(0, active.activeCount());
+    assertEquals(0, descriptors.stats().activeModeFds());
     posix.close(f.thief());
   }
 
@@ -216,7 +216,7 @@ class ActiveModeSwitchTest {
     int port = sockets.sockname(u.inner()).getPort();
     int from = sockets.sockname(sender).getPort();
     active.setMode(u.handle(), u.inner(), ReceiveMode.ACTIVE);
-    assertEquals(1, active.activeCount());
+    assertEquals(1, descriptors.stats().activeModeFds());
     sockets.sendTo(sender, "127.0.0.1", port, bytes("one"));
     handlers.next().run();
     ActiveEvent.Datagram first = assertInstanceOf(ActiveEvent.Datagram.class, next().event());
@@ -261,11 +261,7 @@ class ActiveModeSwitchTest {
 
   /** Polled: nothing tells us when another thread has started its read. */
   private static void awaitInFlight(FdInner f) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (f.inFlight() == 0) {
-      assertTrue(System.nanoTime() < deadline, "the read never started");
-      Thread.sleep(1);
-    }
+    Await.until("the read to start", () -> f.inFlight() > 0);
   }
 
   /** One readiness event reads what is waiting, up to a bound, then yields to other fds. */
@@ -350,7 +346,6 @@ class ActiveModeSwitchTest {
     assertEquals(2, poller.size());
     active.close();
     assertEquals(0, poller.size());
-    assertEquals(0, active.activeCount());
   }
 
   @Test
@@ -501,11 +496,10 @@ class ActiveModeSwitchTest {
 
   /** Polled, as {@link #awaitInFlight}: a thread's waiting shows only in its state. */
   private static void awaitWaitingOrDone(Thread t) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (t.getState() != Thread.State.TIMED_WAITING && t.getState() != Thread.State.TERMINATED) {
-      assertTrue(System.nanoTime() < deadline, "the passive read neither waited nor returned");
-      Thread.sleep(1);
-    }
+    Await.until(
+        "the passive read to wait or return",
+        () ->
+            t.getState() == Thread.State.TIMED_WAITING || t.getState() == Thread.State.TERMINATED);
   }
 
   /** A datagram read that finds its socket closing says nothing: closing is not an error. */

@@ -3,6 +3,7 @@ package dev.fdnode.core;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.fdnode.poll.Poller;
+import dev.fdnode.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -122,11 +123,7 @@ class BlockedCallCloseTest {
 
   /** Polled: nothing tells us when another thread has started its call. */
   private static void awaitInFlight(FdInner f) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (f.inFlight() == 0) {
-      assertTrue(System.nanoTime() < deadline, "the call never started");
-      Thread.sleep(1);
-    }
+    Await.until("the call to start", () -> f.inFlight() > 0);
   }
 
   @FunctionalInterface

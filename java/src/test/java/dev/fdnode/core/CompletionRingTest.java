@@ -2,6 +2,7 @@ package dev.fdnode.core;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.fdnode.testing.Await;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -52,9 +53,9 @@ class CompletionRingTest {
       assertEquals(3, ring.pendingCount());
       assertEquals(1, f.refCount(), "a rejected submit holds no reference");
       busy.forEach(FdInner.Use::close);
-      waitFor(() -> rec.total.get() == 3);
+      Await.until("3 completion(s)", () -> rec.total.get() == 3);
       ring.submit(new IoOp.Close(f), rec); // room again
-      waitFor(() -> rec.total.get() == 4);
+      Await.until("4 completion(s)", () -> rec.total.get() == 4);
     }
   }
 
@@ -74,7 +75,7 @@ class CompletionRingTest {
           "never submitted twice");
       assertFalse(f.close());
       busy.close();
-      waitFor(() -> rec.total.get() == 1);
+      Await.until("1 completion(s)", () -> rec.total.get() == 1);
       Completion c = rec.byId.get(id).get(0);
       assertTrue(c.ok());
       assertEquals(FdState.CLOSED, f.state());
@@ -90,12 +91,16 @@ class CompletionRingTest {
       FdInner f = fake();
       Recorder rec = new Recorder();
       FdInner.Use busy = f.use();
-      ring.submit(new IoOp.Close(f), rec);
-      Thread.sleep(30);
-      assertEquals(0, rec.total.get(), "no completion while another op runs");
+      long id = ring.submit(new IoOp.Close(f), rec);
+      // The one worker takes ops in order: once a later op completes, it has carried this one out.
+      long later = ring.submit(new IoOp.Close(fake()), rec);
+      Await.until("the later close", () -> rec.byId.containsKey(later));
+      assertNull(rec.byId.get(id), "no completion while another op runs");
       assertEquals(FdState.CLOSING, f.state());
+      assertEquals(0, closer.count(f.rawFd()));
       busy.close();
-      waitFor(() -> rec.total.get() == 1);
+      Await.until("2 completion(s)", () -> rec.total.get() == 2);
+      assertTrue(rec.byId.get(id).get(0).ok());
       assertEquals(FdState.CLOSED, f.state());
       assertEquals(1, closer.count(f.rawFd()));
     }
@@ -187,15 +192,13 @@ class CompletionRingTest {
   }
 
   @Test
-  void withoutListenerCompletionsArePolled() throws Exception {
+  void anOpWithoutListenerIsRefusedBeforeItStarts() throws Exception {
     try (CompletionRing ring = new CompletionRing(4, 1)) {
       FdInner f = fake();
-      long id = ring.submit(new IoOp.Close(f), null);
-      waitFor(() -> ring.pendingCount() == 0);
-      Completion c = ring.poll();
-      assertNotNull(c);
-      assertEquals(id, c.opId());
-      assertNull(ring.poll());
+      assertThrows(NullPointerException.class, () -> ring.submit(new IoOp.Close(f), null));
+      assertEquals(FdState.OPEN, f.state(), "nobody would hear of its close");
+      assertEquals(0, ring.pendingCount());
+      f.closeQuietly();
     }
   }
 
@@ -209,7 +212,7 @@ class CompletionRingTest {
           });
       Recorder rec = new Recorder();
       ring.submit(new IoOp.Close(fake()), rec);
-      waitFor(() -> rec.total.get() == 1);
+      Await.until("1 completion(s)", () -> rec.total.get() == 1);
     }
   }
 
@@ -219,18 +222,9 @@ class CompletionRingTest {
     IoOp op = new IoOp.Close(f);
     assertThrows(IllegalArgumentException.class, () -> new Completion(1, op, null, null));
     assertThrows(
-        IllegalArgumentException.class, () -> new Completion(1, op, "ok", new FdException("eio")));
+        IllegalArgumentException.class,
+        () -> new Completion(1, op, "ok", new FdException(Reason.EIO)));
     f.closeQuietly();
-  }
-
-  static void waitFor(java.util.function.BooleanSupplier cond) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (!cond.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail("condition not reached in 5s");
-      }
-      Thread.sleep(1);
-    }
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.fdnode.core;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.fdnode.testing.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -228,10 +229,7 @@ class DescriptorsTest {
                 throw new RuntimeException(e);
               }
             });
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (r.state() == FdState.OPEN && System.nanoTime() < deadline) {
-      Thread.sleep(1);
-    }
+    Await.until("the close to begin", () -> r.state() != FdState.OPEN);
     assertEquals(FdState.CLOSING, r.state());
     assertFalse(closer.isDone(), "close waits for the in-flight operation");
     inFlight.close();
@@ -259,10 +257,10 @@ class DescriptorsTest {
     FdInner a = d.open(dir.resolve("a").toString(), OpenOptions.writeNew(), A).inner();
     FdInner b = d.open(dir.resolve("b").toString(), OpenOptions.writeNew(), B).inner();
     b.setController(A);
-    assertEquals(1, d.closeOwnedBy(A));
+    assertEquals(1, d.ownerDown(A));
     assertEquals(FdState.CLOSED, a.state());
     assertEquals(FdState.OPEN, b.state());
-    assertEquals(1, d.closeAllFromNode("b@host"));
+    assertEquals(1, d.nodeDown("b@host"));
     assertEquals(FdState.CLOSED, b.state());
     assertEquals(0, d.stats().openFds());
   }

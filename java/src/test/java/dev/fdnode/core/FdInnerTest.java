@@ -249,7 +249,7 @@ class FdInnerTest {
             FileType.REGULAR,
             false,
             fd -> {
-              throw new FdException("eio");
+              throw new FdException(Reason.EIO);
             });
     FdException e = assertThrows(FdException.class, f::close);
     assertEquals("eio", e.reason());

@@ -1,8 +1,10 @@
 package dev.fdnode.core;
 
+import dev.fdnode.testing.Await;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -29,16 +31,11 @@ public final class FdLeakCheck implements BeforeAllCallback, AfterAllCallback {
   public void afterAll(ExtensionContext ctx) throws Exception {
     @SuppressWarnings("unchecked")
     Map<Integer, String> before = ctx.getStore(NS).get("before", Map.class);
-    Map<Integer, String> leaked = Map.of();
     // Asynchronous closes (ring workers) may still be finishing.
-    for (int i = 0; i < 50; i++) {
-      leaked = leaks(before, openFds());
-      if (leaked.isEmpty()) {
-        return;
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError(ctx.getDisplayName() + " leaked descriptors: " + leaked);
+    Await.until(
+        Duration.ofSeconds(1),
+        () -> ctx.getDisplayName() + " leaked descriptors: " + leaks(before, openFds()),
+        () -> leaks(before, openFds()).isEmpty());
   }
 
   /** Descriptors in {@code after} that are new or point elsewhere, except the JVM's own. */

@@ -196,7 +196,7 @@ class FdReuseStressTest {
           while (d.ring().pendingCount() >= RING) {
             long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
             if (left <= 0) {
-              throw new FdException("timeout", "a full ring made no room in 30 s");
+              throw new FdException(Reason.TIMEOUT, "a full ring made no room in 30 s");
             }
             ringRoom.wait(left);
           }

@@ -2,13 +2,13 @@ package dev.fdnode.core;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.fdnode.testing.Await;
 import java.lang.ref.WeakReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.EnumSet;
-import java.util.concurrent.TimeUnit;
 import jnr.posix.POSIX;
 import jnr.posix.POSIXFactory;
 import org.junit.jupiter.api.Test;
@@ -176,12 +176,13 @@ class PosixEdgeTest {
     Path f = Files.writeString(dir.resolve("dropped"), "x");
     int fd = posix.open(f.toString(), OpenOptions.readOnly());
     WeakReference<FdInner> ref = dropped(fd);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (f.toString().equals(FdLeakCheck.openFds().get(fd))) {
-      assertTrue(System.nanoTime() < deadline, "the cleaner never closed fd " + fd);
-      System.gc(); // nothing else makes an unreachable object's cleaner run
-      Thread.sleep(10);
-    }
+    Await.until(
+        Duration.ofSeconds(20),
+        () -> "the cleaner to close fd " + fd,
+        () -> {
+          System.gc(); // nothing else makes an unreachable object's cleaner run
+          return !f.toString().equals(FdLeakCheck.openFds().get(fd));
+        });
     assertNull(ref.get());
   }
 

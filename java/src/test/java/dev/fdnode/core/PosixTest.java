@@ -37,6 +37,15 @@ class PosixTest {
     assertEquals("errno_0", Errnos.reason(0));
   }
 
+  /** The C call would open "a": a path cut short is another path. */
+  @Test
+  void aPathWithANulIsEinvalEvenWhenItsFirstPartExists() throws Exception {
+    Path a = Files.createFile(dir.resolve("a"));
+    assertEquals("einval", reason(() -> posix.open(a + "\0b", OpenOptions.readOnly())));
+    assertEquals("einval", reason(() -> Posix.withoutNul("host\0", "host")));
+    assertEquals("name", Posix.withoutNul("name", "host"));
+  }
+
   @Test
   void openMissingFileIsEnoent() {
     assertEquals(

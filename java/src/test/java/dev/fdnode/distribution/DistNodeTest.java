@@ -19,9 +19,11 @@ import com.ericsson.otp.erlang.OtpNode;
 import com.ericsson.otp.erlang.OtpPeer;
 import dev.fdnode.core.FdLeakCheck;
 import dev.fdnode.node.ConfigParser;
+import dev.fdnode.testing.Await;
 import dev.fdnode.testing.ErlPeer;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -216,11 +218,9 @@ class DistNodeTest {
   void aPeersLinkIsUndone() throws Exception {
     OtpMbox linker = peer.createMbox();
     linker.link(node.self());
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (linker.linked() != null && linker.linked().length > 0) {
-      assertTrue(System.nanoTime() < deadline, "the node kept the link");
-      Thread.sleep(20); // no message says the unlink came: poll the mailbox's link set
-    }
+    // No message says the unlink came: poll the mailbox's link set.
+    Await.until(
+        "the node to undo the link", () -> linker.linked() == null || linker.linked().length == 0);
     linker.send("proc", node.node(), new OtpErlangAtom("still here"));
     assertEquals(new OtpErlangAtom("still here"), received.poll(10, TimeUnit.SECONDS));
   }
@@ -291,16 +291,21 @@ class DistNodeTest {
     assertTrue(listensOn(port), "the node's listener, as the kernel shows it");
     node.close();
     // epmd drops a name when the registering socket closes, on its own time: poll it.
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (OtpEpmd.lookupPort(new OtpPeer(node.node())) != 0) {
-      assertTrue(System.nanoTime() < deadline, "epmd still has the name");
-      Thread.sleep(20);
-    }
+    Await.until("epmd to drop the name", () -> epmdPort(node.node()) == 0);
     assertTrue(!node.connected(peer.node()));
     // Not a connect to the port: once free, the port may be another process's listener.
     assertTrue(!listensOn(port), "the listener outlived the node");
     node.send(me.self(), new OtpErlangAtom("after close")); // dropped, not thrown
     assertEquals(null, me.receive(200));
+  }
+
+  /** The port epmd has for {@code node}, 0 for none. */
+  private static int epmdPort(String node) {
+    try {
+      return OtpEpmd.lookupPort(new OtpPeer(node));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Whether this process holds a listening TCP socket on {@code port} (/proc/net/tcp{,6}). */

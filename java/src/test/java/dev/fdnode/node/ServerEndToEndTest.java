@@ -7,12 +7,15 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.fdnode.core.FdLeakCheck;
 import dev.fdnode.core.Posix;
+import dev.fdnode.testing.Await;
 import dev.fdnode.testing.Epmd;
 import dev.fdnode.testing.ErlPeer;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,9 +56,23 @@ class ServerEndToEndTest {
     root = Files.createDirectories(tmp.toRealPath().resolve("root"));
     cookie = "c" + Long.toHexString(RANDOM.nextLong());
     host = ConfigParser.localHostNames().shortName();
+    server = Server.start(config(4, 16));
+  }
+
+  /** A fresh node name, this test's cookie and root, up to 100 descriptors. */
+  private Config config(int workers, int queueDepth) {
     String name = "fdnodetest" + Long.toHexString(RANDOM.nextLong() >>> 16) + "@" + host;
-    server =
-        Server.start(new Config(name, false, cookie, List.of(root), 100, Level.INFO, false, 4, 16));
+    return new Config(
+        name,
+        false,
+        cookie,
+        List.of(root),
+        100,
+        Level.INFO,
+        false,
+        workers,
+        queueDepth,
+        Config.DEFAULT_LISTEN);
   }
 
   @AfterEach
@@ -132,9 +149,7 @@ class ServerEndToEndTest {
     assertEquals("hello world", Files.readString(Path.of(file), StandardCharsets.UTF_8));
 
     // erl halted with leaked.txt still open: its node going down closes it.
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (server.openDescriptors() > 0 && System.nanoTime() < deadline) Thread.sleep(50);
-    assertEquals(0, server.openDescriptors(), "descriptors of a dead node stay open");
+    Await.until("the dead node's descriptors to close", () -> server.openDescriptors() == 0);
     assertTrue(server.isRunning());
   }
 
@@ -288,10 +303,7 @@ class ServerEndToEndTest {
   void fullPoolAnswersEagain() throws Exception {
     Path fifo = root.resolve("fifo1");
     new Posix().mkfifo(fifo.toString(), 0600);
-    String name = "fdnodetest" + Long.toHexString(RANDOM.nextLong() >>> 16) + "@" + host;
-    try (Server small =
-        Server.start(
-            new Config(name, false, cookie, List.of(root), 100, Level.INFO, false, 1, 1))) {
+    try (Server small = Server.start(config(1, 1))) {
       String script =
           prelude(small)
               + String.join(
@@ -391,13 +403,22 @@ class ServerEndToEndTest {
   private static void awaitCondition(
       Process erl, Path out, java.util.function.BooleanSupplier condition, String failure)
       throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) return;
-      if (erl != null && !erl.isAlive()) fail("erl exited: " + Files.readString(out));
-      Thread.sleep(10);
+    Await.until(
+        Duration.ofSeconds(20),
+        () -> failure + ": " + erlOutput(out),
+        () -> {
+          if (condition.getAsBoolean()) return true;
+          if (erl != null && !erl.isAlive()) fail("erl exited: " + erlOutput(out));
+          return false;
+        });
+  }
+
+  private static String erlOutput(Path out) {
+    try {
+      return Files.readString(out);
+    } catch (IOException e) {
+      return "(no output: " + e + ")";
     }
-    fail(failure + ": " + Files.readString(out));
   }
 
   private static List<Integer> fdsOn(Path target) {

@@ -40,6 +40,7 @@ class BatchRequestsTest {
   @TempDir Path tmp;
   Path root;
   Descriptors descriptors;
+  RealModes modes;
   Dispatcher d;
   final RequestDecoder dec = new RequestDecoder(NODE);
 
@@ -47,17 +48,19 @@ class BatchRequestsTest {
   void setUp() throws Exception {
     root = Files.createDirectories(tmp.toRealPath().resolve("root"));
     descriptors = new Descriptors(new Posix(), 16);
+    modes = new RealModes(descriptors);
     d =
         new Dispatcher(
             descriptors,
             new PathPolicy(List.of(root)),
             new ReplyEncoder(NODE),
-            ModeControl.recordOnly(),
+            modes.control(),
             (to, msg) -> {});
   }
 
   @AfterEach
   void tearDown() {
+    modes.close();
     descriptors.close();
   }
 

@@ -43,18 +43,21 @@ class CopierTest {
 
   @TempDir Path tmp;
   Descriptors descriptors;
+  RealModes modes;
   Copier copier;
   final List<long[]> reports = new ArrayList<>();
   final Copier.Progress recording = (done, total) -> reports.add(new long[] {done, total});
 
   @BeforeEach
-  void setUp() {
+  void setUp() throws Exception {
     descriptors = new Descriptors(new Posix(), 16);
+    modes = new RealModes(descriptors);
     copier = new Copier(descriptors);
   }
 
   @AfterEach
   void tearDown() {
+    modes.close();
     descriptors.close();
   }
 
@@ -211,7 +214,7 @@ class CopierTest {
             descriptors,
             new PathPolicy(List.of(tmp.toRealPath())),
             encoder,
-            ModeControl.recordOnly(),
+            modes.control(),
             (to, msg) -> {});
     OtpErlangPid caller = new OtpErlangPid("beam@host", 1, 0, 1);
     OtpErlangObject r = dispatcher.execute(caller, copy, recording);

@@ -40,6 +40,7 @@ class DispatcherTest {
   @TempDir Path tmp;
   Path root;
   Descriptors descriptors;
+  RealModes modes;
   Dispatcher d;
   final RequestDecoder decoder = new RequestDecoder(NODE);
   final LinkedBlockingQueue<Sent> sent = new LinkedBlockingQueue<>();
@@ -48,17 +49,19 @@ class DispatcherTest {
   void setUp() throws Exception {
     root = Files.createDirectories(tmp.toRealPath().resolve("root"));
     descriptors = new Descriptors(new Posix(), 16);
+    modes = new RealModes(descriptors);
     d =
         new Dispatcher(
             descriptors,
             new PathPolicy(List.of(root)),
             new ReplyEncoder(NODE),
-            ModeControl.recordOnly(),
+            modes.control(),
             (to, msg) -> sent.add(new Sent(to, msg)));
   }
 
   @AfterEach
   void tearDown() {
+    modes.close();
     descriptors.close();
   }
 
@@ -84,7 +87,7 @@ class DispatcherTest {
         "ok",
         str(d.execute(A, new DescriptorRequests.Write(h, "abc".getBytes(StandardCharsets.UTF_8)))));
     assertEquals(
-        "{ok,0}", str(d.execute(A, new DescriptorRequests.Position(h, 0, Request.SEEK_SET))));
+        "{ok,0}", str(d.execute(A, new DescriptorRequests.Position(h, 0, Posix.SEEK_SET))));
     OtpErlangTuple r = (OtpErlangTuple) d.execute(A, new DescriptorRequests.Read(h, 10));
     assertEquals(
         "abc",

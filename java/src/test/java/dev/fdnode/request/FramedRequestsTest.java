@@ -35,6 +35,7 @@ class FramedRequestsTest {
 
   @TempDir Path tmp;
   Descriptors descriptors;
+  RealModes modes;
   Dispatcher d;
   final RequestDecoder decoder = new RequestDecoder(NODE);
   final ReplyEncoder encoder = new ReplyEncoder(NODE);
@@ -45,13 +46,10 @@ class FramedRequestsTest {
   void setUp() throws Exception {
     Path root = Files.createDirectories(tmp.toRealPath().resolve("root"));
     descriptors = new Descriptors(new Posix(), 16);
+    modes = new RealModes(descriptors);
     d =
         new Dispatcher(
-            descriptors,
-            new PathPolicy(List.of(root)),
-            encoder,
-            ModeControl.recordOnly(),
-            (to, msg) -> {});
+            descriptors, new PathPolicy(List.of(root)), encoder, modes.control(), (to, msg) -> {});
     OtpErlangTuple ends =
         (OtpErlangTuple) ok(d.execute(A, new DescriptorRequests.Pipe())).elementAt(1);
     r = decoder.handle(ends.elementAt(0));
@@ -60,6 +58,7 @@ class FramedRequestsTest {
 
   @AfterEach
   void tearDown() {
+    modes.close();
     descriptors.close();
   }
 
@@ -79,7 +78,7 @@ class FramedRequestsTest {
     try {
       decoded = decoder.request(Terms.tuple(request));
     } catch (dev.fdnode.core.FdException e) {
-      return Terms.error(e.reason());
+      return Terms.error(e);
     }
     return d.execute(A, decoded);
   }

@@ -14,9 +14,11 @@ import com.ericsson.otp.erlang.OtpErlangObject;
 import com.ericsson.otp.erlang.OtpErlangPid;
 import com.ericsson.otp.erlang.OtpErlangRef;
 import com.ericsson.otp.erlang.OtpErlangString;
+import dev.fdnode.core.Descriptors;
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.Handle;
 import dev.fdnode.core.OpenOptions;
+import dev.fdnode.core.Posix;
 import dev.fdnode.core.ReceiveMode;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -289,11 +291,11 @@ class RequestDecoderTest {
     assertEquals(
         0, ((DescriptorRequests.Read) dec.request(tuple(atom("read"), h(1, 2), i(0)))).size());
     assertEquals(
-        RequestDecoder.MAX_READ,
+        Descriptors.MAX_READ,
         ((DescriptorRequests.Read) dec.request(tuple(atom("read"), h(1, 2), i(Long.MAX_VALUE))))
             .size());
     assertEquals(
-        RequestDecoder.MAX_READ,
+        Descriptors.MAX_READ,
         ((DescriptorRequests.Read)
                 dec.request(
                     tuple(atom("read"), h(1, 2), new OtpErlangLong(BigInteger.TEN.pow(40)))))
@@ -367,25 +369,25 @@ class RequestDecoderTest {
   @Test
   void positionForms() throws Exception {
     assertEquals(
-        new DescriptorRequests.Position(new Handle(1, 2), 7, Request.SEEK_SET),
+        new DescriptorRequests.Position(new Handle(1, 2), 7, Posix.SEEK_SET),
         dec.request(tuple(atom("position"), h(1, 2), i(7))));
     assertEquals(
-        new DescriptorRequests.Position(new Handle(1, 2), 7, Request.SEEK_SET),
+        new DescriptorRequests.Position(new Handle(1, 2), 7, Posix.SEEK_SET),
         dec.request(tuple(atom("position"), h(1, 2), tuple(atom("bof"), i(7)))));
     assertEquals(
-        new DescriptorRequests.Position(new Handle(1, 2), -3, Request.SEEK_CUR),
+        new DescriptorRequests.Position(new Handle(1, 2), -3, Posix.SEEK_CUR),
         dec.request(tuple(atom("position"), h(1, 2), tuple(atom("cur"), i(-3)))));
     assertEquals(
-        new DescriptorRequests.Position(new Handle(1, 2), -1, Request.SEEK_END),
+        new DescriptorRequests.Position(new Handle(1, 2), -1, Posix.SEEK_END),
         dec.request(tuple(atom("position"), h(1, 2), tuple(atom("eof"), i(-1)))));
     assertEquals(
-        new DescriptorRequests.Position(new Handle(1, 2), 0, Request.SEEK_END),
+        new DescriptorRequests.Position(new Handle(1, 2), 0, Posix.SEEK_END),
         dec.request(tuple(atom("position"), h(1, 2), atom("eof"))));
     assertEquals(
-        new DescriptorRequests.Position(new Handle(1, 2), 0, Request.SEEK_CUR),
+        new DescriptorRequests.Position(new Handle(1, 2), 0, Posix.SEEK_CUR),
         dec.request(tuple(atom("position"), h(1, 2), atom("cur"))));
     assertEquals(
-        new DescriptorRequests.Position(new Handle(1, 2), 0, Request.SEEK_SET),
+        new DescriptorRequests.Position(new Handle(1, 2), 0, Posix.SEEK_SET),
         dec.request(tuple(atom("position"), h(1, 2), atom("bof"))));
   }
 

@@ -43,6 +43,7 @@ class TcpConnectAndHeapStatsTest {
   final RequestDecoder dec = new RequestDecoder(NODE);
   final LinkedBlockingQueue<OtpErlangObject> sent = new LinkedBlockingQueue<>();
   Descriptors descriptors;
+  RealModes modes;
   Dispatcher d;
 
   @TempDir Path tmp;
@@ -50,17 +51,19 @@ class TcpConnectAndHeapStatsTest {
   @BeforeEach
   void setUp() throws Exception {
     descriptors = new Descriptors(new Posix(), 2);
+    modes = new RealModes(descriptors);
     d =
         new Dispatcher(
             descriptors,
             new PathPolicy(List.of(tmp.toRealPath())),
             new ReplyEncoder(NODE),
-            ModeControl.recordOnly(),
+            modes.control(),
             (to, msg) -> sent.add(msg));
   }
 
   @AfterEach
   void tearDown() {
+    modes.close();
     descriptors.close();
   }
 

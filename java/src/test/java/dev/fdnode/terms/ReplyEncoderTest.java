@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.ericsson.otp.erlang.OtpErlangLong;
 import com.ericsson.otp.erlang.OtpErlangRef;
+import dev.fdnode.core.Errnos;
 import dev.fdnode.core.Handle;
+import dev.fdnode.core.Reason;
 import dev.fdnode.request.RequestDecoder;
 import java.math.BigInteger;
 import java.util.Map;
@@ -45,9 +47,10 @@ class ReplyEncoderTest {
     OtpErlangRef ref = new OtpErlangRef("a@h", new int[] {1, 2, 3}, 0);
     assertEquals(
         "{'$fdnode_reply'," + ref + ",{error,enoent}}",
-        enc.reply(ref, Terms.error("enoent")).toString());
-    assertEquals("{error,errno_131}", Terms.error("errno_131").toString());
-    assertEquals("{error,shutting_down}", Terms.error("shutting_down").toString());
+        enc.reply(ref, Terms.error(Reason.ENOENT)).toString());
+    // ENOTRECOVERABLE is not in the list: its number is the reason
+    assertEquals("{error,errno_131}", Terms.error(Errnos.exception(131, "test")).toString());
+    assertEquals("{error,shutting_down}", Terms.error(Reason.SHUTTING_DOWN).toString());
   }
 
   @Test

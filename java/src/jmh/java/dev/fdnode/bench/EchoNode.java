@@ -18,7 +18,8 @@ import java.util.Arrays;
  * Pid, Bytes, Chunk}} streams {@code {push, Bin}} messages then {@code push_done}, the best an
  * active delivery could do over the same connection.
  *
- * <p>Usage: {@code java -cp fdnode.jar dev.fdnode.bench.EchoNode NAME COOKIE}
+ * <p>Usage: {@code java -cp CLASSPATH dev.fdnode.bench.EchoNode NAME COOKIE}, with the classpath of
+ * the jmh build ({@code scripts/bench.sh} gives it as {@code FDNODE_BENCH_CLASSPATH}).
  */
 public final class EchoNode {
   private EchoNode() {}
