@@ -10,8 +10,9 @@ GLEAM_EBIN := gleam/build/ebin
 
 help:
 	@echo "make run    build, then run the demo (starts and stops its own Java node)"
-	@echo "make test   install deps, build, run JUnit, the mutation gate and the Gleam suite"
-	@echo "make mutation  PIT on core, active, poll and node; scores per package"
+	@echo "make test   install deps, build, run every behavioural test: JUnit, the Gleam build checks, EUnit"
+	@echo "make mutation-gate  PIT on core, active, poll and distribution (CI runs it after make test)"
+	@echo "make mutation  PIT on core, active, poll, distribution, node, request and terms; scores per package"
 	@echo "make test-repeat N=5  the whole suite N times, stopping at the first failure"
 	@echo "make bench  benchmarks against baselines (writes docs/benchmarks.md)"
 	@echo "make soak   10-minute load with fault injection (FDNODE_SOAK_SECONDS to change)"
@@ -37,16 +38,17 @@ test-java: deps
 test-gleam: gleam
 	scripts/gleam-test.sh
 
+# Every behavioural test, in minutes. The mutation gate takes longer and
+# runs after it in CI (.ci/run), or by hand with `make mutation-gate`.
 test: deps
 	$(MAKE) --no-print-directory test-java
-	$(MAKE) --no-print-directory mutation-gate
 	$(MAKE) --no-print-directory test-gleam
 
 # Mutation testing (PIT, -Pmutation in pom.xml): one run per package, each
 # failing below its threshold (set in the pom); HTML reports under
-# target/pit-reports/<package>/index.html. `make test` gates the core,
-# active, poll and distribution packages; `make mutation` also measures node,
-# request and terms.
+# target/pit-reports/<package>/index.html. `make mutation-gate` (run by CI
+# after `make test`) gates the core, active, poll and distribution packages;
+# `make mutation` also measures node, request and terms.
 PIT_GATE := core active poll distribution
 PIT_ALL := $(PIT_GATE) node request terms
 
