@@ -20,10 +20,15 @@ help:
 deps:
 	@scripts/deps.sh
 
-# The AppCDS archive (target/fdnode.jsa) is best effort: appcds.sh never fails the build.
+# `package` also copies the jar into gleam/priv/ (pom.xml), where `start`
+# finds it with no jar option and no FDNODE_JAR. The AppCDS archives (one
+# beside each jar: an archive records its jar's path) are best effort:
+# appcds.sh never fails the build.
+APPCDS := scripts/appcds.sh && scripts/appcds.sh gleam/priv/fdnode.jar
+
 java: deps
 	$(MVN) -q -DskipTests package
-	scripts/appcds.sh
+	$(APPCDS)
 
 gleam: deps
 	node tools/gleam/build.mjs
@@ -33,7 +38,7 @@ build: java gleam
 # Surefire runs inside `package`, so the jar the Gleam suite uses is the one tested.
 test-java: deps
 	$(MVN) package
-	scripts/appcds.sh
+	$(APPCDS)
 
 test-gleam: gleam
 	scripts/gleam-test.sh
@@ -85,4 +90,4 @@ soak: build
 	scripts/soak.sh
 
 clean:
-	rm -rf target gleam/build
+	rm -rf target gleam/build gleam/priv/fdnode.jar gleam/priv/fdnode.jsa

@@ -72,11 +72,13 @@ start() ->
 %% @doc Starts a Java node as a port of a local launcher process and waits for
 %% its `fdnode ready <node>' line, then connects to it. A BEAM that is not
 %% distributed (started without `-sname'/`-name', as by `gleam run') first
-%% becomes a short-named node itself.
+%% becomes a short-named node itself, but only once every option has been
+%% checked: a start refused for its options leaves this BEAM as it was.
 %%
 %% Options (map or proplist), all optional:
 %% <ul>
-%% <li>`jar': path of fdnode.jar (default env `FDNODE_JAR').</li>
+%% <li>`jar': path of fdnode.jar (default env `FDNODE_JAR', else `fdnode.jar'
+%%     in the `fdnode' application's priv dir, where the build puts it).</li>
 %% <li>`java': the java executable (default `java' from PATH).</li>
 %% <li>`jvm_args': JVM flags, replacing {@link fdnode_launcher:default_jvm_args/1}.</li>
 %% <li>`name': node name, `"x"' or `"x@host"' (default a unique

@@ -1,10 +1,14 @@
 //// Starting, reaching and stopping a Java node.
 ////
 //// `start` runs the Java node as a port of a local launcher process, so the
-//// JVM never outlives this BEAM. A BEAM that is not distributed (a plain
-//// `gleam run`) becomes a short-named node first (`with_local_name`), with
-//// its usual cookie (`~/.erlang.cookie`); the JVM gets that cookie in its
-//// environment, never on its command line.
+//// JVM never outlives this BEAM. The jar is `with_jar`'s, else `FDNODE_JAR`'s,
+//// else the `fdnode.jar` that the build puts in this package's `priv/`
+//// (found through the `fdnode` application's priv directory, as a Gleam,
+//// rebar3 or Mix build lays it out). A BEAM that is not distributed (a plain
+//// `gleam run`) becomes a short-named node (`with_local_name`), with its
+//// usual cookie (`~/.erlang.cookie`), once every option has been checked: a
+//// start that fails on an option changes nothing. The JVM gets the cookie
+//// in its environment, never on its command line.
 ////
 //// ## Example
 ////
@@ -51,9 +55,11 @@ pub type StartError {
   NotDistributed(String)
   /// epmd (the Erlang port mapper) is not running and could not be started.
   EpmdUnreachable
-  /// No jar given and `FDNODE_JAR` is not set.
+  /// No jar given, `FDNODE_JAR` is not set, and fdnode's code is not laid
+  /// out as an application (so it has no priv directory to look in).
   NoJar
-  /// The jar does not exist.
+  /// The jar does not exist (the one given, or `fdnode.jar` in fdnode's
+  /// priv directory when the build has not put it there).
   JarNotFound(String)
   /// No `java` on the PATH (or the given one does not exist).
   JavaNotFound
@@ -79,7 +85,8 @@ pub fn describe_start_error(error: StartError) -> String {
     NotDistributed(why) ->
       "this BEAM could not become a distributed node: " <> why
     EpmdUnreachable -> "epmd is not running (start it with: epmd -daemon)"
-    NoJar -> "no fdnode.jar: use with_jar or set FDNODE_JAR"
+    NoJar ->
+      "no fdnode.jar: use with_jar, set FDNODE_JAR, or build it into fdnode's priv/"
     JarNotFound(jar) -> "no such jar: " <> jar
     JavaNotFound -> "no java executable found"
     NoRoot -> "no root directory: use with_root or set FDNODE_ROOTS"
@@ -93,7 +100,8 @@ pub fn describe_start_error(error: StartError) -> String {
   }
 }
 
-/// Defaults: jar from `FDNODE_JAR`, `java` from the PATH, a unique node name,
+/// Defaults: jar from `FDNODE_JAR`, else from fdnode's `priv/`, `java` from
+/// the PATH, a unique node name,
 /// roots from `FDNODE_ROOTS` (colon-separated), 30 s to get ready, linked to
 /// the caller, the launcher's default JVM flags.
 pub fn start_options() -> StartOptions {
@@ -111,7 +119,7 @@ pub fn start_options() -> StartOptions {
   )
 }
 
-/// Use this fdnode.jar.
+/// Use this fdnode.jar (instead of `FDNODE_JAR` or the one in fdnode's `priv/`).
 pub fn with_jar(options: StartOptions, jar: String) -> StartOptions {
   StartOptions(..options, jar: jar)
 }
