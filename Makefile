@@ -90,4 +90,4 @@ soak: build
 	scripts/soak.sh
 
 clean:
-	rm -rf target gleam/build gleam/priv/fdnode.jar gleam/priv/fdnode.jsa
+	rm -rf target gleam/build gleam/_build gleam/priv/fdnode.jar gleam/priv/fdnode.jsa

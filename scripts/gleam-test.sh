@@ -7,6 +7,7 @@
 #   FDNODE_ROOT      a fresh scratch directory for this run (removed afterwards)
 #   FDNODE_FIXTURES  test_fixtures/
 #   FDNODE_TEST_RUN  a unique id for this run (also marks the JVMs it starts)
+#   FDNODE_CHECKOUT  this checkout (the dependency tests build projects on it)
 # Knobs: FDNODE_TEST_TIMEOUT (whole run, default 20m, `timeout` syntax),
 #        FDNODE_TEST_CASE_TIMEOUT (seconds per test function, default 120),
 #        FDNODE_TEST_MODULES (only these test modules, space- or comma-separated).
@@ -26,6 +27,7 @@ run_id="$(date +%s)_$$_$RANDOM"
 export FDNODE_TEST_RUN="$run_id"
 export FDNODE_JAR="$PWD/target/fdnode.jar"
 export FDNODE_FIXTURES="$PWD/test_fixtures"
+export FDNODE_CHECKOUT="$PWD"
 FDNODE_ROOT="$(mktemp -d "${TMPDIR:-/tmp}/fdnode_test_${run_id}.XXXXXX")"
 export FDNODE_ROOTS="$FDNODE_ROOT"
 [ -f "$FDNODE_JAR" ] || say "note: $FDNODE_JAR does not exist yet (integration tests will fail)"

