@@ -43,6 +43,15 @@ const ffiFiles = [
   ...dirs.flatMap((d) => walk(path.join(pkg, d), ".erl")),
   ...dirs.flatMap((d) => walk(path.join(pkg, d), ".hrl")),
 ];
+// The OTP application resource rebar3 and Mix build from (src/fdnode.app.src)
+// must give the version gleam.toml does.
+{
+  const version = /^version\s*=\s*"([^"]*)"/m.exec(fs.readFileSync(path.join(pkg, "gleam.toml"), "utf8"));
+  const vsn = /\{vsn,\s*"([^"]*)"\}/.exec(fs.readFileSync(path.join(pkg, "src", "fdnode.app.src"), "utf8"));
+  if (!version || !vsn || version[1] !== vsn[1]) {
+    fail(`gleam/src/fdnode.app.src's vsn (${vsn && vsn[1]}) is not gleam.toml's version (${version && version[1]})`);
+  }
+}
 // The compilers' virtual path of a package file: /src/.. or /test/.. (dev too).
 const virtualPath = (f) =>
   "/" + path.relative(pkg, f).split(path.sep).join("/").replace(/^dev\//, "test/");
