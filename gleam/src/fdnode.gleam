@@ -198,7 +198,8 @@ pub type FdError {
   Econnrefused
   /// Connection reset by the peer.
   Econnreset
-  /// Connection timed out.
+  /// Connection timed out: the kernel gave up (a `within` that runs out is
+  /// `Timeout`).
   Etimedout
   /// No route to host.
   Ehostunreach

@@ -267,9 +267,10 @@ tcp_connect(Node, Host, Port) -> tcp_connect(Node, Host, Port, default_timeout()
 %% @doc Connects a TCP socket on `Node' to `Host' (chardata: a name or an IPv4
 %% or IPv6 literal) and `Port': `{ok, Handle}', owned and controlled by the
 %% caller, usable with read/write/set_mode/close like any descriptor. The
-%% connect itself gives up after `Timeout' ms (`{error, etimedout}'); the call
-%% waits a little longer for that answer. Other errors: `econnrefused',
-%% `enetunreach', `ehostunreach', `nxdomain', `einval' (port not in 1..65535).
+%% connect itself gives up after `Timeout' ms (`{error, timeout}', as
+%% `gen_tcp:connect/4'); the call waits a little longer for that answer.
+%% Other errors: `econnrefused', `enetunreach', `ehostunreach', `etimedout'
+%% (the kernel's), `nxdomain', `einval' (port not in 1..65535).
 -spec tcp_connect(node(), unicode:chardata(), 1..65535, non_neg_integer()) ->
           {ok, handle()} | {error, reason()}.
 tcp_connect(Node, Host, Port, Timeout)

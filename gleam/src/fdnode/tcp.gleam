@@ -91,8 +91,9 @@ pub fn accept(
 
 /// Connects to `host` (a name, an IPv4 or an IPv6 literal) and `port`, then
 /// sets `options`. The calling process owns the socket. The connect gives up
-/// after `timeout` ms (`Etimedout`); other failures: `Econnrefused`,
-/// `Enetunreach`, `Ehostunreach`, `Nxdomain`, `Einval` (port outside 1..65535).
+/// after `timeout` ms with `Error(Timeout)`, like every wait; other failures:
+/// `Econnrefused`, `Enetunreach`, `Ehostunreach`, `Etimedout` (the kernel
+/// gave up first), `Nxdomain`, `Einval` (port outside 1..65535).
 ///
 /// ## Example
 ///
