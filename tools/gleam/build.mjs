@@ -130,6 +130,53 @@ if (gleam13) {
   }
 }
 
+// Documentation checks. Every public function in gleam/src has an example
+// (a ```gleam block in its doc comment). Every name of fdnode's modules used
+// in an example there or in the READMEs (`tcp.connect`, `fdnode.Read`,
+// `node.with_root`; `fdnode_node.` is the READMEs' alias of fdnode/node)
+// exists, so a renamed function cannot live on in the docs.
+const srcFiles = walk(path.join(pkg, "src"), ".gleam");
+const publicNames = {}; // module alias -> Set of public functions, constants, types, constructors
+let documented = 0;
+for (const f of srcFiles) {
+  const alias = path.basename(f, ".gleam");
+  const names = (publicNames[alias] ??= new Set());
+  const lines = fs.readFileSync(f, "utf8").split("\n");
+  let inPublicType = false;
+  lines.forEach((line, i) => {
+    let m;
+    if ((m = /^pub (?:fn|const) (\w+)/.exec(line))) names.add(m[1]);
+    if ((m = /^pub (?:opaque )?type (\w+)/.exec(line))) {
+      names.add(m[1]);
+      inPublicType = line.trimEnd().endsWith("{") && !line.startsWith("pub opaque");
+    } else if (line.startsWith("}")) {
+      inPublicType = false;
+    } else if (inPublicType && (m = /^ {2}([A-Z]\w*)/.exec(line))) {
+      names.add(m[1]);
+    }
+    if ((m = /^pub fn (\w+)/.exec(line))) {
+      let j = i - 1;
+      while (j >= 0 && lines[j].startsWith("@")) j--;
+      let doc = "";
+      while (j >= 0 && lines[j].startsWith("///")) doc = lines[j--] + "\n" + doc;
+      if (!doc.includes("```gleam")) fail(`${path.relative(root, f)}:${i + 1}: pub fn ${m[1]} has no example`);
+      documented++;
+    }
+  });
+}
+publicNames.fdnode_node = publicNames.node;
+const exampleBlocks = [];
+for (const f of [...srcFiles, path.join(root, "README.md"), path.join(pkg, "README.md")]) {
+  const text = fs.readFileSync(f, "utf8").split("\n").map((l) => l.replace(/^\s*\/{2,4} ?/, "")).join("\n");
+  for (const m of text.matchAll(/```gleam\n([\s\S]*?)```/g)) exampleBlocks.push([f, m[1]]);
+}
+for (const [f, code] of exampleBlocks) {
+  const bare = code.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/\/\/.*$/gm, "");
+  for (const m of bare.matchAll(/\b(fdnode|fdnode_node|node|tcp|udp|fs|active)\.([A-Za-z_]\w*)/g)) {
+    if (!publicNames[m[1]].has(m[2])) fail(`${path.relative(root, f)}: an example uses ${m[0]}, which does not exist`);
+  }
+}
+
 // Compile-fail checks: each gleam/compile_fail/NAME.gleam is added to the
 // package as src/NAME.gleam and must NOT compile; its first line says what
 // the compiler must report: `// expect: TEXT` (a substring of the error).
@@ -222,4 +269,5 @@ if (spawnSync("dialyzer", ["--version"], { stdio: "ignore" }).status === 0) {
 }
 process.stdout.write(`gleam build: ${gleamFiles.length} Gleam + ${ffiFiles.length} Erlang source files -> ${path.relative(root, finalEbin)}` +
   `; Gleam 1.3.0 check: ${gleam13 ? "0 errors, 0 warnings" : "skipped (no ../shared/tools/gleam-wasm-1.3.0)"}` +
-  `; ${compileFailChecked} compile-fail check(s) passed; ${dialyzed}\n`);
+  `; ${compileFailChecked} compile-fail check(s) passed; ${documented} public functions with examples` +
+  `, ${exampleBlocks.length} examples' names checked; ${dialyzed}\n`);

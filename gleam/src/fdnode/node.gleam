@@ -80,6 +80,15 @@ pub type StartError {
 }
 
 /// A human readable description of a start error.
+///
+/// ## Example
+///
+/// ```gleam
+/// case node.start(node.start_options()) {
+///   Ok(n) -> run(n)
+///   Error(e) -> io.println("fdnode: " <> node.describe_start_error(e))
+/// }
+/// ```
 pub fn describe_start_error(error: StartError) -> String {
   case error {
     NotDistributed(why) ->
@@ -104,6 +113,15 @@ pub fn describe_start_error(error: StartError) -> String {
 /// the PATH, a unique node name,
 /// roots from `FDNODE_ROOTS` (colon-separated), 30 s to get ready, linked to
 /// the caller, the launcher's default JVM flags.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(n) =
+///   node.start_options()
+///   |> node.with_root("/srv/data")
+///   |> node.start
+/// ```
 pub fn start_options() -> StartOptions {
   StartOptions(
     jar: "",
@@ -120,38 +138,87 @@ pub fn start_options() -> StartOptions {
 }
 
 /// Use this fdnode.jar (instead of `FDNODE_JAR` or the one in fdnode's `priv/`).
+///
+/// ## Example
+///
+/// ```gleam
+/// let options = node.start_options() |> node.with_jar("/opt/fdnode/fdnode.jar")
+/// ```
 pub fn with_jar(options: StartOptions, jar: String) -> StartOptions {
   StartOptions(..options, jar: jar)
 }
 
 /// Use this java executable.
+///
+/// ## Example
+///
+/// ```gleam
+/// let options = node.start_options() |> node.with_java("/usr/lib/jvm/java-17/bin/java")
+/// ```
 pub fn with_java(options: StartOptions, java: String) -> StartOptions {
   StartOptions(..options, java: java)
 }
 
 /// The Java node's name, `"name"` or `"name@host"`.
+///
+/// ## Example
+///
+/// ```gleam
+/// // other BEAMs can then reach it as fdnode_files@<this host>
+/// let options = node.start_options() |> node.with_name("fdnode_files")
+/// ```
 pub fn with_name(options: StartOptions, name: String) -> StartOptions {
   StartOptions(..options, name: name)
 }
 
 /// Allow files under this directory (may be given several times; replaces
 /// `FDNODE_ROOTS`).
+///
+/// ## Example
+///
+/// ```gleam
+/// let options =
+///   node.start_options()
+///   |> node.with_root("/srv/data")
+///   |> node.with_root("/var/spool/app")
+/// ```
 pub fn with_root(options: StartOptions, root: String) -> StartOptions {
   StartOptions(..options, roots: [root, ..options.roots])
 }
 
 /// Milliseconds to wait for the node to be ready.
+///
+/// ## Example
+///
+/// ```gleam
+/// // a slow machine: give the JVM a minute to start
+/// let options = node.start_options() |> node.with_ready_timeout(60_000)
+/// ```
 pub fn with_ready_timeout(options: StartOptions, ms: Int) -> StartOptions {
   StartOptions(..options, ready_timeout: ms)
 }
 
 /// Extra arguments for the Java node, e.g. `["--max-fds", "64"]`.
+///
+/// ## Example
+///
+/// ```gleam
+/// let options =
+///   node.start_options()
+///   |> node.with_args(["--max-fds", "64", "--log-level", "debug"])
+/// ```
 pub fn with_args(options: StartOptions, args: List(String)) -> StartOptions {
   StartOptions(..options, args: args)
 }
 
 /// JVM flags, replacing the launcher's defaults (a small serial-GC JVM, and
 /// the class-data archive `fdnode.jsa` next to the jar when there is one).
+///
+/// ## Example
+///
+/// ```gleam
+/// let options = node.start_options() |> node.with_jvm_args(["-Xmx256m"])
+/// ```
 pub fn with_jvm_args(
   options: StartOptions,
   args: List(String),
@@ -163,17 +230,37 @@ pub fn with_jvm_args(
 /// `True`: the local launcher process is linked to the caller and stops the
 /// node when the caller exits, for any reason). A Java node crash never kills
 /// the caller. With `False` the node runs until `stop` or until the BEAM stops.
+///
+/// ## Example
+///
+/// ```gleam
+/// // started by a short-lived setup process, used by others
+/// let options = node.start_options() |> node.with_link(False)
+/// ```
 pub fn with_link(options: StartOptions, link: Bool) -> StartOptions {
   StartOptions(..options, link: link)
 }
 
 /// Echo the Java node's output to standard error.
+///
+/// ## Example
+///
+/// ```gleam
+/// let options = node.start_options() |> node.with_log(True)
+/// ```
 pub fn with_log(options: StartOptions, log: Bool) -> StartOptions {
   StartOptions(..options, log: log)
 }
 
 /// The short name this BEAM takes if `start` has to make it distributed
 /// (default a unique `fdnode_client_...`).
+///
+/// ## Example
+///
+/// ```gleam
+/// // `gleam run` starts a BEAM without a name: call it myapp@<host>
+/// let options = node.start_options() |> node.with_local_name("myapp")
+/// ```
 pub fn with_local_name(options: StartOptions, name: String) -> StartOptions {
   StartOptions(..options, local_name: name)
 }
@@ -229,6 +316,16 @@ pub type Exit {
 /// (after `shutdown`, a signal, or a crash) and returns its exit status and
 /// its last lines of output. `Error(Timeout)`, or `Error(NotStarted)` for a
 /// node this BEAM did not start.
+///
+/// ## Example
+///
+/// ```gleam
+/// case node.await_exit(n, within: 30_000) {
+///   Ok(node.Exit(status: 0, ..)) -> Nil
+///   Ok(node.Exit(status: status, output: last_lines)) -> report(status, last_lines)
+///   Error(e) -> io.println(fdnode.describe_error(e))
+/// }
+/// ```
 @external(erlang, "fdnode_node_ffi", "await_exit")
 pub fn await_exit(
   node: fdnode.Node,
@@ -251,14 +348,33 @@ pub fn connect(
 ) -> Result(Nil, fdnode.FdError)
 
 /// The OS pid of the JVM of a node started by `start`.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(pid) = node.os_pid(n)
+/// io.println("the Java node runs as OS process " <> int.to_string(pid))
+/// ```
 @external(erlang, "fdnode_node_ffi", "os_pid")
 pub fn os_pid(node: fdnode.Node) -> Result(Int, fdnode.FdError)
 
 /// A node name such as `"fdnode@myhost"`.
+///
+/// ## Example
+///
+/// ```gleam
+/// let n = node.from_string("fdnode@myhost")
+/// ```
 @external(erlang, "fdnode_node_ffi", "from_string")
 pub fn from_string(name: String) -> fdnode.Node
 
 /// The node's name.
+///
+/// ## Example
+///
+/// ```gleam
+/// io.println("connected to " <> node.to_string(n))
+/// ```
 @external(erlang, "fdnode_node_ffi", "to_string")
 pub fn to_string(node: fdnode.Node) -> String
 
@@ -307,6 +423,12 @@ pub fn stats(
 
 /// Bytes of JVM heap the Java node uses; with `after_gc` it runs a full
 /// garbage collection first, so the number is what it really retains.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(bytes) = node.heap_used(of: n, after_gc: True, within: 5000)
+/// ```
 @external(erlang, "fdnode_node_ffi", "heap_used")
 pub fn heap_used(
   of node: fdnode.Node,
