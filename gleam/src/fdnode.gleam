@@ -37,6 +37,13 @@
 /// value: it may be sent to another process or node. Only the controlling
 /// process may change its mode or hand it over.
 ///
+/// Printing a handle (`string.inspect`, a crash report, a log line) shows its
+/// token, and that is fine: the token is not a secret. It makes sure that a
+/// stale, forged or mistyped handle never reaches another descriptor (such a
+/// call is `InvalidHandle`, or `Closed` for a stale one); it does not keep
+/// anything from a node that has the cookie, which Erlang distribution, and
+/// fdnode, trust fully.
+///
 /// `kind` says what the descriptor is, so that a call that does not apply
 /// does not compile: `Fd(File)` from `open`, `Fd(Pipe)` from `pipe`,
 /// `Fd(Socket(Listener))`, `Fd(Socket(Tcp))` and `Fd(Socket(Udp))` from
