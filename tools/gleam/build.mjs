@@ -238,11 +238,19 @@ fs.rmSync(stage, { recursive: true, force: true });
 
 // Dialyzer over the hand-written Erlang of gleam/src (API, call, watcher,
 // launcher, adapters) when Debian's erlang-dialyzer is installed; any warning
-// fails the build. Its PLT (erts, kernel, stdlib) is built once into
-// gleam/build/dialyzer.plt (about a minute on a 2-core machine).
+// fails the build. Its PLT (erts, kernel, stdlib) depends on the installed
+// OTP alone, so it is built once per OTP version (about a minute on a 2-core
+// machine, several under load) into the user's cache, where every checkout
+// and fresh clone finds it: ~/.cache/fdnode/dialyzer-<OTP version>.plt.
 let dialyzed = "skipped (no dialyzer: apt-get install erlang-dialyzer)";
 if (spawnSync("dialyzer", ["--version"], { stdio: "ignore" }).status === 0) {
-  const plt = path.join(pkg, "build", "dialyzer.plt");
+  const otp = spawnSync("erl", ["-noshell", "-eval",
+    'R = erlang:system_info(otp_release), {ok, V} = file:read_file(filename:join([code:root_dir(), "releases", R, "OTP_VERSION"])), io:put_chars(string:trim(V)), halt().'],
+    { encoding: "utf8" });
+  if (otp.status !== 0 || !/^[0-9][0-9.]*$/.test(otp.stdout)) fail("cannot tell the OTP version for the dialyzer PLT");
+  const cache = path.join(process.env.XDG_CACHE_HOME || path.join(process.env.HOME || "/tmp", ".cache"), "fdnode");
+  fs.mkdirSync(cache, { recursive: true });
+  const plt = path.join(cache, `dialyzer-${otp.stdout}.plt`);
   if (!fs.existsSync(plt)) {
     process.stdout.write("gleam build: building the dialyzer PLT once (erts, kernel, stdlib)...\n");
     const tmp = `${plt}.${process.pid}`;
