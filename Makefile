@@ -24,7 +24,7 @@ deps:
 # finds it with no jar option and no FDNODE_JAR. The AppCDS archives (one
 # beside each jar: an archive records its jar's path) are best effort:
 # appcds.sh never fails the build.
-APPCDS := scripts/appcds.sh && scripts/appcds.sh gleam/priv/fdnode.jar
+APPCDS := scripts/appcds.sh & scripts/appcds.sh gleam/priv/fdnode.jar; wait
 
 java: deps
 	$(MVN) -q -DskipTests package
@@ -43,11 +43,14 @@ test-java: deps
 test-gleam: gleam
 	scripts/gleam-test.sh
 
-# Every behavioural test, in minutes. The mutation gate takes longer and
-# runs after it in CI (.ci/run), or by hand with `make mutation-gate`.
+# Every behavioural test, in minutes: the jar, then JUnit (on the very
+# classes the jar was built from), the archives, the Gleam build with its
+# checks and the Gleam suite, side by side where they can be
+# (scripts/test.sh). The mutation gate takes longer and runs after it in CI
+# (.ci/run), or by hand with `make mutation-gate`.
 test: deps
-	$(MAKE) --no-print-directory test-java
-	$(MAKE) --no-print-directory test-gleam
+	$(MVN) -q -DskipTests package
+	MVN="$(MVN)" scripts/test.sh
 
 # Mutation testing (PIT, -Pmutation in pom.xml): one run per package, each
 # failing below its threshold (set in the pom); HTML reports under

@@ -10,7 +10,8 @@
 #   FDNODE_CHECKOUT  this checkout (the dependency tests build projects on it)
 # Knobs: FDNODE_TEST_TIMEOUT (whole run, default 20m, `timeout` syntax),
 #        FDNODE_TEST_CASE_TIMEOUT (seconds per test function, default 120),
-#        FDNODE_TEST_MODULES (only these test modules, space- or comma-separated).
+#        FDNODE_TEST_MODULES (only these test modules, space- or comma-separated),
+#        FDNODE_TEST_EXCLUDE (all but these).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,9 +54,10 @@ Only = case os:getenv("FDNODE_TEST_MODULES", "") of
          "" -> all;
          Names -> [list_to_atom(N) || N <- string:lexemes(Names, " ,")]
        end,
+Except = [list_to_atom(N) || N <- string:lexemes(os:getenv("FDNODE_TEST_EXCLUDE", ""), " ,")],
 Mods = [M || M <- lists:sort([list_to_atom(filename:basename(F, ".beam"))
                               || F <- filelib:wildcard(filename:join(Ebin, "*_test.beam"))]),
-             Only =:= all orelse lists:member(M, Only)],
+             Only =:= all orelse lists:member(M, Only), not lists:member(M, Except)],
 Ends = fun(Name, Suffix) -> lists:suffix(Suffix, atom_to_list(Name)) end,
 Wrap = fun(T) -> {spawn, {timeout, PerTest, T}} end,
 Tests = lists:append(
