@@ -43,13 +43,12 @@ test-java: deps
 test-gleam: gleam
 	scripts/gleam-test.sh
 
-# Every behavioural test, in minutes: the jar, then JUnit (on the very
-# classes the jar was built from), the archives, the Gleam build with its
-# checks and the Gleam suite, side by side where they can be
-# (scripts/test.sh). The mutation gate takes longer and runs after it in CI
-# (.ci/run), or by hand with `make mutation-gate`.
+# Every behavioural test, in minutes: the jar, JUnit (on the very classes
+# the jar was built from), the archives, the Gleam build with its checks and
+# the Gleam suite, side by side where they can be (scripts/test.sh). The
+# mutation gate takes longer and runs after it in CI (.ci/run), or by hand
+# with `make mutation-gate`.
 test: deps
-	$(MVN) -q -DskipTests package
 	MVN="$(MVN)" scripts/test.sh
 
 # Mutation testing (PIT, -Pmutation in pom.xml): one run per package, each
