@@ -3,7 +3,7 @@
 # EUnit on one real, distributed BEAM node. `make test-gleam` builds first.
 #
 # The integration tests start the Java node themselves; they find it through
-#   FDNODE_JAR       the jar to run (target/fdnode.jar)
+#   FDNODE_JAR       the jar to run: the one the package ships (gleam/priv/fdnode.jar)
 #   FDNODE_ROOT      a fresh scratch directory for this run (removed afterwards)
 #   FDNODE_FIXTURES  test_fixtures/
 #   FDNODE_TEST_RUN  a unique id for this run (also marks the JVMs it starts)
@@ -26,7 +26,7 @@ fi
 
 run_id="$(date +%s)_$$_$RANDOM"
 export FDNODE_TEST_RUN="$run_id"
-export FDNODE_JAR="$PWD/target/fdnode.jar"
+export FDNODE_JAR="$PWD/gleam/priv/fdnode.jar"
 export FDNODE_FIXTURES="$PWD/test_fixtures"
 export FDNODE_CHECKOUT="$PWD"
 FDNODE_ROOT="$(mktemp -d "${TMPDIR:-/tmp}/fdnode_test_${run_id}.XXXXXX")"

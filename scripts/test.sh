@@ -1,71 +1,75 @@
 #!/usr/bin/env bash
 # `make test`: every behavioural test, as much side by side as their order
 # allows, since on two cores most of the time is waiting (JVM starts,
-# timeouts, fixed-length load runs) or another engineer's build:
+# timeouts, fixed-length runs) or another engineer's build:
 #
-#   the Gleam build and its checks  |  the jar (mvn -DskipTests package)
+#   the Gleam build and its checks  |  the jar (mvn -DskipTests package),
 #                                   |  then JUnit (surefire:test, on the
-#                                   |  classes the jar was built from)
-#                                   |  and the two AppCDS archives
-#   then the Gleam suite, its dependency tests (rebar3, Mix and Gleam
-#   builds, mostly computing) in an EUnit node of their own beside the rest
+#                                   |  classes the jar was built from) and
+#                                   |  the AppCDS archive of the priv/ jar
+#   then the Gleam suite in three EUnit nodes of their own (each with its
+#   own Java node, scratch root and leak check): the dependency tests
+#   (rebar3, Mix and Gleam builds), the long load and fault runs, the rest
 #
-# What ran in the background writes to target/*.log, shown at the end (the
-# Gleam build's at once). Fails if any part does.
+# What runs in the background writes to target/test-*.log, shown at the end
+# (the Gleam build's as soon as it is done). Fails if any part does.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 read -r -a mvn <<<"${MVN:-mvn -B -ntp}"
 mkdir -p target
 
+DEPENDENCY="fdnode_dependency_erl_test"
+LONG="fdnode_edge_erl_test fdnode_order_erl_test fdnode_load_erl_test fdnode_hostile_erl_test fdnode_cluster_erl_test"
+
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done' EXIT
-started=$SECONDS
-took() { echo "test: $1 took $((SECONDS - started)) s from the start"; }
+took() { echo "test: $1 after $SECONDS s"; }
+bg() { local log=$1; shift; "$@" >"target/test-$log.log" 2>&1 & pids+=($!); }
 
-node tools/gleam/build.mjs >target/gleam-build.log 2>&1 &
+bg gleam-build node tools/gleam/build.mjs
 build=$!
-pids+=("$build")
 
-junit_rc=1
+jar_rc=1
 if "${mvn[@]}" -q -DskipTests package; then
-  took "the jar"
-  "${mvn[@]}" surefire:test >target/junit.log 2>&1 &
-  junit=$!
-  pids+=("$junit")
-  { scripts/appcds.sh; scripts/appcds.sh gleam/priv/fdnode.jar; } >target/appcds.log 2>&1 &
-  appcds=$!
-  pids+=("$appcds")
   jar_rc=0
-else
-  jar_rc=1
+  took "the jar"
+  bg junit "${mvn[@]}" surefire:test
+  junit=$!
+  # The suite runs the priv/ jar; target/'s archive would be stale (make
+  # build writes both).
+  rm -f target/fdnode.jsa
+  scripts/appcds.sh gleam/priv/fdnode.jar
 fi
 
 wait "$build"
 build_rc=$?
-cat target/gleam-build.log
+cat target/test-gleam-build.log
 took "the Gleam build"
 
-deps_rc=1 rest_rc=1
+suite_rc=(1 1 1)
 if [ "$jar_rc" -eq 0 ] && [ "$build_rc" -eq 0 ]; then
-  wait "$appcds"
-  cat target/appcds.log
-  FDNODE_TEST_MODULES=fdnode_dependency_erl_test \
-    scripts/gleam-test.sh >target/gleam-dependency.log 2>&1 &
-  deps=$!
-  pids+=("$deps")
-  FDNODE_TEST_EXCLUDE=fdnode_dependency_erl_test scripts/gleam-test.sh
-  rest_rc=$?
-  took "the Gleam suite"
-  wait "$deps"
-  deps_rc=$?
-  echo "---- the dependency tests (target/gleam-dependency.log) ----"
-  cat target/gleam-dependency.log
+  bg dependency env FDNODE_TEST_MODULES="$DEPENDENCY" scripts/gleam-test.sh
+  dependency=$!
+  bg long env FDNODE_TEST_MODULES="$LONG" scripts/gleam-test.sh
+  long=$!
+  FDNODE_TEST_EXCLUDE="$DEPENDENCY $LONG" scripts/gleam-test.sh
+  suite_rc[0]=$?
+  took "the Gleam suite (most of it)"
+  wait "$long"
+  suite_rc[1]=$?
+  echo "---- the Gleam suite: the long runs (target/test-long.log) ----"
+  cat target/test-long.log
+  wait "$dependency"
+  suite_rc[2]=$?
+  echo "---- the Gleam suite: the dependency tests (target/test-dependency.log) ----"
+  cat target/test-dependency.log
 fi
+junit_rc=1
 if [ "$jar_rc" -eq 0 ]; then
   wait "$junit"
   junit_rc=$?
-  echo "---- JUnit (target/junit.log) ----"
-  cat target/junit.log
+  echo "---- JUnit (target/test-junit.log) ----"
+  cat target/test-junit.log
 fi
 pids=()
 
@@ -74,7 +78,8 @@ report() { if [ "$2" -ne 0 ]; then echo "test: $1 FAILED (status $2)" >&2; statu
 report "the jar (mvn package)" "$jar_rc"
 report "the Gleam build" "$build_rc"
 report "JUnit" "$junit_rc"
-report "the Gleam suite" "$rest_rc"
-report "the dependency tests" "$deps_rc"
-[ "$status" -eq 0 ] && echo "test: all passed in $((SECONDS - started)) s"
+report "the Gleam suite" "${suite_rc[0]}"
+report "the Gleam suite's long runs" "${suite_rc[1]}"
+report "the dependency tests" "${suite_rc[2]}"
+[ "$status" -eq 0 ] && echo "test: all passed in $SECONDS s"
 exit "$status"
