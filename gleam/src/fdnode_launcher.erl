@@ -95,13 +95,11 @@ default_jvm_args(Jar) ->
     ?JVM_ARGS ++ ["-XX:SharedArchiveFile=" ++ Archive || filelib:is_regular(Archive)].
 
 %% A BEAM started without -sname/-name (a plain `gleam run') becomes a
-%% short-named node here, unless `distribute' is false. epmd is started if it
-%% is not running, as `erl -sname' would.
+%% short-named node here (check_options/1 has refused `distribute => false').
+%% epmd is started if it is not running, as `erl -sname' would.
 ensure_distributed(Opts) ->
-    case {node(), maps:get(distribute, Opts, true)} of
-        {nonode@nohost, false} ->
-            {error, not_distributed};
-        {nonode@nohost, true} ->
+    case node() of
+        nonode@nohost ->
             Name = case maps:find(local_name, Opts) of
                        {ok, N} -> list_to_atom(to_list(N));
                        error -> list_to_atom("fdnode_client_" ++ os:getpid() ++ "_"
