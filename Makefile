@@ -10,8 +10,9 @@ GLEAM_EBIN := gleam/build/ebin
 
 help:
 	@echo "make run    build, then run the demo (starts and stops its own Java node)"
-	@echo "make test   install deps, build, run JUnit, the mutation gate and the Gleam suite"
-	@echo "make mutation  PIT on core, active, poll and node; scores per package"
+	@echo "make test   install deps, build, run every behavioural test: JUnit, the Gleam build checks, EUnit"
+	@echo "make mutation-gate  PIT on core, active, poll and distribution (CI runs it after make test)"
+	@echo "make mutation  PIT on core, active, poll, distribution, node, request and terms; scores per package"
 	@echo "make test-repeat N=5  the whole suite N times, stopping at the first failure"
 	@echo "make bench  benchmarks against baselines (writes docs/benchmarks.md)"
 	@echo "make soak   10-minute load with fault injection (FDNODE_SOAK_SECONDS to change)"
@@ -19,10 +20,15 @@ help:
 deps:
 	@scripts/deps.sh
 
-# The AppCDS archive (target/fdnode.jsa) is best effort: appcds.sh never fails the build.
+# `package` also copies the jar into gleam/priv/ (pom.xml), where `start`
+# finds it with no jar option and no FDNODE_JAR. The AppCDS archives (one
+# beside each jar: an archive records its jar's path) are best effort:
+# appcds.sh never fails the build.
+APPCDS := scripts/appcds.sh & scripts/appcds.sh gleam/priv/fdnode.jar; wait
+
 java: deps
 	$(MVN) -q -DskipTests package
-	scripts/appcds.sh
+	$(APPCDS)
 
 gleam: deps
 	node tools/gleam/build.mjs
@@ -32,21 +38,24 @@ build: java gleam
 # Surefire runs inside `package`, so the jar the Gleam suite uses is the one tested.
 test-java: deps
 	$(MVN) package
-	scripts/appcds.sh
+	$(APPCDS)
 
 test-gleam: gleam
 	scripts/gleam-test.sh
 
+# Every behavioural test, in minutes: the jar, JUnit (on the very classes
+# the jar was built from), the archives, the Gleam build with its checks and
+# the Gleam suite, side by side where they can be (scripts/test.sh). The
+# mutation gate takes longer and runs after it in CI (.ci/run), or by hand
+# with `make mutation-gate`.
 test: deps
-	$(MAKE) --no-print-directory test-java
-	$(MAKE) --no-print-directory mutation-gate
-	$(MAKE) --no-print-directory test-gleam
+	MVN="$(MVN)" scripts/test.sh
 
 # Mutation testing (PIT, -Pmutation in pom.xml): one run per package, each
 # failing below its threshold (set in the pom); HTML reports under
-# target/pit-reports/<package>/index.html. `make test` gates the core,
-# active, poll and distribution packages; `make mutation` also measures node,
-# request and terms.
+# target/pit-reports/<package>/index.html. `make mutation-gate` (run by CI
+# after `make test`) gates the core, active, poll and distribution packages;
+# `make mutation` also measures node, request and terms.
 PIT_GATE := core active poll distribution
 PIT_ALL := $(PIT_GATE) node request terms
 
@@ -83,4 +92,4 @@ soak: build
 	scripts/soak.sh
 
 clean:
-	rm -rf target gleam/build
+	rm -rf target gleam/build gleam/_build gleam/priv/fdnode.jar gleam/priv/fdnode.jsa

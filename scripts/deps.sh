@@ -8,8 +8,10 @@ say() { printf 'deps: %s\n' "$*"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Erlang/OTP from Debian (erlang-nox brings erts, kernel, stdlib, crypto ...);
-# erlang-dialyzer checks the hand-written Erlang in every Gleam build.
-debs=(erlang-nox erlang-dev erlang-eunit erlang-jinterface erlang-dialyzer)
+# erlang-dialyzer checks the hand-written Erlang in every Gleam build;
+# rebar3 and elixir build the throwaway projects that use fdnode as a
+# dependency in the test suite (fdnode_dependency_erl_test).
+debs=(erlang-nox erlang-dev erlang-eunit erlang-jinterface erlang-dialyzer rebar3 elixir)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -20,7 +22,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 fi
 
-for tool in java mvn node npm erl erlc epmd; do
+for tool in java mvn node npm erl erlc epmd rebar3 mix; do
   command -v "$tool" >/dev/null || { say "missing $tool (see README prerequisites)"; exit 1; }
 done
 

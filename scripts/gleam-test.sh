@@ -3,13 +3,15 @@
 # EUnit on one real, distributed BEAM node. `make test-gleam` builds first.
 #
 # The integration tests start the Java node themselves; they find it through
-#   FDNODE_JAR       the jar to run (target/fdnode.jar)
+#   FDNODE_JAR       the jar to run: the one the package ships (gleam/priv/fdnode.jar)
 #   FDNODE_ROOT      a fresh scratch directory for this run (removed afterwards)
 #   FDNODE_FIXTURES  test_fixtures/
 #   FDNODE_TEST_RUN  a unique id for this run (also marks the JVMs it starts)
+#   FDNODE_CHECKOUT  this checkout (the dependency tests build projects on it)
 # Knobs: FDNODE_TEST_TIMEOUT (whole run, default 20m, `timeout` syntax),
 #        FDNODE_TEST_CASE_TIMEOUT (seconds per test function, default 120),
-#        FDNODE_TEST_MODULES (only these test modules, space- or comma-separated).
+#        FDNODE_TEST_MODULES (only these test modules, space- or comma-separated),
+#        FDNODE_TEST_EXCLUDE (all but these).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,8 +26,9 @@ fi
 
 run_id="$(date +%s)_$$_$RANDOM"
 export FDNODE_TEST_RUN="$run_id"
-export FDNODE_JAR="$PWD/target/fdnode.jar"
+export FDNODE_JAR="$PWD/gleam/priv/fdnode.jar"
 export FDNODE_FIXTURES="$PWD/test_fixtures"
+export FDNODE_CHECKOUT="$PWD"
 FDNODE_ROOT="$(mktemp -d "${TMPDIR:-/tmp}/fdnode_test_${run_id}.XXXXXX")"
 export FDNODE_ROOTS="$FDNODE_ROOT"
 [ -f "$FDNODE_JAR" ] || say "note: $FDNODE_JAR does not exist yet (integration tests will fail)"
@@ -51,9 +54,10 @@ Only = case os:getenv("FDNODE_TEST_MODULES", "") of
          "" -> all;
          Names -> [list_to_atom(N) || N <- string:lexemes(Names, " ,")]
        end,
+Except = [list_to_atom(N) || N <- string:lexemes(os:getenv("FDNODE_TEST_EXCLUDE", ""), " ,")],
 Mods = [M || M <- lists:sort([list_to_atom(filename:basename(F, ".beam"))
                               || F <- filelib:wildcard(filename:join(Ebin, "*_test.beam"))]),
-             Only =:= all orelse lists:member(M, Only)],
+             Only =:= all orelse lists:member(M, Only), not lists:member(M, Except)],
 Ends = fun(Name, Suffix) -> lists:suffix(Suffix, atom_to_list(Name)) end,
 Wrap = fun(T) -> {spawn, {timeout, PerTest, T}} end,
 Tests = lists:append(

@@ -37,6 +37,13 @@
 /// value: it may be sent to another process or node. Only the controlling
 /// process may change its mode or hand it over.
 ///
+/// Printing a handle (`string.inspect`, a crash report, a log line) shows its
+/// token, and that is fine: the token is not a secret. It makes sure that a
+/// stale, forged or mistyped handle never reaches another descriptor (such a
+/// call is `InvalidHandle`, or `Closed` for a stale one); it does not keep
+/// anything from a node that has the cookie, which Erlang distribution, and
+/// fdnode, trust fully.
+///
 /// `kind` says what the descriptor is, so that a call that does not apply
 /// does not compile: `Fd(File)` from `open`, `Fd(Pipe)` from `pipe`,
 /// `Fd(Socket(Listener))`, `Fd(Socket(Tcp))` and `Fd(Socket(Udp))` from
@@ -80,6 +87,14 @@ pub type Pid
 pub const default_timeout = 5000
 
 /// The calling process.
+///
+/// ## Example
+///
+/// ```gleam
+/// let me = fdnode.self()
+/// // then, in another process, which controls `fd`: hand it over to me
+/// let assert Ok(Nil) = fdnode.controlling_process(fd, to: me, within: 5000)
+/// ```
 @external(erlang, "erlang", "self")
 pub fn self() -> Pid
 
@@ -98,6 +113,16 @@ pub fn pid_from(term: anything) -> Result(Pid, Nil)
 
 /// The same descriptor with its kind forgotten: compare it with the `fd` of
 /// a decoded message.
+///
+/// ## Example
+///
+/// ```gleam
+/// let mine = fdnode.forget_kind(socket)
+/// case active.decode_message(term) {
+///   Ok(active.Received(fd, data)) if fd == mine -> handle(data)
+///   _ -> Nil
+/// }
+/// ```
 @external(erlang, "fdnode_gleam_ffi", "identity")
 pub fn forget_kind(fd: Fd(kind)) -> Fd(AnyKind)
 
@@ -198,7 +223,8 @@ pub type FdError {
   Econnrefused
   /// Connection reset by the peer.
   Econnreset
-  /// Connection timed out.
+  /// Connection timed out: the kernel gave up (a `within` that runs out is
+  /// `Timeout`).
   Etimedout
   /// No route to host.
   Ehostunreach
@@ -276,6 +302,15 @@ pub type FdError {
 }
 
 /// A human readable description of an error.
+///
+/// ## Example
+///
+/// ```gleam
+/// case fdnode.open(on: n, path: "/srv/data/x", options: [], within: 5000) {
+///   Ok(fd) -> use_it(fd)
+///   Error(e) -> io.println("open failed: " <> fdnode.describe_error(e))
+/// }
+/// ```
 pub fn describe_error(error: FdError) -> String {
   case error {
     Eacces -> "Permission denied (or path outside the allowed roots)"
@@ -404,7 +439,10 @@ pub type FdInfo {
 }
 
 /// Opens `path` on the Java node. The calling process owns the descriptor
-/// and is its controlling process.
+/// and is its controlling process. `path` must be absolute: a relative path
+/// is `Error(Einval)`, as are a NUL byte and invalid UTF-8. It is resolved
+/// as the kernel would (`..` and every symlink) and must then lie under one
+/// of the node's roots: `Error(Eacces)` otherwise.
 ///
 /// ## Example
 ///
@@ -509,6 +547,15 @@ pub fn close(fd: Fd(kind), within timeout: Int) -> Result(Nil, FdError)
 
 /// Starts closing a descriptor and returns an operation id; the caller later
 /// receives `active.Completed(op, result)`.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(op) = fdnode.close_async(fd, within: 5000)
+/// // ... later, in the same process:
+/// let assert Ok(active.Completed(done, Ok(Nil))) = active.receive(within: 5000)
+/// // done == op
+/// ```
 @external(erlang, "fdnode_gleam_ffi", "close_async")
 pub fn close_async(fd: Fd(kind), within timeout: Int) -> Result(Int, FdError)
 
@@ -562,6 +609,12 @@ pub fn pread(
 ) -> Result(Input, FdError)
 
 /// Writes all of `data` at `offset`; the descriptor's offset is unchanged.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(Nil) = fdnode.pwrite(file, at: 4096, data: block, within: 5000)
+/// ```
 @external(erlang, "fdnode_gleam_ffi", "pwrite")
 pub fn pwrite(
   fd: Fd(File),
@@ -614,6 +667,14 @@ pub fn pwrite_many(
 ) -> Result(Nil, FdError)
 
 /// Moves the descriptor's offset and returns the new offset.
+///
+/// ## Example
+///
+/// ```gleam
+/// // append from here on: the offset is the file's size
+/// let assert Ok(size) = fdnode.position(file, to: fdnode.FromEnd(0), within: 5000)
+/// let assert Ok(0) = fdnode.position(file, to: fdnode.Absolute(0), within: 5000)
+/// ```
 @external(erlang, "fdnode_gleam_ffi", "position")
 pub fn position(
   fd: Fd(File),
@@ -622,6 +683,13 @@ pub fn position(
 ) -> Result(Int, FdError)
 
 /// Flushes the file to storage (fsync).
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(Nil) = fdnode.write(file, data: record, within: 5000)
+/// let assert Ok(Nil) = fdnode.sync(file, within: 5000)
+/// ```
 @external(erlang, "fdnode_gleam_ffi", "sync")
 pub fn sync(fd: Fd(File), within timeout: Int) -> Result(Nil, FdError)
 
@@ -659,10 +727,25 @@ pub fn controlling_process(
 ) -> Result(Nil, FdError)
 
 /// What the Java node knows about a descriptor.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(fdnode.FdInfo(mode: fdnode.Passive, offset: offset, ..)) =
+///   fdnode.info(fd, within: 5000)
+/// ```
 @external(erlang, "fdnode_gleam_ffi", "info")
 pub fn info(fd: Fd(kind), within timeout: Int) -> Result(FdInfo, FdError)
 
 /// The Java node a descriptor belongs to.
+///
+/// ## Example
+///
+/// ```gleam
+/// // a pipe on the same node as a descriptor we were handed
+/// let assert Ok(#(read_end, write_end)) =
+///   fdnode.pipe(on: fdnode.node_of(fd), within: 5000)
+/// ```
 @external(erlang, "fdnode_gleam_ffi", "fd_node")
 pub fn node_of(fd: Fd(kind)) -> Node
 
@@ -692,6 +775,14 @@ pub fn copy(
 
 /// Reads `fd` (in `Passive` mode) to the end of input, `chunk` bytes per
 /// read, and returns everything. Each read waits at most `timeout` ms.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(fd) =
+///   fdnode.open(on: n, path: "/srv/data/notes.txt", options: [fdnode.Read], within: 5000)
+/// let assert Ok(contents) = fdnode.read_all(fd, chunk: 65_536, within: 5000)
+/// ```
 pub fn read_all(
   fd: Fd(kind),
   chunk size: Int,

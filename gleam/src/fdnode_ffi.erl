@@ -90,11 +90,13 @@ start() ->
 %% @doc Starts a Java node as a port of a local launcher process and waits for
 %% its `fdnode ready <node>' line, then connects to it. A BEAM that is not
 %% distributed (started without `-sname'/`-name', as by `gleam run') first
-%% becomes a short-named node itself.
+%% becomes a short-named node itself, but only once every option has been
+%% checked: a start refused for its options leaves this BEAM as it was.
 %%
 %% Options (map or proplist), all optional:
 %% <ul>
-%% <li>`jar': path of fdnode.jar (default env `FDNODE_JAR').</li>
+%% <li>`jar': path of fdnode.jar (default env `FDNODE_JAR', else `fdnode.jar'
+%%     in the `fdnode' application's priv dir, where the build puts it).</li>
 %% <li>`java': the java executable (default `java' from PATH).</li>
 %% <li>`jvm_args': JVM flags, replacing {@link fdnode_launcher:default_jvm_args/1}.</li>
 %% <li>`name': node name, `"x"' or `"x@host"' (default a unique
@@ -283,9 +285,10 @@ tcp_connect(Node, Host, Port) -> tcp_connect(Node, Host, Port, default_timeout()
 %% @doc Connects a TCP socket on `Node' to `Host' (chardata: a name or an IPv4
 %% or IPv6 literal) and `Port': `{ok, Handle}', owned and controlled by the
 %% caller, usable with read/write/set_mode/close like any descriptor. The
-%% connect itself gives up after `Timeout' ms (`{error, etimedout}'); the call
-%% waits a little longer for that answer. Other errors: `econnrefused',
-%% `enetunreach', `ehostunreach', `nxdomain', `einval' (port not in 1..65535).
+%% connect itself gives up after `Timeout' ms (`{error, timeout}', as
+%% `gen_tcp:connect/4'); the call waits a little longer for that answer.
+%% Other errors: `econnrefused', `enetunreach', `ehostunreach', `etimedout'
+%% (the kernel's), `nxdomain', `einval' (port not in 1..65535).
 -spec tcp_connect(node(), unicode:chardata(), 1..65535, non_neg_integer()) ->
           {ok, handle()} | {error, reason()}.
 tcp_connect(Node, Host, Port, Timeout)

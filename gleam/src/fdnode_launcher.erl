@@ -57,15 +57,17 @@
     exit_waiters = [] :: [gen_server:from()]
 }).
 
-%% @doc Makes this BEAM distributed if needed, checks the options, starts a
-%% launcher (not linked) and waits for `fdnode ready <node>'. `Opts' are
-%% those of {@link fdnode_ffi:start/1}. Returns `{ok, Node, LauncherPid}'.
+%% @doc Checks the options, then makes this BEAM distributed if needed,
+%% starts a launcher (not linked) and waits for `fdnode ready <node>'. `Opts'
+%% are those of {@link fdnode_ffi:start/1}. Returns `{ok, Node, LauncherPid}'.
+%% A start refused for its options changes nothing: this BEAM is made
+%% distributed (and epmd started) only once every option has passed.
 -spec start(map()) -> {ok, node(), pid()} | {error, start_error()}.
 start(Opts) ->
-    case ensure_distributed(Opts) of
-        ok ->
-            case launch_options(Opts) of
-                {ok, LOpts} -> start_launcher(LOpts);
+    case check_options(Opts) of
+        {ok, Checked} ->
+            case ensure_distributed(Opts) of
+                ok -> start_launcher(launch_options(Checked, Opts));
                 {error, _} = E -> E
             end;
         {error, _} = E ->
@@ -93,13 +95,11 @@ default_jvm_args(Jar) ->
     ?JVM_ARGS ++ ["-XX:SharedArchiveFile=" ++ Archive || filelib:is_regular(Archive)].
 
 %% A BEAM started without -sname/-name (a plain `gleam run') becomes a
-%% short-named node here, unless `distribute' is false. epmd is started if it
-%% is not running, as `erl -sname' would.
+%% short-named node here (check_options/1 has refused `distribute => false').
+%% epmd is started if it is not running, as `erl -sname' would.
 ensure_distributed(Opts) ->
-    case {node(), maps:get(distribute, Opts, true)} of
-        {nonode@nohost, false} ->
-            {error, not_distributed};
-        {nonode@nohost, true} ->
+    case node() of
+        nonode@nohost ->
             Name = case maps:find(local_name, Opts) of
                        {ok, N} -> list_to_atom(to_list(N));
                        error -> list_to_atom("fdnode_client_" ++ os:getpid() ++ "_"
@@ -140,59 +140,93 @@ distribution_error(Name, Why) ->
             end
     end.
 
-launch_options(Opts) ->
+%% Everything `start' can refuse before touching this BEAM: distribution
+%% switched off, the jar, java and the roots. Conversions of the options
+%% happen here too, so a badly typed one fails before anything changes.
+check_options(Opts) ->
     Java = case maps:find(java, Opts) of
                {ok, J} -> os:find_executable(to_list(J));
                error -> os:find_executable("java")
            end,
     Jar = case maps:find(jar, Opts) of
               {ok, Path} -> to_list(Path);
-              error -> os:getenv("FDNODE_JAR")
+              error ->
+                  case os:getenv("FDNODE_JAR") of
+                      false -> priv_jar();
+                      Env -> Env
+                  end
           end,
     Roots = case {maps:find(roots, Opts), maps:find(root, Opts), os:getenv("FDNODE_ROOTS")} of
                 {{ok, Rs}, _, _} -> [to_list(R) || R <- Rs];
                 {error, {ok, R}, _} -> [to_list(R)];
                 {error, error, false} -> [];
-                {error, error, Env} -> string:lexemes(Env, ":")
+                {error, error, Env2} -> string:lexemes(Env2, ":")
             end,
     Name = case maps:find(name, Opts) of
                {ok, N} -> to_list(N);
                error -> "fdnode_" ++ os:getpid() ++ "_"
                             ++ integer_to_list(erlang:unique_integer([positive]))
            end,
-    Cookie = to_list(maps:get(cookie, Opts, erlang:get_cookie())),
+    JvmArgs = case maps:find(jvm_args, Opts) of
+                  {ok, As} -> {ok, [to_list(A) || A <- As]};
+                  error -> error
+              end,
+    Args = [to_list(A) || A <- maps:get(args, Opts, [])],
+    Cookie = case maps:find(cookie, Opts) of
+                 {ok, C} -> {ok, to_list(C)};
+                 error -> error
+             end,
     Missing = [R || R <- Roots, not filelib:is_dir(R)],
+    Undistributable = node() =:= nonode@nohost andalso maps:get(distribute, Opts, true) =:= false,
     if
+        Undistributable -> {error, not_distributed};
         Jar =:= false -> {error, no_jar};
         Java =:= false -> {error, java_not_found};
         true ->
             case {filelib:is_regular(Jar), Roots, Missing} of
-                {false, _, _} ->
-                    {error, {jar_not_found, Jar}};
-                {true, [], _} ->
-                    {error, no_root};
-                {true, _, [Dir | _]} ->
-                    {error, {root_not_found, Dir}};
+                {false, _, _} -> {error, {jar_not_found, Jar}};
+                {true, [], _} -> {error, no_root};
+                {true, _, [Dir | _]} -> {error, {root_not_found, Dir}};
                 {true, _, []} ->
-                    LongNames = case string:split(atom_to_list(node()), "@") of
-                                    [_, Host] -> lists:member($., Host);
-                                    _ -> false
-                                end,
-                    JvmArgs = case maps:find(jvm_args, Opts) of
-                                  {ok, As} -> [to_list(A) || A <- As];
-                                  error -> default_jvm_args(Jar)
-                              end,
-                    Args = JvmArgs ++ ["-jar", filename:absname(Jar), "--name", Name]
-                        ++ lists:append([["--root", filename:absname(R)] || R <- Roots])
-                        ++ [A || LongNames, A <- ["--longnames"]]
-                        ++ [to_list(A) || A <- maps:get(args, Opts, [])]
-                        ++ ["--exit-on-stdin-eof"],
-                    {ok, #{java => Java, args => Args,
-                           env => [{"FDNODE_COOKIE", Cookie}],
-                           ready_timeout => maps:get(ready_timeout, Opts, 30000),
-                           log => maps:get(log, Opts, false)}}
+                    {ok, #{java => Java, jar => Jar, roots => Roots, name => Name,
+                           jvm_args => JvmArgs, args => Args, cookie => Cookie}}
             end
     end.
+
+%% The jar `mvn package' puts into fdnode's priv dir: the Gleam package's
+%% priv/, which a Gleam, rebar3 or Mix build makes the application's.
+%% `false' when fdnode's code is not laid out as an application.
+priv_jar() ->
+    case code:priv_dir(fdnode) of
+        {error, _} -> false;
+        Dir -> filename:join(Dir, "fdnode.jar")
+    end.
+
+%% The command line, once this BEAM is distributed (its name decides short or
+%% long names; its cookie is the default).
+launch_options(#{java := Java, jar := Jar, roots := Roots, name := Name, args := Extra} = C,
+               Opts) ->
+    LongNames = case string:split(atom_to_list(node()), "@") of
+                    [_, Host] -> lists:member($., Host);
+                    _ -> false
+                end,
+    JvmArgs = case maps:get(jvm_args, C) of
+                  {ok, As} -> As;
+                  error -> default_jvm_args(Jar)
+              end,
+    Cookie = case maps:get(cookie, C) of
+                 {ok, Given} -> Given;
+                 error -> atom_to_list(erlang:get_cookie())
+             end,
+    Args = JvmArgs ++ ["-jar", filename:absname(Jar), "--name", Name]
+        ++ lists:append([["--root", filename:absname(R)] || R <- Roots])
+        ++ [A || LongNames, A <- ["--longnames"]]
+        ++ Extra
+        ++ ["--exit-on-stdin-eof"],
+    #{java => Java, args => Args,
+      env => [{"FDNODE_COOKIE", Cookie}],
+      ready_timeout => maps:get(ready_timeout, Opts, 30000),
+      log => maps:get(log, Opts, false)}.
 
 to_list(A) when is_atom(A) -> atom_to_list(A);
 to_list(B) when is_binary(B) -> unicode:characters_to_list(B);

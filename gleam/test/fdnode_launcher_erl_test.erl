@@ -3,6 +3,7 @@
 %% BEAM that is not distributed (as under `gleam run').
 -module(fdnode_launcher_erl_test).
 -include_lib("eunit/include/eunit.hrl").
+-export([refused_start_child/0]).
 
 %% /proc/<pid>/<file> as a list of NUL-separated strings.
 proc_strings(OsPid, File) ->
@@ -89,4 +90,53 @@ collect(Port, Acc) ->
         {Port, {exit_status, S}} -> {S, lists:reverse(Acc)}
     after 90000 ->
         erlang:error({child_beam_hung, lists:reverse(Acc)})
+    end.
+
+%% A start refused for one of its options changes nothing: a BEAM that is
+%% not distributed stays so (net_kernel is not started, no epmd is asked).
+%% The child runs refused_start_child/0, with fdnode's code laid out as an
+%% application whose priv dir has no jar, and FDNODE_JAR unset.
+a_refused_start_leaves_the_beam_as_it_was_test() ->
+    Lib = binary_to_list(fdnode_test_ffi:fresh_path(<<"lib">>)),
+    ok = file:make_dir(Lib),
+    ok = file:make_dir(filename:join(Lib, "fdnode")),
+    ok = file:make_dir(filename:join([Lib, "fdnode", "priv"])),
+    Ebin = filename:absname(filename:dirname(code:which(fdnode_ffi))),
+    ok = file:make_symlink(Ebin, filename:join([Lib, "fdnode", "ebin"])),
+    {Status, Out} = fdnode_test_ffi:run_program(
+                      os:find_executable("erl"),
+                      ["-noshell", "-pa", filename:join([Lib, "fdnode", "ebin"]),
+                       "-eval", "fdnode_launcher_erl_test:refused_start_child()"],
+                      #{env => [{"FDNODE_JAR", false}, {"FDNODE_ROOTS", false},
+                                {"JAR_FOR_CHILD", os:getenv("FDNODE_JAR")}],
+                        cd => Lib, timeout => 90000}),
+    ?assertEqual({0, <<"refused starts checked\n">>}, {Status, Out}).
+
+%% In the child BEAM: each refused start leaves node() at nonode@nohost.
+refused_start_child() ->
+    Root = code:root_dir(),
+    Jar = filename:join(code:priv_dir(fdnode), "fdnode.jar"),
+    Refusals =
+        [%% no jar option, no FDNODE_JAR: the priv dir's jar, which is missing
+         {{jar_not_found, Jar}, #{roots => [Root]}},
+         %% a given jar wins over the priv dir
+         {{jar_not_found, "/no/such.jar"}, #{jar => "/no/such.jar", roots => [Root]}},
+         {java_not_found, #{java => "/no/such/java", roots => [Root]}},
+         {{root_not_found, "/no/such/dir"}, #{jar => os:getenv("JAR_FOR_CHILD"),
+                                              roots => ["/no/such/dir"]}},
+         {not_distributed, #{distribute => false}}],
+    Failed = [{Want, Got, node()}
+              || {Want, Opts} <- Refusals,
+                 Got <- [fdnode_ffi:start(Opts)],
+                 Got =/= {error, Want} orelse node() =/= nonode@nohost],
+    %% FDNODE_JAR wins over the priv dir too
+    os:putenv("FDNODE_JAR", "/env/no.jar"),
+    Env = fdnode_ffi:start(#{roots => [Root]}),
+    case {Failed, Env, node(), erlang:whereis(net_kernel)} of
+        {[], {error, {jar_not_found, "/env/no.jar"}}, nonode@nohost, undefined} ->
+            io:put_chars("refused starts checked\n"),
+            halt(0);
+        Other ->
+            io:format("~p~n", [Other]),
+            halt(1)
     end.

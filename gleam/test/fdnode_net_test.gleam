@@ -19,6 +19,9 @@ fn assert_equal(got: a, expected: a) -> Nil
 @external(erlang, "fdnode_test_ffi", "assert_true")
 fn assert_true(condition: Bool) -> Nil
 
+@external(erlang, "fdnode_test_ffi", "monotonic_ms")
+fn monotonic_ms() -> Int
+
 @external(erlang, "fdnode_test_ffi", "async")
 fn async(f: fn() -> a) -> fdnode.Pid
 
@@ -127,6 +130,53 @@ pub fn accept_and_recv_time_out_test() {
   assert_equal(tcp.recv(s, bytes: 10, within: 5000), Ok(Eof))
   assert_equal(fdnode.close(s, within: 5000), Ok(Nil))
   assert_equal(fdnode.close(l, within: 5000), Ok(Nil))
+}
+
+// A listener whose accept queue is full drops further SYNs (Linux, with
+// tcp_abort_on_overflow off, the default), so a connect to it gets no
+// answer. Like every wait that runs out, that is Error(Timeout), after the
+// `within` the caller gave.
+pub fn connect_without_an_answer_is_timeout_test() {
+  let node = shared_node()
+  let assert Ok(l) =
+    tcp.listen(
+      on: node,
+      port: 0,
+      options: [Ip("127.0.0.1"), tcp.Backlog(1)],
+      within: 5000,
+    )
+  let assert Ok(port) = tcp.local_port(l, within: 5000)
+  let #(held, last, waited) = connect_until_error(node, port, [], 16)
+  assert_equal(last, Error(Timeout))
+  assert_true(waited >= 250 && waited < 5000)
+  close_all(held)
+  assert_equal(fdnode.close(l, within: 5000), Ok(Nil))
+}
+
+// Connects (300 ms each) until one fails: the sockets, that failure and how
+// long its connect took.
+fn connect_until_error(
+  node: fdnode.Node,
+  port: Int,
+  held: List(fdnode.Fd(fdnode.Socket(fdnode.Tcp))),
+  left: Int,
+) -> #(List(fdnode.Fd(fdnode.Socket(fdnode.Tcp))), Result(Nil, fdnode.FdError), Int) {
+  let started = monotonic_ms()
+  case left, tcp.connect(on: node, host: "127.0.0.1", port: port, options: [], within: 300) {
+    0, Ok(s) -> #([s, ..held], Ok(Nil), 0)
+    _, Ok(s) -> connect_until_error(node, port, [s, ..held], left - 1)
+    _, Error(e) -> #(held, Error(e), monotonic_ms() - started)
+  }
+}
+
+fn close_all(fds: List(fdnode.Fd(kind))) -> Nil {
+  case fds {
+    [] -> Nil
+    [fd, ..rest] -> {
+      assert_equal(fdnode.close(fd, within: 5000), Ok(Nil))
+      close_all(rest)
+    }
+  }
 }
 
 pub fn ipv6_listen_and_connect_test() {

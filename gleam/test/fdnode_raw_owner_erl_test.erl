@@ -75,9 +75,10 @@ hand_over_to_dead() ->
     end.
 
 %% A raw client on a node without a watcher (no fdnode code) is given
-%% nothing to own: open, pipe, tcp_listen and udp_open answer `no_watcher'
-%% (after a wait of about two seconds each, during which other calls are
-%% served), and so does a hand-over to one of its processes; no fd is left.
+%% nothing to own: open, pipe, tcp_listen and udp_open, sent together,
+%% answer `no_watcher' (after a wait of about two seconds, during which other
+%% calls are served), and so does a later hand-over to one of its processes;
+%% no fd is left.
 %% Calls that make no owner work as usual.
 raw_client_without_a_watcher_is_refused_test_() ->
     {timeout, 110, fun without_watcher/0}.
@@ -91,13 +92,20 @@ without_watcher() ->
         Path = fdnode_test_ffi:fresh_path(<<"raw_unwatched">>),
         {Pid, Results} =
             on(PN, ?CALL
-               "Ref = make_ref(),"
-               "{fdnode, J} ! {'$fdnode_call', self(), Ref, self(), {open, Path, [write, create]}},"
+               "Send = fun(Req) ->"
+               "  Ref = make_ref(),"
+               "  {fdnode, J} ! {'$fdnode_call', self(), Ref, self(), Req},"
+               "  Ref"
+               " end,"
+               "Owning = [Send(Req) || Req <- [{open, Path, [write, create]}, {pipe},"
+               "                               {tcp_listen, 0, [{ip, loopback}]},"
+               "                               {udp_open, 0, [{ip, loopback}]}]],"
                "Ping = Call(ping),"
-               "Open = receive {'$fdnode_reply', Ref, R} -> R after 20000 -> no_reply end,"
-               "Hold([{ping_while_held, Ping}, {open, Open}, {pipe, Call({pipe})},"
-               "      {tcp_listen, Call({tcp_listen, 0, [{ip, loopback}]})},"
-               "      {udp_open, Call({udp_open, 0, [{ip, loopback}]})},"
+               "[Open, Pipe, Listen, Udp] ="
+               "  [receive {'$fdnode_reply', Ref, R} -> R after 20000 -> no_reply end"
+               "   || Ref <- Owning],"
+               "Hold([{ping_while_held, Ping}, {open, Open}, {pipe, Pipe},"
+               "      {tcp_listen, Listen}, {udp_open, Udp},"
                "      {file_info, element(1, Call({file_info, Path}))}]).",
                #{'J' => J, 'Path' => Path}),
         ?assertEqual([{ping_while_held, pong}, {open, {error, no_watcher}},

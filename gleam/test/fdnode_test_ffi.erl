@@ -12,7 +12,7 @@
          kill_holder/1, jvm_fd_targets/1, has_fd_to/2, wait_until/2,
          assert_equal/2, assert_true/1, kill_jvm/1, monotonic_ms/0, async/1,
          await/2, mailbox/0, os_process_alive/1, pid_to_string/1,
-         wait_blocked_in_read/3, run_suite/0]).
+         wait_blocked_in_read/3, run_program/3, run_suite/0]).
 
 -define(KEY, {?MODULE, shared_node}).
 
@@ -227,6 +227,31 @@ wait_blocked_in_read(Node, RawFd, TimeoutMs) ->
                             end, Ts)
               end,
     wait_until(Blocked, TimeoutMs).
+
+%% Runs an OS program to its end: `{ExitStatus, Output}' (stdout and stderr
+%% together). Options: `env' (as for open_port; `{Var, false}' unsets),
+%% `cd', `timeout' ms (default 120000). A port program leads a process group
+%% of its own (the BEAM's child setup makes it a session leader), so on
+%% timeout it and every process it started are killed, and the call fails,
+%% naming it and showing its output so far.
+run_program(Exe, Args, Opts) ->
+    Port = open_port({spawn_executable, Exe},
+                     [{args, Args}, {env, maps:get(env, Opts, [])},
+                      {cd, maps:get(cd, Opts, ".")}, exit_status, use_stdio,
+                      stderr_to_stdout, binary, hide]),
+    {os_pid, OsPid} = erlang:port_info(Port, os_pid),
+    Deadline = monotonic_ms() + maps:get(timeout, Opts, 120000),
+    collect_program(Port, OsPid, Deadline, {Exe, Args}, []).
+
+collect_program(Port, OsPid, Deadline, What, Acc) ->
+    receive
+        {Port, {data, Data}} -> collect_program(Port, OsPid, Deadline, What, [Data | Acc]);
+        {Port, {exit_status, Status}} -> {Status, iolist_to_binary(lists:reverse(Acc))}
+    after max(0, Deadline - monotonic_ms()) ->
+        os:cmd("kill -KILL -- -" ++ integer_to_list(OsPid)),
+        catch port_close(Port),
+        erlang:error({program_timed_out, What, iolist_to_binary(lists:reverse(Acc))})
+    end.
 
 kill_jvm(Node) ->
     {ok, OsPid} = fdnode_ffi:os_pid(Node),

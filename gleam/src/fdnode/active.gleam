@@ -22,18 +22,29 @@
 //// ## Example: a gleam_otp actor that owns a socket
 ////
 //// ```gleam
-//// // the tags are atoms: fdnode, fdnode_udp, fdnode_closed, fdnode_error,
-//// // fdnode_passive, fdnode_completion; `select_other` takes every message
-//// // not selected before it.
-//// let selector =
+//// import fdnode
+//// import fdnode/active
+//// import gleam/erlang/process
+////
+//// pub type Msg {
+////   Command(String)
+////   FromFd(active.Message(fdnode.AnyKind))
+////   Ignored
+//// }
+////
+//// // `process.selecting_anything` (gleam_erlang 0.x; `process.select_other`
+//// // in 1.x) takes every message not selected before it, and
+//// // `decode_message` picks out fdnode's.
+//// pub fn selector(commands: process.Subject(String)) -> process.Selector(Msg) {
 ////   process.new_selector()
-////   |> process.selecting(my_subject, Command)
+////   |> process.selecting(commands, Command)
 ////   |> process.selecting_anything(fn(term) {
 ////     case active.decode_message(term) {
-////       Ok(message) -> Fd(message)
+////       Ok(message) -> FromFd(message)
 ////       Error(Nil) -> Ignored
 ////     }
 ////   })
+//// }
 //// ```
 
 import fdnode
@@ -74,6 +85,18 @@ pub fn decode_message(term: anything) -> Result(Message(fdnode.AnyKind), Nil)
 
 /// Waits up to `timeout` ms for any fdnode message in the calling process's
 /// mailbox; other messages are left alone. `Error(Timeout)` if none came.
+///
+/// ## Example
+///
+/// ```gleam
+/// case active.receive(within: 1000) {
+///   Ok(active.Received(fd, data)) -> handle(fd, data)
+///   Ok(active.InputClosed(fd)) -> forget(fd)
+///   Ok(_) -> Nil
+///   Error(fdnode.Timeout) -> Nil
+///   Error(e) -> io.println(fdnode.describe_error(e))
+/// }
+/// ```
 @external(erlang, "fdnode_active_ffi", "receive_any")
 pub fn receive(
   within timeout: Int,

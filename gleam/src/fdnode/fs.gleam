@@ -1,5 +1,9 @@
 //// Paths on the Java node, under its roots: metadata, directories, delete
-//// and rename. Files themselves are opened with `fdnode.open`.
+//// and rename. Files themselves are opened with `fdnode.open`. Paths are
+//// checked as `fdnode.open` checks them: a relative path is `Einval`, one
+//// outside every root `Eacces`. Except in `list_dir`, the last component is
+//// taken literally: a symlink is reported and deleted as itself, never
+//// followed.
 ////
 //// ## Example
 ////
@@ -45,6 +49,12 @@ pub fn file_info(
 ) -> Result(FileInfo, fdnode.FdError)
 
 /// Metadata of an open descriptor (fstat).
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(fs.FileInfo(size: size, ..)) = fs.fd_file_info(file, within: 5000)
+/// ```
 @external(erlang, "fdnode_fs_ffi", "fd_file_info")
 pub fn fd_file_info(
   fd: fdnode.Fd(kind),
@@ -66,6 +76,15 @@ pub fn list_dir(
 ) -> Result(List(String), fdnode.FdError)
 
 /// Creates a directory (mode 0o755 less the umask).
+///
+/// ## Example
+///
+/// ```gleam
+/// case fs.make_dir(on: n, path: "/srv/data/in", within: 5000) {
+///   Ok(Nil) | Error(fdnode.Eexist) -> Nil
+///   Error(e) -> io.println(fdnode.describe_error(e))
+/// }
+/// ```
 @external(erlang, "fdnode_fs_ffi", "make_dir")
 pub fn make_dir(
   on node: fdnode.Node,
@@ -74,6 +93,12 @@ pub fn make_dir(
 ) -> Result(Nil, fdnode.FdError)
 
 /// Deletes a file (a symlink itself, not its target; `Eisdir` for a directory).
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(Nil) = fs.delete_file(on: n, path: "/srv/data/a.tmp", within: 5000)
+/// ```
 @external(erlang, "fdnode_fs_ffi", "delete_file")
 pub fn delete_file(
   on node: fdnode.Node,
@@ -82,6 +107,12 @@ pub fn delete_file(
 ) -> Result(Nil, fdnode.FdError)
 
 /// Deletes an empty directory (`Enotempty` otherwise).
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(Nil) = fs.delete_dir(on: n, path: "/srv/data/in", within: 5000)
+/// ```
 @external(erlang, "fdnode_fs_ffi", "delete_dir")
 pub fn delete_dir(
   on node: fdnode.Node,

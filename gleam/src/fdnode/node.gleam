@@ -1,10 +1,14 @@
 //// Starting, reaching and stopping a Java node.
 ////
 //// `start` runs the Java node as a port of a local launcher process, so the
-//// JVM never outlives this BEAM. A BEAM that is not distributed (a plain
-//// `gleam run`) becomes a short-named node first (`with_local_name`), with
-//// its usual cookie (`~/.erlang.cookie`); the JVM gets that cookie in its
-//// environment, never on its command line.
+//// JVM never outlives this BEAM. The jar is `with_jar`'s, else `FDNODE_JAR`'s,
+//// else the `fdnode.jar` that the build puts in this package's `priv/`
+//// (found through the `fdnode` application's priv directory, as a Gleam,
+//// rebar3 or Mix build lays it out). A BEAM that is not distributed (a plain
+//// `gleam run`) becomes a short-named node (`with_local_name`), with its
+//// usual cookie (`~/.erlang.cookie`), once every option has been checked: a
+//// start that fails on an option changes nothing. The JVM gets the cookie
+//// in its environment, never on its command line.
 ////
 //// ## Example
 ////
@@ -51,9 +55,11 @@ pub type StartError {
   NotDistributed(String)
   /// epmd (the Erlang port mapper) is not running and could not be started.
   EpmdUnreachable
-  /// No jar given and `FDNODE_JAR` is not set.
+  /// No jar given, `FDNODE_JAR` is not set, and fdnode's code is not laid
+  /// out as an application (so it has no priv directory to look in).
   NoJar
-  /// The jar does not exist.
+  /// The jar does not exist (the one given, or `fdnode.jar` in fdnode's
+  /// priv directory when the build has not put it there).
   JarNotFound(String)
   /// No `java` on the PATH (or the given one does not exist).
   JavaNotFound
@@ -74,12 +80,22 @@ pub type StartError {
 }
 
 /// A human readable description of a start error.
+///
+/// ## Example
+///
+/// ```gleam
+/// case node.start(node.start_options()) {
+///   Ok(n) -> run(n)
+///   Error(e) -> io.println("fdnode: " <> node.describe_start_error(e))
+/// }
+/// ```
 pub fn describe_start_error(error: StartError) -> String {
   case error {
     NotDistributed(why) ->
       "this BEAM could not become a distributed node: " <> why
     EpmdUnreachable -> "epmd is not running (start it with: epmd -daemon)"
-    NoJar -> "no fdnode.jar: use with_jar or set FDNODE_JAR"
+    NoJar ->
+      "no fdnode.jar: use with_jar, set FDNODE_JAR, or build it into fdnode's priv/"
     JarNotFound(jar) -> "no such jar: " <> jar
     JavaNotFound -> "no java executable found"
     NoRoot -> "no root directory: use with_root or set FDNODE_ROOTS"
@@ -93,9 +109,19 @@ pub fn describe_start_error(error: StartError) -> String {
   }
 }
 
-/// Defaults: jar from `FDNODE_JAR`, `java` from the PATH, a unique node name,
+/// Defaults: jar from `FDNODE_JAR`, else from fdnode's `priv/`, `java` from
+/// the PATH, a unique node name,
 /// roots from `FDNODE_ROOTS` (colon-separated), 30 s to get ready, linked to
 /// the caller, the launcher's default JVM flags.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(n) =
+///   node.start_options()
+///   |> node.with_root("/srv/data")
+///   |> node.start
+/// ```
 pub fn start_options() -> StartOptions {
   StartOptions(
     jar: "",
@@ -111,39 +137,88 @@ pub fn start_options() -> StartOptions {
   )
 }
 
-/// Use this fdnode.jar.
+/// Use this fdnode.jar (instead of `FDNODE_JAR` or the one in fdnode's `priv/`).
+///
+/// ## Example
+///
+/// ```gleam
+/// let options = node.start_options() |> node.with_jar("/opt/fdnode/fdnode.jar")
+/// ```
 pub fn with_jar(options: StartOptions, jar: String) -> StartOptions {
   StartOptions(..options, jar: jar)
 }
 
 /// Use this java executable.
+///
+/// ## Example
+///
+/// ```gleam
+/// let options = node.start_options() |> node.with_java("/usr/lib/jvm/java-17/bin/java")
+/// ```
 pub fn with_java(options: StartOptions, java: String) -> StartOptions {
   StartOptions(..options, java: java)
 }
 
 /// The Java node's name, `"name"` or `"name@host"`.
+///
+/// ## Example
+///
+/// ```gleam
+/// // other BEAMs can then reach it as fdnode_files@<this host>
+/// let options = node.start_options() |> node.with_name("fdnode_files")
+/// ```
 pub fn with_name(options: StartOptions, name: String) -> StartOptions {
   StartOptions(..options, name: name)
 }
 
 /// Allow files under this directory (may be given several times; replaces
 /// `FDNODE_ROOTS`).
+///
+/// ## Example
+///
+/// ```gleam
+/// let options =
+///   node.start_options()
+///   |> node.with_root("/srv/data")
+///   |> node.with_root("/var/spool/app")
+/// ```
 pub fn with_root(options: StartOptions, root: String) -> StartOptions {
   StartOptions(..options, roots: [root, ..options.roots])
 }
 
 /// Milliseconds to wait for the node to be ready.
+///
+/// ## Example
+///
+/// ```gleam
+/// // a slow machine: give the JVM a minute to start
+/// let options = node.start_options() |> node.with_ready_timeout(60_000)
+/// ```
 pub fn with_ready_timeout(options: StartOptions, ms: Int) -> StartOptions {
   StartOptions(..options, ready_timeout: ms)
 }
 
 /// Extra arguments for the Java node, e.g. `["--max-fds", "64"]`.
+///
+/// ## Example
+///
+/// ```gleam
+/// let options =
+///   node.start_options()
+///   |> node.with_args(["--max-fds", "64", "--log-level", "debug"])
+/// ```
 pub fn with_args(options: StartOptions, args: List(String)) -> StartOptions {
   StartOptions(..options, args: args)
 }
 
 /// JVM flags, replacing the launcher's defaults (a small serial-GC JVM, and
 /// the class-data archive `fdnode.jsa` next to the jar when there is one).
+///
+/// ## Example
+///
+/// ```gleam
+/// let options = node.start_options() |> node.with_jvm_args(["-Xmx256m"])
+/// ```
 pub fn with_jvm_args(
   options: StartOptions,
   args: List(String),
@@ -155,17 +230,37 @@ pub fn with_jvm_args(
 /// `True`: the local launcher process is linked to the caller and stops the
 /// node when the caller exits, for any reason). A Java node crash never kills
 /// the caller. With `False` the node runs until `stop` or until the BEAM stops.
+///
+/// ## Example
+///
+/// ```gleam
+/// // started by a short-lived setup process, used by others
+/// let options = node.start_options() |> node.with_link(False)
+/// ```
 pub fn with_link(options: StartOptions, link: Bool) -> StartOptions {
   StartOptions(..options, link: link)
 }
 
 /// Echo the Java node's output to standard error.
+///
+/// ## Example
+///
+/// ```gleam
+/// let options = node.start_options() |> node.with_log(True)
+/// ```
 pub fn with_log(options: StartOptions, log: Bool) -> StartOptions {
   StartOptions(..options, log: log)
 }
 
 /// The short name this BEAM takes if `start` has to make it distributed
 /// (default a unique `fdnode_client_...`).
+///
+/// ## Example
+///
+/// ```gleam
+/// // `gleam run` starts a BEAM without a name: call it myapp@<host>
+/// let options = node.start_options() |> node.with_local_name("myapp")
+/// ```
 pub fn with_local_name(options: StartOptions, name: String) -> StartOptions {
   StartOptions(..options, local_name: name)
 }
@@ -221,6 +316,16 @@ pub type Exit {
 /// (after `shutdown`, a signal, or a crash) and returns its exit status and
 /// its last lines of output. `Error(Timeout)`, or `Error(NotStarted)` for a
 /// node this BEAM did not start.
+///
+/// ## Example
+///
+/// ```gleam
+/// case node.await_exit(n, within: 30_000) {
+///   Ok(node.Exit(status: 0, ..)) -> Nil
+///   Ok(node.Exit(status: status, output: last_lines)) -> report(status, last_lines)
+///   Error(e) -> io.println(fdnode.describe_error(e))
+/// }
+/// ```
 @external(erlang, "fdnode_node_ffi", "await_exit")
 pub fn await_exit(
   node: fdnode.Node,
@@ -243,14 +348,33 @@ pub fn connect(
 ) -> Result(Nil, fdnode.FdError)
 
 /// The OS pid of the JVM of a node started by `start`.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(pid) = node.os_pid(n)
+/// io.println("the Java node runs as OS process " <> int.to_string(pid))
+/// ```
 @external(erlang, "fdnode_node_ffi", "os_pid")
 pub fn os_pid(node: fdnode.Node) -> Result(Int, fdnode.FdError)
 
 /// A node name such as `"fdnode@myhost"`.
+///
+/// ## Example
+///
+/// ```gleam
+/// let n = node.from_string("fdnode@myhost")
+/// ```
 @external(erlang, "fdnode_node_ffi", "from_string")
 pub fn from_string(name: String) -> fdnode.Node
 
 /// The node's name.
+///
+/// ## Example
+///
+/// ```gleam
+/// io.println("connected to " <> node.to_string(n))
+/// ```
 @external(erlang, "fdnode_node_ffi", "to_string")
 pub fn to_string(node: fdnode.Node) -> String
 
@@ -299,6 +423,12 @@ pub fn stats(
 
 /// Bytes of JVM heap the Java node uses; with `after_gc` it runs a full
 /// garbage collection first, so the number is what it really retains.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(bytes) = node.heap_used(of: n, after_gc: True, within: 5000)
+/// ```
 @external(erlang, "fdnode_node_ffi", "heap_used")
 pub fn heap_used(
   of node: fdnode.Node,

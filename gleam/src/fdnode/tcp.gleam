@@ -91,8 +91,9 @@ pub fn accept(
 
 /// Connects to `host` (a name, an IPv4 or an IPv6 literal) and `port`, then
 /// sets `options`. The calling process owns the socket. The connect gives up
-/// after `timeout` ms (`Etimedout`); other failures: `Econnrefused`,
-/// `Enetunreach`, `Ehostunreach`, `Nxdomain`, `Einval` (port outside 1..65535).
+/// after `timeout` ms with `Error(Timeout)`, like every wait; other failures:
+/// `Econnrefused`, `Enetunreach`, `Ehostunreach`, `Etimedout` (the kernel
+/// gave up first), `Nxdomain`, `Einval` (port outside 1..65535).
 ///
 /// ## Example
 ///
@@ -144,6 +145,13 @@ pub fn recv(
 ) -> Result(fdnode.Input, fdnode.FdError)
 
 /// Sets socket options (not `Ip`/`Inet6`/`Backlog`).
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(Nil) =
+///   tcp.set_options(socket, [tcp.Nodelay(True), tcp.Keepalive(True)], within: 5000)
+/// ```
 @external(erlang, "fdnode_tcp_ffi", "set_options")
 pub fn set_options(
   socket: fdnode.Fd(fdnode.Socket(protocol)),
@@ -152,6 +160,13 @@ pub fn set_options(
 ) -> Result(Nil, fdnode.FdError)
 
 /// Reads socket options, in the order asked.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok([tcp.Nodelay(nodelay), tcp.Sndbuf(bytes)]) =
+///   tcp.get_options(socket, [tcp.NodelayName, tcp.SndbufName], within: 5000)
+/// ```
 @external(erlang, "fdnode_tcp_ffi", "get_options")
 pub fn get_options(
   socket: fdnode.Fd(fdnode.Socket(protocol)),
@@ -198,6 +213,13 @@ pub fn get_packet(
 ) -> Result(#(fdnode.Packet, Int), fdnode.FdError)
 
 /// The connected peer's address and port.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(#(address, port)) = tcp.peername(socket, within: 5000)
+/// io.println("connection from " <> address <> ":" <> int.to_string(port))
+/// ```
 @external(erlang, "fdnode_tcp_ffi", "peername")
 pub fn peername(
   socket: fdnode.Fd(fdnode.Socket(fdnode.Tcp)),
@@ -205,6 +227,12 @@ pub fn peername(
 ) -> Result(#(String, Int), fdnode.FdError)
 
 /// The address and port the socket is bound to.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(#("127.0.0.1", port)) = tcp.sockname(listener, within: 5000)
+/// ```
 @external(erlang, "fdnode_tcp_ffi", "sockname")
 pub fn sockname(
   socket: fdnode.Fd(fdnode.Socket(protocol)),
@@ -212,6 +240,14 @@ pub fn sockname(
 ) -> Result(#(String, Int), fdnode.FdError)
 
 /// The local port of a socket.
+///
+/// ## Example
+///
+/// ```gleam
+/// // listen on any free port, then tell the clients which one
+/// let assert Ok(listener) = tcp.listen(on: n, port: 0, options: [], within: 5000)
+/// let assert Ok(port) = tcp.local_port(listener, within: 5000)
+/// ```
 pub fn local_port(
   socket: fdnode.Fd(fdnode.Socket(protocol)),
   within timeout: Int,

@@ -22,6 +22,13 @@ pub type Datagram {
 }
 
 /// A UDP socket bound to `port` (0: any), owned by the calling process.
+///
+/// ## Example
+///
+/// ```gleam
+/// let assert Ok(socket) =
+///   udp.open(on: n, port: 0, options: [tcp.Ip("::1"), tcp.Inet6], within: 5000)
+/// ```
 @external(erlang, "fdnode_udp_ffi", "open")
 pub fn open(
   on node: fdnode.Node,

@@ -7,14 +7,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * id -> FdInner, with a secret token per id and a per-owner index.
+ * id -> FdInner, with a token per id and a per-owner index.
  *
- * <p>The token is checked before anything else is told about an id: a wrong token is {@code
- * invalid_handle} whether the id is live, closing, released or never issued. Stale handles: an
- * entry is removed as soon as its descriptor is Closed; its token is derived from its id ({@link
- * HandleTokens}), so a released id (ids are sequential, never reused) still answers {@code closed}
- * to its genuine token, with nothing kept for it. A Closing entry (close begun, OS close pending)
- * answers {@code closed} to its token.
+ * <p>The token is no secret (a handle is a plain term, printed in full wherever it is printed); it
+ * makes sure a stale, forged or mistyped handle never reaches another descriptor. It is checked
+ * before anything else is told about an id: a wrong token is {@code invalid_handle} whether the id
+ * is live, closing, released or never issued. Stale handles: an entry is removed as soon as its
+ * descriptor is Closed; its token is derived from its id ({@link HandleTokens}), so a released id
+ * (ids are sequential, never reused) still answers {@code closed} to its genuine token, with
+ * nothing kept for it. A Closing entry (close begun, OS close pending) answers {@code closed} to
+ * its token.
  *
  * <p>The table owns the reference an FdInner is created with and releases it when the entry is
  * removed.

@@ -94,7 +94,7 @@ public final class Sockets {
   /**
    * Connects to {@code host:port} (a name, an IPv4 or an IPv6 literal) within {@code timeoutMs} and
    * returns the connected, blocking descriptor. Each address the name resolves to is tried in turn
-   * within the same deadline; the last failure is thrown.
+   * within the same deadline ({@code timeout} once it has passed); the last failure is thrown.
    */
   public int connect(String host, int port, long timeoutMs) throws FdException {
     if (port < 1 || port > 65535) {
@@ -111,7 +111,7 @@ public final class Sockets {
         return connect(a, port, deadline);
       } catch (FdException e) {
         last = e;
-        if (e.is(Reason.ETIMEDOUT)) {
+        if (e.is(Reason.TIMEOUT)) {
           break; // the deadline is shared: nothing left for the others
         }
       }
@@ -134,7 +134,9 @@ public final class Sockets {
           throw Errnos.exception(err, "connect");
         }
         if (!awaitReady(fd, POLLOUT, deadline)) {
-          throw new FdException(Reason.ETIMEDOUT, "connect: no answer in time");
+          // The caller's deadline, as for accept and recv: timeout. A kernel
+          // ETIMEDOUT (SO_ERROR below) stays etimedout.
+          throw new FdException(Reason.TIMEOUT, "connect: no answer in time");
         }
         int soError = getInt(fd, SOL_SOCKET, SO_ERROR);
         if (soError != 0) {

@@ -1,4 +1,4 @@
-//// Small helpers over `BitArray` values that need no standard library:
+//// Test helpers over `BitArray` values that need no standard library:
 //// byte sizes, concatenation and a running CRC-32 used to checksum streams.
 
 /// The number of whole bytes in `data` (a trailing partial byte counts as

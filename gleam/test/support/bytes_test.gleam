@@ -1,7 +1,7 @@
-//// Tests for fdnode/internal/bytes. EUnit runs every public `*_test`
+//// Tests for support/bytes (test code only). EUnit runs every public `*_test`
 //// function; a test fails by raising (a failed `let assert` or `expect`).
 
-import fdnode/internal/bytes
+import support/bytes
 
 // Raises `#("expected", expected, "got", actual)` unless the two are equal,
 // so EUnit's report shows both values.
