@@ -129,7 +129,12 @@ sealed interface ControlRequests extends Request {
   }
 
   /** Replies ok, then the node drains and stops; calls from now on get shutting_down. */
-  record Shutdown() implements ControlRequests, Inline {
+  /**
+   * Runs on a worker, never inline: the drain waits for the workers, so this call's {@code ok} is
+   * written before the node closes its connections. Inline, the drain (on its own thread) could
+   * close them before the connection's thread wrote the reply (seen under load).
+   */
+  record Shutdown() implements ControlRequests {
     static Shutdown decode(Args a) {
       return new Shutdown();
     }
