@@ -39,8 +39,8 @@ controlling_process(Fd, Pid, Timeout) ->
                 ok -> restore(Node, Fd, Pid, Mode, remaining(Timeout, Start));
                 {error, _} = E -> E
             end;
-        {error, _} = E ->
-            E
+        Other ->
+            Other % an error: nothing moved
     end.
 
 %% Every active message of Fd in this mailbox, oldest first; the rest stay.
