@@ -709,14 +709,22 @@ pub fn set_mode(
 ) -> Result(Nil, FdError)
 
 /// Hands control and ownership to another process. Controlling process only
-/// (`NotOwner`). A process on another BEAM node is first watched by that
-/// node's watcher (`NoWatcher` if it cannot be), so the descriptor closes
-/// when it exits whatever happens to this node.
+/// (`NotOwner`). As with `gen_tcp`, the messages of `fd` already in the
+/// caller's mailbox (every `fdnode/active` message about it: data,
+/// datagrams, end of input, read errors, `WentPassive`) move to the new
+/// controller, in order and before anything delivered later, and the mode
+/// stays what it was (with the count of `ActiveN`); other messages stay. So
+/// `set_mode(fd, to: Active, ...)` then `controlling_process` loses nothing.
+/// A process on another BEAM node is first watched by that node's watcher
+/// (`NoWatcher` if it cannot be, and nothing moves), so the descriptor
+/// closes when it exits whatever happens to this node.
 ///
 /// ## Example
 ///
 /// ```gleam
 /// let assert Ok(pid) = fdnode.pid_from(worker)
+/// let assert Ok(Nil) = fdnode.set_mode(fd, to: fdnode.Active, within: 5000)
+/// // whatever arrived here meanwhile goes to `worker` first
 /// let assert Ok(Nil) = fdnode.controlling_process(fd, to: pid, within: 5000)
 /// ```
 @external(erlang, "fdnode_gleam_ffi", "controlling_process")

@@ -15,8 +15,8 @@
 %% the Java node (a read on an empty FIFO) ends there too.
 %%
 %% A call whose success makes the caller an owner (`open', `pipe',
-%% `tcp_connect', `tcp_listen', `accept', `udp_open', `controlling_process')
-%% goes through a short-lived proxy (spawn_monitor) instead, because a
+%% `tcp_connect', `tcp_listen', `accept', `udp_open', `controlling_process',
+%% `hand_over') goes through a short-lived proxy (spawn_monitor) instead, because a
 %% success nobody receives must be undone: the proxy watches the Java node
 %% (a node monitor), sends `{'$fdnode_call', Proxy, Ref, Caller, Request}'
 %% and passes the reply back. On timeout the caller abandons the proxy and
@@ -34,15 +34,15 @@
 %% sent: the Java node has the owner's node's watcher prove itself and watch
 %% the owner before the call runs (else `{error, no_watcher}'). The proxy
 %% also registers the owner with it before it hands back a successful
-%% `open'/`pipe'/`controlling_process' result; a monitor on an already-dead
-%% process fires at once, so an owner that dies during the call still gets
-%% its descriptors closed. A `controlling_process' to a pid
+%% `open'/`pipe'/`controlling_process'/`hand_over' result; a monitor on an
+%% already-dead process fires at once, so an owner that dies during the call still gets
+%% its descriptors closed. A `controlling_process' (or `hand_over') to a pid
 %% on another BEAM node first has that node's watcher adopt the pid
 %% ({@link fdnode_watcher:adopt/3}); if it cannot, the call answers
 %% `{error, no_watcher}' and control does not move.
 -module(fdnode_call).
 
--export([call/3, call/4]).
+-export([call/3, call/4, call_as/4]).
 %% Internal
 -export([proxy_init/4]).
 
@@ -63,11 +63,20 @@ call(Node, Request, Timeout) ->
 -spec call(node(), tuple() | atom(), timeout(), progress()) -> term().
 call(Node, Request, Timeout, OnProgress) when is_atom(Node) ->
     case owning(Request) of
-        false -> direct(Node, Request, Timeout, OnProgress);
+        false -> direct(Node, self(), Request, Timeout, OnProgress);
         true -> proxied(Node, Request, Timeout, OnProgress)
     end;
 call(_, _, _, _) ->
     {error, badarg}.
+
+%% @doc As {@link call/3}, made for `Caller' (the protocol's `Caller'
+%% field): a request that gives nothing to own, which the Java node checks
+%% as if `Caller' had sent it. For the mode a hand-over restores for the new
+%% controller ({@link fdnode_handover}).
+-spec call_as(node(), pid(), tuple(), timeout()) -> term().
+call_as(Node, Caller, Request, Timeout) when is_atom(Node), is_pid(Caller) ->
+    false = owning(Request),
+    direct(Node, Caller, Request, Timeout, undefined).
 
 proxied(Node, Request, Timeout, OnProgress) ->
     Start = erlang:monotonic_time(millisecond),
@@ -86,15 +95,17 @@ proxied(Node, Request, Timeout, OnProgress) ->
 %% prove itself and watch the owner first (else `{error, no_watcher}').
 adopt(Node, {controlling_process, _, Pid}, Timeout) when is_pid(Pid), node(Pid) =/= node() ->
     fdnode_watcher:adopt(Pid, Node, Timeout);
+adopt(Node, {hand_over, _, Pid}, Timeout) when is_pid(Pid), node(Pid) =/= node() ->
+    fdnode_watcher:adopt(Pid, Node, Timeout);
 adopt(_, _, _) ->
     fdnode_watcher:ensure_started(),
     ok.
 
 %% The caller's own call, answered through the alias of its monitor.
-direct(Node, Request, Timeout, OnProgress) ->
+direct(Node, Caller, Request, Timeout, OnProgress) ->
     Alias = erlang:monitor(process, {fdnode, Node}, [{alias, demonitor}]),
     try
-        erlang:send({fdnode, Node}, {'$fdnode_call', Alias, Alias, self(), Request})
+        erlang:send({fdnode, Node}, {'$fdnode_call', Alias, Alias, Caller, Request})
     catch
         error:_ -> ok   % not distributed: the monitor reports noconnection
     end,
@@ -233,10 +244,12 @@ opens(Request) ->
 
 owning({pipe}) -> true;
 owning({controlling_process, _, _}) -> true;
+owning({hand_over, _, _}) -> true;
 owning(Request) -> opens(Request).
 
 register_owner(Node, Caller, {pipe}, {ok, _}) -> fdnode_watcher:watch(Caller, Node);
 register_owner(Node, _Caller, {controlling_process, _, Pid}, ok) -> fdnode_watcher:watch(Pid, Node);
+register_owner(Node, _Caller, {hand_over, _, Pid}, {ok, _}) -> fdnode_watcher:watch(Pid, Node);
 register_owner(Node, Caller, Request, {ok, _}) ->
     opens(Request) andalso fdnode_watcher:watch(Caller, Node),
     ok;

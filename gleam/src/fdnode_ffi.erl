@@ -444,13 +444,23 @@ set_mode(Fd, Mode, Timeout) -> fd_call(Fd, fun(H) -> {set_mode, H, Mode} end, Ti
 controlling_process(Fd, Pid) -> controlling_process(Fd, Pid, default_timeout()).
 
 %% @doc Moves control and ownership to `Pid' (caller must be the controlling
-%% process, else `{error, not_owner}'). For a `Pid' on another BEAM node,
-%% that node's {@link fdnode_watcher} adopts it first (started there if
-%% needed), so its death closes the descriptor whatever happens to this node;
-%% `{error, no_watcher}' (control does not move) when it cannot.
+%% process, else `{error, not_owner}'), as `gen_tcp:controlling_process/2'
+%% does: the messages of `Fd' already in the caller's mailbox (`{fdnode, Fd,
+%% Data}', `{fdnode_udp, ...}', `{fdnode_closed, Fd}', `{fdnode_error, Fd,
+%% Reason}', `{fdnode_passive, Fd}') move to `Pid', in order and before
+%% anything delivered later, and the mode (with the count of `{active, N}')
+%% stays what it was; other messages stay. So `set_mode(Fd, active)' then
+%% `controlling_process(Fd, Pid)' loses nothing ({@link fdnode_handover}).
+%% For a `Pid' on another BEAM node, that node's {@link fdnode_watcher}
+%% adopts it first (started there if needed), so its death closes the
+%% descriptor whatever happens to this node; `{error, no_watcher}' (control
+%% does not move, nothing moves) when it cannot.
 -spec controlling_process(handle(), pid(), timeout()) -> ok | {error, reason()}.
 controlling_process(Fd, Pid, Timeout) when is_pid(Pid) ->
-    fd_call(Fd, fun(H) -> {controlling_process, H, Pid} end, Timeout);
+    case is_handle(Fd) of
+        true -> fdnode_handover:controlling_process(Fd, Pid, Timeout);
+        false -> {error, badarg}
+    end;
 controlling_process(_, _, _) ->
     {error, badarg}.
 

@@ -5,7 +5,8 @@
 -export([make_fifo/1, random_file/2, file_crc/1, start_writer/2, start_two_gate_writer/4,
          open_gate/1, await_writer/2, writer_os_pid/1, wait_writer_blocked/2,
          await_closed/2, poll_closed/1, mailbox_len/0, tcp_peer/1, peer_port/1,
-         peer_reset/1, peer_close/1, free_port/0, log/2, drain_crc/2, bytes_read/1]).
+         peer_reset/1, peer_close/1, free_port/0, log/2, drain_crc/2, bytes_read/1,
+         await_data_in_mailbox/2, await_passive_in_mailbox/2]).
 
 %% ---------------------------------------------------------------- files
 
@@ -158,3 +159,13 @@ log(Format, Args) ->
 
 to_list(B) when is_binary(B) -> unicode:characters_to_list(B);
 to_list(L) when is_list(L) -> L.
+
+%% ---------------------------------------------------------------- mailbox
+
+%% True once a chunk of Fd is in the caller's mailbox (left there).
+await_data_in_mailbox(Fd, Timeout) ->
+    fdnode_test_ffi:await_in_mailbox(fun({fdnode, F, _}) -> F =:= Fd end, Timeout).
+
+%% True once Fd's fdnode_passive is in the caller's mailbox (left there).
+await_passive_in_mailbox(Fd, Timeout) ->
+    fdnode_test_ffi:await_in_mailbox(fun({fdnode_passive, F}) -> F =:= Fd end, Timeout).

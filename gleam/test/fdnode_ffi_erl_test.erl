@@ -212,10 +212,11 @@ timed_out_open_is_closed_again_test() ->
     ?assertEqual([], messages()).
 
 controlling_process_watches_new_owner_test() ->
-    Fake = fake(fun(M) -> reply(M, ok) end),
+    %% a hand-over (the node answers the mode the descriptor had)
+    Fake = fake(fun(M) -> reply(M, {ok, passive}) end),
     New = spawn(fun() -> receive stop -> ok end end),
     ?assertEqual(ok, fdnode_ffi:controlling_process(?H(node()), New)),
-    _ = got(),
+    ?assertMatch({'$fdnode_call', _, _, _, {hand_over, _, New}}, got()),
     New ! stop,
     ?assertMatch({'$fdnode_owner_down', _, New}, got()),
     stop_fake(Fake).

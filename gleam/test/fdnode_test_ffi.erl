@@ -11,7 +11,7 @@
          forge_token/1, forge_id/1, spawn_holder/1, run_in/2, stop_holder/1,
          kill_holder/1, jvm_fd_targets/1, has_fd_to/2, wait_until/2,
          assert_equal/2, assert_true/1, kill_jvm/1, monotonic_ms/0, async/1,
-         await/2, mailbox/0, os_process_alive/1, pid_to_string/1,
+         await/2, mailbox/0, await_in_mailbox/2, os_process_alive/1, pid_to_string/1,
          wait_blocked_in_read/3, run_program/3, run_suite/0]).
 
 -define(KEY, {?MODULE, shared_node}).
@@ -154,6 +154,42 @@ await(Pid, Timeout) ->
 mailbox() ->
     {messages, Ms} = process_info(self(), messages),
     unicode:characters_to_binary(io_lib:format("~p", [Ms])).
+
+%% Waits until the caller's mailbox holds a message for which Pred is true,
+%% taking nothing from it (a test of what a mailbox holds, such as the
+%% messages controlling_process must move). A helper traces the caller's
+%% 'receive' events, so this waits for an event rather than polling. True if
+%% such a message is there or came within TimeoutMs.
+await_in_mailbox(Pred, TimeoutMs) ->
+    Self = self(),
+    Ref = make_ref(),
+    Tracer = spawn_link(fun() -> trace_receives(Self, Ref, Pred) end),
+    receive {Ref, tracing} -> ok end,
+    {messages, Ms} = process_info(Self, messages),
+    Found = lists:any(fun(M) -> holds(Pred, M) end, Ms)
+        orelse receive {Ref, seen} -> true after TimeoutMs -> false end,
+    Tracer ! {Ref, stop},
+    receive {Ref, stopped} -> ok end,
+    receive {Ref, seen} -> ok after 0 -> ok end,
+    Found.
+
+holds(Pred, Msg) -> (catch Pred(Msg)) =:= true.
+
+trace_receives(Who, Ref, Pred) ->
+    1 = erlang:trace(Who, true, ['receive']),
+    Who ! {Ref, tracing},
+    trace_receives_loop(Who, Ref, Pred, false).
+
+trace_receives_loop(Who, Ref, Pred, Told) ->
+    receive
+        {trace, Who, 'receive', Msg} ->
+            Seen = not Told andalso holds(Pred, Msg),
+            Seen andalso (Who ! {Ref, seen}),
+            trace_receives_loop(Who, Ref, Pred, Told orelse Seen);
+        {Ref, stop} ->
+            erlang:trace(Who, false, ['receive']),
+            Who ! {Ref, stopped}
+    end.
 
 pid_to_string(Pid) -> list_to_binary(pid_to_list(Pid)).
 

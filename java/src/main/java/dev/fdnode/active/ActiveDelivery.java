@@ -27,6 +27,11 @@ import java.util.concurrent.Executor;
  * one chunk per descriptor, however slow the receiver: a full distribution connection blocks the
  * send, which stops the reads for that descriptor.
  *
+ * <p>A readiness event is a hint: while it waits for a reader thread, the controller may turn
+ * passive, read that input and turn active again. The read it leads to therefore never waits;
+ * finding nothing (EAGAIN on a non-blocking FIFO, nothing ready on a blocking pipe), it re-arms the
+ * one-shot registration, and epoll, level-triggered, reports the next input.
+ *
  * <p>Every decision about a chunk (which process gets it, whether the mode is still active) is
  * taken under the descriptor's control lock ({@link FdInner#controlLock()}), the lock set_mode and
  * controlling_process take too, so each chunk goes to exactly one process, in order. A chunk read
@@ -48,6 +53,7 @@ public final class ActiveDelivery implements AutoCloseable {
   private final Executor readers;
   private final ActiveSink sink;
   private final int chunkSize;
+  private final ChunkRead read;
   private final ConcurrentHashMap<Long, Watch> watches = new ConcurrentHashMap<>();
 
   /**
@@ -57,8 +63,28 @@ public final class ActiveDelivery implements AutoCloseable {
    */
   private final ThreadLocal<byte[]> readBuffers;
 
+  /**
+   * The read delivery makes on a readiness event: never waits, {@link Descriptors#NOTHING_WAITING}
+   * when nothing is there. Tests wrap it to hold a read in flight.
+   */
+  @FunctionalInterface
+  interface ChunkRead {
+    int read(FdInner inner, byte[] buffer, int length) throws FdException;
+  }
+
   public ActiveDelivery(
       Descriptors descriptors, Poller poller, Executor readers, ActiveSink sink, int chunkSize) {
+    this(descriptors, poller, readers, sink, chunkSize, descriptors::readIntoNow);
+  }
+
+  ActiveDelivery(
+      Descriptors descriptors,
+      Poller poller,
+      Executor readers,
+      ActiveSink sink,
+      int chunkSize,
+      ChunkRead read) {
+    this.read = read;
     this.descriptors = descriptors;
     this.poller = poller;
     this.readers = readers;
@@ -211,8 +237,8 @@ public final class ActiveDelivery implements AutoCloseable {
   /**
    * Waits until no active read is in flight. A switch to passive does not stop a read already under
    * way; its bytes are kept for the next passive read. That read must wait for them, or it would
-   * read the bytes after them first and hand them out of order. The read in flight was started on
-   * readiness, so it does not block, and a close ends it.
+   * read the bytes after them first and hand them out of order. The read in flight never waits for
+   * input ({@link ChunkRead}), so this wait is short.
    */
   private static void awaitReadLocked(Watch watch) {
     boolean interrupted = false;
@@ -317,13 +343,20 @@ public final class ActiveDelivery implements AutoCloseable {
       FdException failure = null;
       try {
         int want = available > 0 ? Math.min(available, chunkSize) : chunkSize;
-        n = descriptors.readInto(watch.inner, buffer, want);
+        n = read.read(watch.inner, buffer, want); // never waits: the event may be stale
       } catch (FdException e) {
         failure = e;
       }
       synchronized (watch.lock()) {
         watch.reading = false;
         watch.lock().notifyAll(); // a passive read may wait for this one (awaitReadLocked)
+        if (n == Descriptors.NOTHING_WAITING) {
+          // A stale event: a passive read took its input while it waited for this thread.
+          if (!watch.forgotten && watch.inner.mode() != ReceiveMode.PASSIVE) {
+            armLocked(watch);
+          }
+          return;
+        }
         if (!handleLocked(watch, n == 0 ? null : new ActiveEvent.Data(buffer, n), failure)) {
           return;
         }

@@ -262,6 +262,37 @@ public final class Descriptors implements AutoCloseable {
     }
   }
 
+  /** What {@link #readIntoNow} returns when no input is waiting. */
+  public static final int NOTHING_WAITING = -1;
+
+  /**
+   * As {@link #readInto}, but never waits, whether the descriptor is blocking or not: {@link
+   * #NOTHING_WAITING} when a pipe, FIFO, socket or device has no input now (EAGAIN included).
+   * Active delivery reads on readiness events, which another read may have made stale.
+   */
+  public int readIntoNow(FdInner f, byte[] buf, int len) throws FdException {
+    checkLength(len);
+    if (f.seekable() || len == 0) {
+      return readInto(f, buf, len);
+    }
+    try (FdInner.Use u = f.use()) {
+      if (!Native.poll(u.fd(), Native.POLLIN, 0)) {
+        return NOTHING_WAITING; // ready also on hang-up or error: the read reports those
+      }
+      int n;
+      try {
+        n = posix.read(u.fd(), buf, 0, len);
+      } catch (FdException e) {
+        if ("eagain".equals(e.reason())) {
+          return NOTHING_WAITING;
+        }
+        throw e;
+      }
+      bytesRead.add(n);
+      return n;
+    }
+  }
+
   /** Writes every byte (partial writes continue), advancing the offset as it goes. */
   public void write(FdInner f, byte[] data) throws FdException {
     Objects.requireNonNull(data, "data");

@@ -79,6 +79,41 @@ sealed interface ControlRequests extends Request {
     }
   }
 
+  /**
+   * controlling_process the way gen_tcp hands a socket over: in one step under the control lock the
+   * descriptor turns passive and passes to {@code newController}; the answer is the mode it had.
+   * The caller then forwards what it was already sent and sets that mode again for the new
+   * controller, so nothing is delivered to it before what it is forwarded.
+   */
+  record HandOver(Handle handle, OtpErlangPid newController) implements ControlRequests, Inline {
+    static HandOver decode(Args a) throws FdException {
+      return new HandOver(a.handle(1), a.pid(2, "hand_over"));
+    }
+
+    @Override
+    public OtpErlangPid newOwner(OtpErlangPid caller) {
+      return newController;
+    }
+
+    @Override
+    public OtpErlangObject run(Context c) throws FdException {
+      FdInner f = c.lookup(handle);
+      Pid to = Terms.toPid(newController);
+      OtpErlangObject[] had = new OtpErlangObject[1];
+      c.asController(
+          f,
+          () -> {
+            had[0] = c.encoder().mode(f);
+            if (f.mode() != ReceiveMode.PASSIVE) {
+              c.modes().setMode(handle, f, ReceiveMode.PASSIVE); // a read in flight is kept
+            }
+            c.modes().transfer(f, to);
+          });
+      c.descriptors().closeIfOwnerGone(to); // handed to a process already gone
+      return Terms.ok(had[0]);
+    }
+  }
+
   record Info(Handle handle) implements ControlRequests, Inline {
     static Info decode(Args a) throws FdException {
       return new Info(a.handle(1));

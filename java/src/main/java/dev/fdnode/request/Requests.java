@@ -22,6 +22,7 @@ final class Requests {
           op("ping", 0, ControlRequests.Ping::decode),
           op("set_mode", 2, ControlRequests.SetMode::decode),
           op("controlling_process", 2, ControlRequests.ControllingProcess::decode),
+          op("hand_over", 2, ControlRequests.HandOver::decode),
           op("info", 1, ControlRequests.Info::decode),
           op("stats", 0, ControlRequests.Stats::decode),
           op("stats", 1, ControlRequests.Stats::decode),

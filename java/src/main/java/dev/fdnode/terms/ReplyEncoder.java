@@ -85,14 +85,20 @@ public final class ReplyEncoder {
     m.put(Terms.atom("fd"), Terms.integer(f.rawFd()));
     m.put(Terms.atom("owner"), Terms.toErlang(f.owner()));
     m.put(Terms.atom("controller"), Terms.toErlang(f.controller()));
-    m.put(
-        Terms.atom("mode"),
-        f.mode() == ReceiveMode.ACTIVE_N
-            ? Terms.tuple(Terms.atom("active"), Terms.integer(f.activeCount()))
-            : Terms.atom(f.mode().name().toLowerCase(Locale.ROOT)));
+    m.put(Terms.atom("mode"), mode(f));
     m.put(Terms.atom("state"), Terms.atom(f.state().name().toLowerCase(Locale.ROOT)));
     m.put(Terms.atom("offset"), Terms.integer(f.offset()));
     return m;
+  }
+
+  /**
+   * {@code passive | active | active_once | {active, Left}}: what {@code set_mode} takes to set it
+   * again.
+   */
+  public OtpErlangObject mode(FdInner f) {
+    return f.mode() == ReceiveMode.ACTIVE_N
+        ? Terms.tuple(Terms.atom("active"), Terms.integer(f.activeCount()))
+        : Terms.atom(f.mode().name().toLowerCase(Locale.ROOT));
   }
 
   /** What {@code {stats}} reports. */

@@ -3,6 +3,7 @@ package dev.fdnode.active;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.fdnode.core.Descriptors;
+import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
 import dev.fdnode.core.FdLeakCheck;
 import dev.fdnode.core.OpenOptions;
@@ -17,6 +18,7 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,8 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Mode switches racing with reads, datagrams, failures and forgetting, on real FIFOs, directories
- * and UDP sockets. The poller's handlers run on an executor the test drives, so a read can be
- * caught between epoll's readiness event and the data it reads.
+ * and UDP sockets. The poller's handlers run on an executor the test drives, and the delivery's
+ * read can be held just before it reads ({@link HeldRead}), so a switch can come while a read is in
+ * flight.
  */
 class ActiveModeSwitchTest {
   private static final Pid ALICE = new Pid("a@host", 1, 0, 1);
@@ -52,6 +55,47 @@ class ActiveModeSwitchTest {
     }
   }
 
+  /**
+   * The delivery's real read, which the test can hold once: the next read then stops just before
+   * reading until released, in flight as far as the delivery is concerned.
+   */
+  static final class HeldRead implements ActiveDelivery.ChunkRead {
+    private final Descriptors descriptors;
+    private volatile boolean holdNext;
+    private final CountDownLatch held = new CountDownLatch(1);
+    private final CountDownLatch released = new CountDownLatch(1);
+
+    HeldRead(Descriptors descriptors) {
+      this.descriptors = descriptors;
+    }
+
+    @Override
+    public int read(FdInner inner, byte[] buffer, int length) throws FdException {
+      if (holdNext) {
+        holdNext = false;
+        held.countDown();
+        try {
+          released.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return descriptors.readIntoNow(inner, buffer, length);
+    }
+
+    void holdNext() {
+      holdNext = true;
+    }
+
+    void awaitHeld() throws InterruptedException {
+      assertTrue(held.await(10, TimeUnit.SECONDS), "the read never started");
+    }
+
+    void release() {
+      released.countDown();
+    }
+  }
+
   record Sent(Pid to, ActiveEvent event) {}
 
   @TempDir Path dir;
@@ -64,6 +108,7 @@ class ActiveModeSwitchTest {
   private Poller poller;
   private Descriptors descriptors;
   private ActiveDelivery active;
+  private HeldRead reads;
 
   @BeforeEach
   void start() throws Exception {
@@ -71,9 +116,15 @@ class ActiveModeSwitchTest {
     readers = Executors.newFixedThreadPool(2);
     poller = new Poller("switch-test", handlers);
     descriptors = new Descriptors(posix, 64);
+    reads = new HeldRead(descriptors);
     active =
         new ActiveDelivery(
-            descriptors, poller, readers, (to, h, e) -> sent.add(new Sent(to, kept(e))), 4096);
+            descriptors,
+            poller,
+            readers,
+            (to, h, e) -> sent.add(new Sent(to, kept(e))),
+            4096,
+            reads);
   }
 
   @AfterEach
@@ -87,36 +138,42 @@ class ActiveModeSwitchTest {
     assertNull(sent.poll(), "no event beyond those the test expected");
   }
 
-  /** A FIFO with a managed blocking reader and writer, and a raw reader the test steals with. */
-  private record Fifo(Opened reader, Opened writer, int thief) {}
+  /** A FIFO with a managed blocking reader and writer. */
+  private record Fifo(Opened reader, Opened writer) {}
 
   private Fifo fifo() throws Exception {
     Path p = dir.resolve("fifo");
     posix.mkfifo(p.toString(), 0600);
-    int thief = posix.open(p.toString(), OpenOptions.readOnly().withNonblock());
+    // Blocking opens of a FIFO wait for the other end: a passing reader lets the writer open.
+    int passing = posix.open(p.toString(), OpenOptions.readOnly().withNonblock());
     Opened w = descriptors.open(p.toString(), OpenOptions.writeNew(), ALICE);
     Opened r = descriptors.open(p.toString(), OpenOptions.readOnly(), ALICE);
-    return new Fifo(r, w, thief);
+    posix.close(passing);
+    return new Fifo(r, w);
   }
 
   /**
-   * Active, epoll reports input, the test takes that input first: the delivery's read then waits
-   * for more, and the test switches to passive while it waits. What it reads next is kept.
+   * Active, epoll reports input, the delivery's read is held just before it reads, and the test
+   * switches to passive meanwhile. What that read then gets is kept.
    */
   private Thread readCaughtByAPassiveSwitch(Fifo f) throws Exception {
-    active.setMode(f.reader().handle(), f.reader().inner(), ReceiveMode.ACTIVE);
-    descriptors.write(f.writer().inner(), bytes("A"));
-    Runnable ready = handlers.next();
-    byte[] stolen = new byte[8];
-    assertEquals(1, posix.read(f.thief(), stolen, 0, 8));
-    Thread reading = new Thread(ready, "delivery-read");
-    reading.start();
-    awaitInFlight(f.reader().inner());
+    Thread reading = heldRead(f, bytes("B"));
     active.setMode(f.reader().handle(), f.reader().inner(), ReceiveMode.PASSIVE);
-    descriptors.write(f.writer().inner(), bytes("B"));
+    reads.release();
     reading.join(10_000);
     assertFalse(reading.isAlive());
     assertNull(sent.poll(), "nothing is pushed to a passive descriptor");
+    return reading;
+  }
+
+  /** Active, {@code input} written, and the delivery's read of it held in flight. */
+  private Thread heldRead(Fifo f, byte[] input) throws Exception {
+    reads.holdNext();
+    active.setMode(f.reader().handle(), f.reader().inner(), ReceiveMode.ACTIVE);
+    descriptors.write(f.writer().inner(), input);
+    Thread reading = new Thread(handlers.next(), "delivery-read");
+    reading.start();
+    reads.awaitHeld();
     return reading;
   }
 
@@ -127,7 +184,6 @@ class ActiveModeSwitchTest {
     assertArrayEquals(bytes("B"), active.takePending(f.reader().inner()));
     assertNull(active.takePending(f.reader().inner()), "handed back once");
     assertEquals(ReceiveMode.PASSIVE, f.reader().inner().mode());
-    posix.close(f.thief());
   }
 
   @Test
@@ -140,7 +196,6 @@ class ActiveModeSwitchTest {
     handlers.next().run(); // epoll again: the input that came meanwhile
     assertEquals("C", data(next()));
     assertEquals(1, descriptors.stats().activeModeFds());
-    posix.close(f.thief());
   }
 
   @Test
@@ -155,7 +210,6 @@ class ActiveModeSwitchTest {
     assertEquals(0, descriptors.stats().activeModeFds());
     assertNull(handlers.tasks.poll(200, TimeUnit.MILLISECONDS), "not armed again");
     assertEquals("C", new String(descriptors.read(f.reader().inner(), 10), StandardCharsets.UTF_8));
-    posix.close(f.thief());
   }
 
   @Test
@@ -178,7 +232,6 @@ class ActiveModeSwitchTest {
     assertEquals(0, descriptors.stats().activeModeFds());
     assertNull(active.takePending(f.reader().inner()));
     active.forget(f.reader().inner()); // again: nothing to do
-    posix.close(f.thief());
   }
 
   /** Forgetting an open descriptor removes its epoll entry, so it can be watched afresh. */
@@ -192,7 +245,6 @@ class ActiveModeSwitchTest {
     active.setMode(f.reader().handle(), f.reader().inner(), ReceiveMode.ACTIVE);
     handlers.next().run();
     assertEquals("again", data(next()));
-    posix.close(f.thief());
   }
 
   @Test
@@ -204,7 +256,6 @@ class ActiveModeSwitchTest {
     assertNull(active.takePending(f.reader().inner()));
     assertNull(active.takePendingDatagram(f.reader().inner()));
     assertEquals(0, descriptors.stats().activeModeFds());
-    posix.close(f.thief());
   }
 
   @Test
@@ -257,11 +308,6 @@ class ActiveModeSwitchTest {
 
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  /** Polled: nothing tells us when another thread has started its read. */
-  private static void awaitInFlight(FdInner f) throws InterruptedException {
-    Await.until("the read to start", () -> f.inFlight() > 0);
   }
 
   /** One readiness event reads what is waiting, up to a bound, then yields to other fds. */
@@ -394,20 +440,13 @@ class ActiveModeSwitchTest {
   @Test
   void aReadEndingAfterForgetIsDropped() throws Exception {
     Fifo f = fifo();
-    active.setMode(f.reader().handle(), f.reader().inner(), ReceiveMode.ACTIVE);
-    descriptors.write(f.writer().inner(), bytes("A"));
-    Runnable ready = handlers.next();
-    assertEquals(1, posix.read(f.thief(), new byte[8], 0, 8));
-    Thread reading = new Thread(ready, "delivery-read");
-    reading.start();
-    awaitInFlight(f.reader().inner());
+    Thread reading = heldRead(f, bytes("B"));
     active.forget(f.reader().inner());
-    descriptors.write(f.writer().inner(), bytes("B"));
+    reads.release();
     reading.join(10_000);
     assertFalse(reading.isAlive());
     assertNull(sent.poll(), "a forgotten descriptor gets no events");
     assertNull(active.takePending(f.reader().inner()));
-    posix.close(f.thief());
   }
 
   /**
@@ -419,13 +458,7 @@ class ActiveModeSwitchTest {
   void aPassiveReadWaitsForTheReadInFlightAndKeepsItsInterrupt() throws Exception {
     Fifo f = fifo();
     FdInner reader = f.reader().inner();
-    active.setMode(f.reader().handle(), reader, ReceiveMode.ACTIVE);
-    descriptors.write(f.writer().inner(), bytes("A"));
-    Runnable ready = handlers.next();
-    assertEquals(1, posix.read(f.thief(), new byte[8], 0, 8));
-    Thread reading = new Thread(ready, "delivery-read");
-    reading.start();
-    awaitInFlight(reader);
+    Thread reading = heldRead(f, bytes("B"));
     active.setMode(f.reader().handle(), reader, ReceiveMode.PASSIVE);
     java.util.concurrent.atomic.AtomicReference<byte[]> taken =
         new java.util.concurrent.atomic.AtomicReference<>();
@@ -441,7 +474,7 @@ class ActiveModeSwitchTest {
             "passive-read");
     taker.start();
     awaitWaitingOrDone(taker);
-    descriptors.write(f.writer().inner(), bytes("B")); // what the read in flight gets
+    reads.release(); // the read in flight gets "B"
     taker.join(10_000);
     reading.join(10_000);
     assertFalse(taker.isAlive());
@@ -449,7 +482,6 @@ class ActiveModeSwitchTest {
     assertArrayEquals(bytes("B"), taken.get(), "waited for the read in flight");
     assertTrue(interruptKept.get(), "the interrupt is kept for the caller");
     assertNull(sent.poll(), "nothing is pushed to a passive descriptor");
-    posix.close(f.thief());
   }
 
   /** A read that ends after its descriptor was forgotten stops there: the rest stays unread. */
@@ -457,21 +489,13 @@ class ActiveModeSwitchTest {
   void aReadEndingAfterForgetLeavesTheRestInTheKernel() throws Exception {
     Fifo f = fifo();
     FdInner reader = f.reader().inner();
-    active.setMode(f.reader().handle(), reader, ReceiveMode.ACTIVE);
-    descriptors.write(f.writer().inner(), bytes("A"));
-    Runnable ready = handlers.next();
-    assertEquals(1, posix.read(f.thief(), new byte[8], 0, 8));
-    Thread reading = new Thread(ready, "delivery-read");
-    reading.start();
-    awaitInFlight(reader);
+    Thread reading = heldRead(f, new byte[4096 + 1000]); // one chunk, and more
     active.forget(reader);
-    descriptors.write(f.writer().inner(), new byte[4096 + 1000]); // one chunk, and more
+    reads.release();
     reading.join(10_000);
     assertFalse(reading.isAlive());
     assertNull(sent.poll(), "a forgotten descriptor gets no events");
-    assertTrue(
-        Poller.available(reader.rawFd()) >= 1000, "no read past the one in flight at the forget");
-    posix.close(f.thief());
+    assertEquals(1000, Poller.available(reader.rawFd()), "no read past the one in flight");
   }
 
   /** A readiness event whose datagram another read took re-arms without a word. */
@@ -494,7 +518,7 @@ class ActiveModeSwitchTest {
     assertEquals("next", new String(datagram(next()).data(), StandardCharsets.UTF_8));
   }
 
-  /** Polled, as {@link #awaitInFlight}: a thread's waiting shows only in its state. */
+  /** Polled: a thread's waiting shows only in its state. */
   private static void awaitWaitingOrDone(Thread t) throws InterruptedException {
     Await.until(
         "the passive read to wait or return",

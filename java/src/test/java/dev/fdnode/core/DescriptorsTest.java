@@ -333,4 +333,41 @@ class DescriptorsTest {
     d.close(r);
     d.close(ends[1].inner());
   }
+
+  /** The read active delivery makes never waits: not on a blocking pipe, not on a FIFO. */
+  @Test
+  void readIntoNowSaysNothingWaitingInsteadOfWaitingOrFailing() throws Exception {
+    Opened[] ends = d.pipe(A); // blocking
+    Path p = dir.resolve("nb");
+    new Posix().mkfifo(p.toString(), 0600);
+    FdInner fifo = d.open(p.toString(), OpenOptions.readOnly().withNonblock(), A).inner();
+    FdInner fifoWriter = d.open(p.toString(), OpenOptions.writeNew(), A).inner();
+    byte[] buf = new byte[8];
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(10),
+        () -> {
+          assertEquals(Descriptors.NOTHING_WAITING, d.readIntoNow(ends[0].inner(), buf, 8));
+          assertEquals(Descriptors.NOTHING_WAITING, d.readIntoNow(fifo, buf, 8), "not eagain");
+        });
+    d.write(ends[1].inner(), bytes("pipe"));
+    d.write(fifoWriter, bytes("fifo!"));
+    assertEquals(4, d.readIntoNow(ends[0].inner(), buf, 8));
+    assertEquals("pipe", str(java.util.Arrays.copyOf(buf, 4)));
+    assertEquals(5, d.readIntoNow(fifo, buf, 8));
+    assertEquals(9, d.stats().bytesRead(), "counted like any read");
+    d.close(ends[1].inner());
+    d.close(fifoWriter);
+    assertEquals(0, d.readIntoNow(ends[0].inner(), buf, 8), "end of input once the writer is gone");
+    assertEquals(0, d.readIntoNow(fifo, buf, 8));
+    assertEquals("einval", reason(() -> d.readIntoNow(fifo, buf, -1)));
+    d.close(ends[0].inner());
+    d.close(fifo);
+    assertEquals("closed", reason(() -> d.readIntoNow(fifo, buf, 8)));
+    Path file = Files.write(dir.resolve("file"), bytes("file"));
+    FdInner f = d.open(file.toString(), OpenOptions.readOnly(), A).inner();
+    assertEquals(4, d.readIntoNow(f, buf, 8), "a regular file reads as usual");
+    assertEquals(0, d.readIntoNow(f, buf, 8));
+    assertEquals(0, d.readIntoNow(f, buf, 0));
+    d.close(f);
+  }
 }

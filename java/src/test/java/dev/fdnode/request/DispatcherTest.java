@@ -153,6 +153,25 @@ class DispatcherTest {
     assertEquals("{error,closed}", str(d.execute(B, new DescriptorRequests.Read(h, 1))));
   }
 
+  /** hand_over: passive and moved in one step; the answer is the mode to set again. */
+  @Test
+  void handOverTurnsPassiveMovesControlAndAnswersTheModeItHad() throws Exception {
+    Handle h = open(A, "f");
+    assertEquals("{ok,passive}", str(d.execute(A, new ControlRequests.HandOver(h, B))));
+    assertEquals("{error,not_owner}", str(d.execute(A, new ControlRequests.HandOver(h, A))));
+    assertEquals("ok", str(d.execute(B, new ControlRequests.SetMode(h, ReceiveMode.ACTIVE_N, 3))));
+    assertEquals("{ok,{active,3}}", str(d.execute(B, new ControlRequests.HandOver(h, C))));
+    OtpErlangMap info =
+        (OtpErlangMap) ((OtpErlangTuple) d.execute(A, new ControlRequests.Info(h))).elementAt(1);
+    assertEquals(C, info.get(Terms.atom("owner")));
+    assertEquals(C, info.get(Terms.atom("controller")));
+    assertEquals("passive", str(info.get(Terms.atom("mode"))));
+    assertEquals("ok", str(d.execute(C, new ControlRequests.SetMode(h, ReceiveMode.ACTIVE_ONCE))));
+    assertEquals("{ok,active_once}", str(d.execute(C, new ControlRequests.HandOver(h, A))));
+    assertEquals(1, d.ownerDown(Terms.toPid(A)), "the new owner's exit closes it");
+    assertEquals("{error,closed}", str(d.execute(A, new ControlRequests.HandOver(h, B))));
+  }
+
   @Test
   void infoMap() throws Exception {
     Handle h = open(A, "f");

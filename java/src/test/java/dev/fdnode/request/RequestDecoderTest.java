@@ -443,4 +443,14 @@ class RequestDecoderTest {
     assertEquals(PID2, cp.newController());
     assertEquals("badarg", reason(tuple(atom("controlling_process"), h(1, 2), atom("me"))));
   }
+
+  @Test
+  void handOver() throws Exception {
+    ControlRequests.HandOver ho =
+        (ControlRequests.HandOver) dec.request(tuple(atom("hand_over"), h(1, 2), PID2));
+    assertEquals(PID2, ho.newController());
+    assertEquals(new Handle(1, 2), ho.handle());
+    assertEquals(PID2, ho.newOwner(PID2), "the new controller is watched before it owns");
+    assertEquals("badarg", reason(tuple(atom("hand_over"), h(1, 2), atom("me"))));
+  }
 }
