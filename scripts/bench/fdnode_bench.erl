@@ -52,7 +52,7 @@ main([OutFile, EbinDir]) ->
          {active, fun() -> active_delivery(Nodes, Echo, Peer, Root) end},
          {jvm, fun() -> jvm(Root, Jar, Tmp) end},
          {many_fds, fun() -> many_fds(Node, JvmPid, Root) end},
-         {copy, fun() -> copy(Node, Root) end},
+         {copy, fun() -> copy(Node, Root, Jar, Tmp) end},
          {batch, fun() -> batch(Node, Data) end}],
     Results = [begin
                    io:format("bench: ~s~n", [Name]),
@@ -335,30 +335,47 @@ many_fds(Node, JvmPid, Root) ->
      {info, "retained heap per open fd (after full GC)", bytes, round((HeapAfter - HeapBefore) / max(1, Opened))},
      {info, "time to close all after the owners exit", text, io_lib:format("~b ms", [round(CloseMs)])}].
 
-copy(Node, Root) ->
+%% A 256 MiB file copied by the node (the kernel's copy_file_range), by a
+%% node whose copies read and write (-Dfdnode.copy.kernel=false), through
+%% the BEAM, by `cp' and by file:copy; then the same file sent to a TCP
+%% receiver (TcpSink, which only counts) by a copy to a socket (sendfile),
+%% by the read/write node and by the BEAM's file:sendfile.
+copy(Node, Root, Jar, Tmp) ->
     Size = 256 bsl 20,
     Src = filename:join(Root, "copy.src"),
     ok = file:write_file(Src, crypto:strong_rand_bytes(1 bsl 20)),
     {ok, F} = file:open(Src, [append, raw]),
     [ok = file:write(F, crypto:strong_rand_bytes(1 bsl 20)) || _ <- lists:seq(2, Size bsr 20)],
     file:close(F),
-    Contenders =
-        [{"fdnode copy request (data stays in the Java node)", fun() ->
-             Dst = filename:join(Root, "copy.innode"),
-             T0 = erlang:monotonic_time(microsecond),
-             {ok, In} = fdnode_ffi:open(Node, list_to_binary(Src), [read]),
-             {ok, Out} = fdnode_ffi:open(Node, list_to_binary(Dst), [write, create, truncate]),
-             {ok, Size} = fdnode_ffi:copy(In, Out, #{chunk => 1 bsl 20}, 60000),
-             fdnode_ffi:close(In), fdnode_ffi:close(Out),
-             erlang:monotonic_time(microsecond) - T0
-         end},
+    SrcBin = list_to_binary(Src),
+    {ok, RwNode} = start_node(Root, Jar, java_wrapper(Tmp, "rwcopy", launcher_flags(Jar)
+                                                      ++ ["-Dfdnode.copy.kernel=false"])),
+    CopyRequest = fun(N, Name) -> fun() ->
+        Dst = list_to_binary(filename:join(Root, Name)),
+        T0 = erlang:monotonic_time(microsecond),
+        {ok, In} = fdnode_ffi:open(N, SrcBin, [read]),
+        {ok, Out} = fdnode_ffi:open(N, Dst, [write, create, truncate]),
+        {ok, Size} = fdnode_ffi:copy(In, Out, #{chunk => 1 bsl 20}, 60000),
+        fdnode_ffi:close(In), fdnode_ffi:close(Out),
+        erlang:monotonic_time(microsecond) - T0
+    end end,
+    Files =
+        [{"fdnode copy request (kernel: copy_file_range)", CopyRequest(Node, "copy.innode")},
+         {"fdnode copy request, read/write in the node", CopyRequest(RwNode, "copy.rw")},
          {"fdnode read/write 1 MiB chunks through the BEAM", fun() ->
              Dst = filename:join(Root, "copy.fdnode"),
              T0 = erlang:monotonic_time(microsecond),
-             {ok, In} = fdnode_ffi:open(Node, list_to_binary(Src), [read]),
+             {ok, In} = fdnode_ffi:open(Node, SrcBin, [read]),
              {ok, Out} = fdnode_ffi:open(Node, list_to_binary(Dst), [write, create, truncate]),
              ok = copy_loop(In, Out),
              fdnode_ffi:close(In), fdnode_ffi:close(Out),
+             erlang:monotonic_time(microsecond) - T0
+         end},
+         {"baseline: cp", fun() ->
+             T0 = erlang:monotonic_time(microsecond),
+             Cp = open_port({spawn_executable, os:find_executable("cp")},
+                            [{args, [Src, filename:join(Root, "copy.cp")]}, exit_status]),
+             receive {Cp, {exit_status, 0}} -> ok after 60000 -> error(cp_timeout) end,
              erlang:monotonic_time(microsecond) - T0
          end},
          {"baseline: file:copy on the BEAM", fun() ->
@@ -366,7 +383,53 @@ copy(Node, Root) ->
              {ok, _} = file:copy(Src, filename:join(Root, "copy.local")),
              erlang:monotonic_time(microsecond) - T0
          end}],
-    interleaved(copy, mbps, Contenders, fun(Run) -> Size / Run() end).
+    FileRows = interleaved(copy, mbps, Files, fun(Run) -> Size / Run() end),
+    {Sink, SinkPort} = start_sink(),
+    %% From the open of the file to the receiver's count of the last byte.
+    ToSocket = fun(N) -> fun() ->
+        T0 = erlang:monotonic_time(microsecond),
+        {ok, In} = fdnode_ffi:open(N, SrcBin, [read]),
+        {ok, Sock} = fdnode_ffi:tcp_connect(N, <<"127.0.0.1">>, SinkPort),
+        {ok, Size} = fdnode_ffi:copy(In, Sock, #{chunk => 1 bsl 20}, 60000),
+        fdnode_ffi:close(Sock), fdnode_ffi:close(In),
+        ok = sink_got(Sink, Size),
+        erlang:monotonic_time(microsecond) - T0
+    end end,
+    Sockets =
+        [{"fdnode copy file to TCP (kernel: sendfile)", ToSocket(Node)},
+         {"fdnode copy file to TCP, read/write in the node", ToSocket(RwNode)},
+         {"baseline: file:sendfile on the BEAM to the same receiver", fun() ->
+             T0 = erlang:monotonic_time(microsecond),
+             {ok, S} = gen_tcp:connect({127, 0, 0, 1}, SinkPort, [binary, {active, false}]),
+             {ok, Size} = file:sendfile(Src, S),
+             gen_tcp:close(S),
+             ok = sink_got(Sink, Size),
+             erlang:monotonic_time(microsecond) - T0
+         end}],
+    SocketRows = interleaved(copy_tcp, mbps, Sockets, fun(Run) -> Size / Run() end),
+    port_close_quiet(Sink),
+    fdnode_ffi:stop(RwNode),
+    [file:delete(filename:join(Root, D)) || D <- ["copy.innode", "copy.rw", "copy.fdnode", "copy.cp", "copy.local"]],
+    FileRows ++ SocketRows.
+
+%% The TCP receiver of the copy section (dev.fdnode.bench.TcpSink, benchmark code
+%% like the echo node).
+start_sink() ->
+    Port = open_port({spawn_executable, os:find_executable("java")},
+                     [{args, ["-cp", os:getenv("FDNODE_BENCH_CLASSPATH"), "dev.fdnode.bench.TcpSink"]},
+                      {line, 1024}, exit_status, use_stdio]),
+    receive
+        {Port, {data, {eol, "sink ready " ++ P}}} -> {Port, list_to_integer(P)}
+    after 30000 -> error(sink_timeout)
+    end.
+
+sink_got(Sink, Size) ->
+    Want = "got " ++ integer_to_list(Size),
+    receive
+        {Sink, {data, {eol, Want}}} -> ok;
+        {Sink, {data, {eol, Other}}} -> {error, Other}
+    after 60000 -> error(sink_timeout)
+    end.
 
 %% 64 preads of 4 KiB at scattered offsets: one call each, then the same
 %% ranges in one pread_many; the two alternate round by round (same load).
@@ -579,6 +642,10 @@ goals(Rows) ->
        Ratio("active FIFO delivery / `cat` port", "fdnode active FIFO", "baseline: Erlang port (cat) on the FIFO", ge, 0.8),
        Info("64 preads in one pread_many / 64 single preads", "fdnode pread_many of the same 64 ranges", "fdnode 64 x pread 4 KiB, one call each"),
        Ratio("open+close / Erlang-to-Erlang open+close", "fdnode open+close", "baseline: Erlang-to-Erlang open+close on a peer node", le, 2.0),
+       Ratio("256 MiB file copy / `cp`", "fdnode copy request (kernel: copy_file_range)", "baseline: cp", ge, 0.8),
+       Info("256 MiB file copy / the same copy with read/write in the node", "fdnode copy request (kernel: copy_file_range)", "fdnode copy request, read/write in the node"),
+       Ratio("file to TCP copy / the same copy with read/write in the node", "fdnode copy file to TCP (kernel: sendfile)", "fdnode copy file to TCP, read/write in the node", ge, 1.0),
+       Info("file to TCP copy / the BEAM's file:sendfile", "fdnode copy file to TCP (kernel: sendfile)", "baseline: file:sendfile on the BEAM to the same receiver"),
        Abs("idle RSS (" ++ Cds ++ ")", Cds ++ ": idle RSS", "~.1f MiB", le, 64.0),
        Abs("`java -jar` to ready (" ++ Cds ++ ")", Cds ++ ": java -jar to ready", "~.1f ms", lt, 300.0),
        Abs("retained heap per open fd", "retained heap per open fd (after full GC)", "~.1f B", le, 256.0)]).
