@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -148,6 +149,26 @@ class KernelCopiesTest {
         assertEquals(content.length, s.offset());
         assertSteps(content.length, 256 << 10, content.length);
       }
+    }
+  }
+
+  @Test
+  void sendfileToAPeerThatWentAwayFailsWithItsError() throws Exception {
+    Path src = Files.write(tmp.resolve("src"), randomBytes(8 << 20)); // more than the buffers hold
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Opened sock =
+          descriptors.openWith(
+              () -> new Sockets().connect("127.0.0.1", server.getLocalPort(), 5000), OWNER);
+      Socket peer = server.accept();
+      peer.setSoLinger(true, 0); // a reset, not an orderly close
+      peer.close();
+
+      FdException e =
+          assertThrows(
+              FdException.class,
+              () -> copier.copy(open(src, READ), sock.inner(), 1 << 20, recording));
+
+      assertTrue(Set.of("epipe", "econnreset").contains(e.reason()), e.reason());
     }
   }
 
