@@ -2,8 +2,6 @@ package dev.fdnode.core;
 
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -516,20 +514,15 @@ public final class Descriptors implements AutoCloseable {
     return ring.submit(new IoOp.Close(f), done);
   }
 
+  /** Counters kept as they change: the same cost with any number of descriptors open. */
   public Stats stats() {
-    Map<String, Integer> perNode = new HashMap<>();
-    int active = 0;
-    for (FdInner f : table.snapshot()) {
-      if (!f.isOpen()) {
-        continue;
-      }
-      perNode.merge(f.owner().node(), 1, Integer::sum);
-      if (f.mode() != ReceiveMode.PASSIVE) {
-        active++;
-      }
-    }
     return new Stats(
-        openCount.get(), perNode, ring.pendingCount(), bytesRead.sum(), bytesWritten.sum(), active);
+        openCount.get(),
+        table.openByNode(),
+        ring.pendingCount(),
+        bytesRead.sum(),
+        bytesWritten.sum(),
+        table.activeFds());
   }
 
   /** Shuts the ring down (completing every pending op) and closes every descriptor. */
