@@ -363,7 +363,7 @@ fd_curve(Node, JvmPid, Root, Data) ->
                  || {G, Below} <- lists:zip(Groups, lists:reverse(lists:droplast(?FD_LEVELS)))],
         Up = [Up0 | lists:reverse(Ups)],
         Down = lists:reverse(Downs) ++ [Top],
-        [{(U1 + D1) / 2, (C1 + C2) / 2} || {{U1, C1}, {D1, C2}} <- lists:zip(Up, Down)]
+        [{(U1 + D1) / 2, (C1 + C2) / 2, (S1 + S2) / 2} || {{U1, C1, S1}, {D1, C2, S2}} <- lists:zip(Up, Down)]
     end,
     _ = Round(), % warm-up
     Rounds = [Round() || _ <- lists:seq(1, ?ROUNDS)],
@@ -373,10 +373,14 @@ fd_curve(Node, JvmPid, Root, Data) ->
      || {I, L} <- Levels]
     ++ [{fd_curve, "JVM CPU per call, " ++ integer_to_list(L) ++ " other fds open", us,
          summary([element(2, lists:nth(I, R)) || R <- Rounds])} || {I, L} <- Levels]
+    ++ [{fd_curve, stats_label(L), us, summary([element(3, lists:nth(I, R)) || R <- Rounds])}
+        || {I, L} <- Levels]
     ++ [{fd_curve, "15,000 / 0 other fds, per round", ratio,
          summary([element(1, lists:last(R)) / element(1, hd(R)) || R <- Rounds])}].
 
 curve_label(N) -> "pread 4 KiB with " ++ integer_to_list(N) ++ " other fds open".
+
+stats_label(N) -> "stats with " ++ integer_to_list(N) ++ " other fds open".
 
 %% Owns N descriptors on Node, spread over 16 processes; returns them.
 open_group(Node, Path, N) ->
@@ -424,16 +428,25 @@ curve_loop(Fd) ->
         {preads, From, N} ->
             From ! {us, us_per_op(N, fun() -> {ok, _} = fdnode_ffi:pread(Fd, 0, 4096) end)},
             curve_loop(Fd);
+        {stats, From, N} ->
+            {ok, Node} = fdnode_ffi:handle_node(Fd),
+            From ! {us, us_per_op(N, fun() -> {ok, _} = fdnode_ffi:stats(Node) end)},
+            curve_loop(Fd);
         stop ->
             fdnode_ffi:close(Fd)
     end.
 
-%% {microseconds per call, JVM CPU microseconds per call} over N calls.
+%% {microseconds per pread, JVM CPU microseconds per pread} over N preads,
+%% then microseconds per stats call over N div 10 of them (stats once
+%% walked every descriptor).
 curve_measure(Caller, JvmPid, N) ->
     Cpu0 = jvm_cpu_ns(JvmPid),
     Caller ! {preads, self(), N},
     Us = receive {us, U} -> U after 120000 -> error(curve_timeout) end,
-    {Us, (jvm_cpu_ns(JvmPid) - Cpu0) / N / 1000}.
+    Cpu = (jvm_cpu_ns(JvmPid) - Cpu0) / N / 1000,
+    Caller ! {stats, self(), N div 10},
+    Stats = receive {us, S} -> S after 120000 -> error(curve_timeout) end,
+    {Us, Cpu, Stats}.
 
 %% CPU time of every thread of the process so far, in ns (a thread that ended
 %% meanwhile is not counted; none of the node's do during a measure).
@@ -756,6 +769,7 @@ goals(Rows) ->
        Ratio("sequential pread 4 KiB with 15,000 other fds open / with none (same node)", curve_label(15000), curve_label(0), le, 1.05),
        Info("sequential pread 4 KiB with 5,000 other fds open / with none", curve_label(5000), curve_label(0)),
        Info("sequential pread 4 KiB with 1,000 other fds open / with none", curve_label(1000), curve_label(0)),
+       Info("stats with 15,000 other fds open / with none", stats_label(15000), stats_label(0)),
        Ratio("256 MiB file copy / `cp`", "fdnode copy request (kernel: copy_file_range)", "baseline: cp", ge, 0.8),
        Info("256 MiB file copy / the same copy with read/write in the node", "fdnode copy request (kernel: copy_file_range)", "fdnode copy request, read/write in the node"),
        Ratio("file to TCP copy / the same copy with read/write in the node", "fdnode copy file to TCP (kernel: sendfile)", "fdnode copy file to TCP, read/write in the node", ge, 1.0),
