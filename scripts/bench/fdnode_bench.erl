@@ -52,7 +52,8 @@ main([OutFile, EbinDir]) ->
          {active, fun() -> active_delivery(Nodes, Echo, Peer, Root) end},
          {jvm, fun() -> jvm(Root, Jar, Tmp) end},
          {many_fds, fun() -> many_fds(Node, JvmPid, Root) end},
-         {copy, fun() -> copy(Node, Root) end},
+         {fd_curve, fun() -> fd_curve(Node, JvmPid, Root, Data) end},
+         {copy, fun() -> copy(Node, Root, Jar, Tmp) end},
          {batch, fun() -> batch(Node, Data) end}],
     Results = [begin
                    io:format("bench: ~s~n", [Name]),
@@ -335,30 +336,169 @@ many_fds(Node, JvmPid, Root) ->
      {info, "retained heap per open fd (after full GC)", bytes, round((HeapAfter - HeapBefore) / max(1, Opened))},
      {info, "time to close all after the owners exit", text, io_lib:format("~b ms", [round(CloseMs)])}].
 
-copy(Node, Root) ->
+%% Whether a call's cost grows with the descriptors a node holds: sequential
+%% pread 4 KiB on one node while 0, 1,000, 5,000 and 15,000 other
+%% descriptors are open (held by 16 owner processes per step, as many owners
+%% would). A round climbs 0 -> 1k -> 5k -> 15k and comes back down, measuring
+%% at each level on the way up and on the way down; a level's figure for the
+%% round is the mean of the two, so a drift during the round hits every level
+%% alike. With each figure: the JVM's CPU time per call (all its threads,
+%% from /proc/<pid>/task/*/schedstat), which waiting does not inflate.
+-define(FD_LEVELS, [0, 1000, 5000, 15000]).
+fd_curve(Node, JvmPid, Root, Data) ->
+    Path = list_to_binary(filename:join(Root, "curve.dat")),
+    ok = file:write_file(Path, <<"x">>),
+    Caller = curve_caller(Node, list_to_binary(Data)),
+    Steps = lists:zipwith(fun(A, B) -> B - A end, lists:droplast(?FD_LEVELS), tl(?FD_LEVELS)),
+    Measure = fun() -> curve_measure(Caller, JvmPid, 2000) end,
+    Round = fun() ->
+        Base = open_fds(Node),
+        Up0 = Measure(),
+        {Groups, Ups} = lists:foldl(fun(N, {Gs, Ms}) ->
+                                            G = open_group(Node, Path, N),
+                                            {[G | Gs], [Measure() | Ms]}
+                                    end, {[], []}, Steps),
+        Top = Measure(),
+        Downs = [begin close_group(Node, G, Base + Below), Measure() end
+                 || {G, Below} <- lists:zip(Groups, lists:reverse(lists:droplast(?FD_LEVELS)))],
+        Up = [Up0 | lists:reverse(Ups)],
+        Down = lists:reverse(Downs) ++ [Top],
+        [{(U1 + D1) / 2, (C1 + C2) / 2, (S1 + S2) / 2} || {{U1, C1, S1}, {D1, C2, S2}} <- lists:zip(Up, Down)]
+    end,
+    _ = Round(), % warm-up
+    Rounds = [Round() || _ <- lists:seq(1, ?ROUNDS)],
+    Caller ! stop,
+    Levels = lists:zip(lists:seq(1, length(?FD_LEVELS)), ?FD_LEVELS),
+    [{fd_curve, curve_label(L), us, summary([element(1, lists:nth(I, R)) || R <- Rounds])}
+     || {I, L} <- Levels]
+    ++ [{fd_curve, "JVM CPU per call, " ++ integer_to_list(L) ++ " other fds open", us,
+         summary([element(2, lists:nth(I, R)) || R <- Rounds])} || {I, L} <- Levels]
+    ++ [{fd_curve, stats_label(L), us, summary([element(3, lists:nth(I, R)) || R <- Rounds])}
+        || {I, L} <- Levels]
+    ++ [{fd_curve, "15,000 / 0 other fds, per round", ratio,
+         summary([element(1, lists:last(R)) / element(1, hd(R)) || R <- Rounds])}].
+
+curve_label(N) -> "pread 4 KiB with " ++ integer_to_list(N) ++ " other fds open".
+
+stats_label(N) -> "stats with " ++ integer_to_list(N) ++ " other fds open".
+
+%% Owns N descriptors on Node, spread over 16 processes; returns them.
+open_group(Node, Path, N) ->
+    Parent = self(),
+    Owners = 16,
+    Pids = [spawn(fun() ->
+                          Mine = N div Owners + case I =< N rem Owners of true -> 1; false -> 0 end,
+                          Fds = [F || _ <- lists:seq(1, Mine),
+                                      {ok, F} <- [fdnode_ffi:open(Node, Path, [read], 30000)]],
+                          Parent ! {opened, self(), length(Fds)},
+                          receive exit -> ok end
+                  end) || I <- lists:seq(1, Owners)],
+    Opened = lists:sum([receive {opened, P, K} -> K after 120000 -> error(open_group_timeout) end || P <- Pids]),
+    Opened =:= N orelse error({opened, Opened, of_, N}),
+    Pids.
+
+%% The owners exit; returns once the node holds no more than Want descriptors.
+close_group(Node, Pids, Want) ->
+    [P ! exit || P <- Pids],
+    wait_open_fds(Node, Want, 120000).
+
+open_fds(Node) ->
+    {ok, #{open_fds := N}} = fdnode_ffi:stats(Node, 30000),
+    N.
+
+wait_open_fds(Node, Want, Ms) when Ms > 0 ->
+    case open_fds(Node) =< Want of
+        true -> ok;
+        false -> timer:sleep(5), wait_open_fds(Node, Want, Ms - 5)
+    end;
+wait_open_fds(Node, Want, _) -> error({still_open, open_fds(Node), Want}).
+
+%% A process with its own descriptor on the data file, doing N preads on request.
+curve_caller(Node, Data) ->
+    Parent = self(),
+    Pid = spawn_link(fun() ->
+                             {ok, Fd} = fdnode_ffi:open(Node, Data, [read]),
+                             Parent ! {caller_ready, self()},
+                             curve_loop(Fd)
+                     end),
+    receive {caller_ready, Pid} -> Pid end.
+
+curve_loop(Fd) ->
+    receive
+        {preads, From, N} ->
+            From ! {us, us_per_op(N, fun() -> {ok, _} = fdnode_ffi:pread(Fd, 0, 4096) end)},
+            curve_loop(Fd);
+        {stats, From, N} ->
+            {ok, Node} = fdnode_ffi:handle_node(Fd),
+            From ! {us, us_per_op(N, fun() -> {ok, _} = fdnode_ffi:stats(Node) end)},
+            curve_loop(Fd);
+        stop ->
+            fdnode_ffi:close(Fd)
+    end.
+
+%% {microseconds per pread, JVM CPU microseconds per pread} over N preads,
+%% then microseconds per stats call over N div 10 of them (stats once
+%% walked every descriptor).
+curve_measure(Caller, JvmPid, N) ->
+    Cpu0 = jvm_cpu_ns(JvmPid),
+    Caller ! {preads, self(), N},
+    Us = receive {us, U} -> U after 120000 -> error(curve_timeout) end,
+    Cpu = (jvm_cpu_ns(JvmPid) - Cpu0) / N / 1000,
+    Caller ! {stats, self(), N div 10},
+    Stats = receive {us, S} -> S after 120000 -> error(curve_timeout) end,
+    {Us, Cpu, Stats}.
+
+%% CPU time of every thread of the process so far, in ns (a thread that ended
+%% meanwhile is not counted; none of the node's do during a measure).
+jvm_cpu_ns(OsPid) ->
+    Dir = "/proc/" ++ integer_to_list(OsPid) ++ "/task",
+    {ok, Tids} = file:list_dir(Dir),
+    lists:sum([case file:read_file(filename:join([Dir, T, "schedstat"])) of
+                   {ok, S} -> binary_to_integer(hd(binary:split(S, <<" ">>)));
+                   _ -> 0
+               end || T <- Tids]).
+
+%% A 256 MiB file copied by the node (the kernel's copy_file_range), by a
+%% node whose copies read and write (-Dfdnode.copy.kernel=false), through
+%% the BEAM, by `cp' and by file:copy; then the same file sent to a TCP
+%% receiver (TcpSink, which only counts) by a copy to a socket (sendfile),
+%% by the read/write node and by the BEAM's file:sendfile.
+copy(Node, Root, Jar, Tmp) ->
     Size = 256 bsl 20,
     Src = filename:join(Root, "copy.src"),
     ok = file:write_file(Src, crypto:strong_rand_bytes(1 bsl 20)),
     {ok, F} = file:open(Src, [append, raw]),
     [ok = file:write(F, crypto:strong_rand_bytes(1 bsl 20)) || _ <- lists:seq(2, Size bsr 20)],
     file:close(F),
-    Contenders =
-        [{"fdnode copy request (data stays in the Java node)", fun() ->
-             Dst = filename:join(Root, "copy.innode"),
-             T0 = erlang:monotonic_time(microsecond),
-             {ok, In} = fdnode_ffi:open(Node, list_to_binary(Src), [read]),
-             {ok, Out} = fdnode_ffi:open(Node, list_to_binary(Dst), [write, create, truncate]),
-             {ok, Size} = fdnode_ffi:copy(In, Out, #{chunk => 1 bsl 20}, 60000),
-             fdnode_ffi:close(In), fdnode_ffi:close(Out),
-             erlang:monotonic_time(microsecond) - T0
-         end},
+    SrcBin = list_to_binary(Src),
+    {ok, RwNode} = start_node(Root, Jar, java_wrapper(Tmp, "rwcopy", launcher_flags(Jar)
+                                                      ++ ["-Dfdnode.copy.kernel=false"])),
+    CopyRequest = fun(N, Name) -> fun() ->
+        Dst = list_to_binary(filename:join(Root, Name)),
+        T0 = erlang:monotonic_time(microsecond),
+        {ok, In} = fdnode_ffi:open(N, SrcBin, [read]),
+        {ok, Out} = fdnode_ffi:open(N, Dst, [write, create, truncate]),
+        {ok, Size} = fdnode_ffi:copy(In, Out, #{chunk => 1 bsl 20}, 60000),
+        fdnode_ffi:close(In), fdnode_ffi:close(Out),
+        erlang:monotonic_time(microsecond) - T0
+    end end,
+    Files =
+        [{"fdnode copy request (kernel: copy_file_range)", CopyRequest(Node, "copy.innode")},
+         {"fdnode copy request, read/write in the node", CopyRequest(RwNode, "copy.rw")},
          {"fdnode read/write 1 MiB chunks through the BEAM", fun() ->
              Dst = filename:join(Root, "copy.fdnode"),
              T0 = erlang:monotonic_time(microsecond),
-             {ok, In} = fdnode_ffi:open(Node, list_to_binary(Src), [read]),
+             {ok, In} = fdnode_ffi:open(Node, SrcBin, [read]),
              {ok, Out} = fdnode_ffi:open(Node, list_to_binary(Dst), [write, create, truncate]),
              ok = copy_loop(In, Out),
              fdnode_ffi:close(In), fdnode_ffi:close(Out),
+             erlang:monotonic_time(microsecond) - T0
+         end},
+         {"baseline: cp", fun() ->
+             T0 = erlang:monotonic_time(microsecond),
+             Cp = open_port({spawn_executable, os:find_executable("cp")},
+                            [{args, [Src, filename:join(Root, "copy.cp")]}, exit_status]),
+             receive {Cp, {exit_status, 0}} -> ok after 60000 -> error(cp_timeout) end,
              erlang:monotonic_time(microsecond) - T0
          end},
          {"baseline: file:copy on the BEAM", fun() ->
@@ -366,7 +506,53 @@ copy(Node, Root) ->
              {ok, _} = file:copy(Src, filename:join(Root, "copy.local")),
              erlang:monotonic_time(microsecond) - T0
          end}],
-    interleaved(copy, mbps, Contenders, fun(Run) -> Size / Run() end).
+    FileRows = interleaved(copy, mbps, Files, fun(Run) -> Size / Run() end),
+    {Sink, SinkPort} = start_sink(),
+    %% From the open of the file to the receiver's count of the last byte.
+    ToSocket = fun(N) -> fun() ->
+        T0 = erlang:monotonic_time(microsecond),
+        {ok, In} = fdnode_ffi:open(N, SrcBin, [read]),
+        {ok, Sock} = fdnode_ffi:tcp_connect(N, <<"127.0.0.1">>, SinkPort),
+        {ok, Size} = fdnode_ffi:copy(In, Sock, #{chunk => 1 bsl 20}, 60000),
+        fdnode_ffi:close(Sock), fdnode_ffi:close(In),
+        ok = sink_got(Sink, Size),
+        erlang:monotonic_time(microsecond) - T0
+    end end,
+    Sockets =
+        [{"fdnode copy file to TCP (kernel: sendfile)", ToSocket(Node)},
+         {"fdnode copy file to TCP, read/write in the node", ToSocket(RwNode)},
+         {"baseline: file:sendfile on the BEAM to the same receiver", fun() ->
+             T0 = erlang:monotonic_time(microsecond),
+             {ok, S} = gen_tcp:connect({127, 0, 0, 1}, SinkPort, [binary, {active, false}]),
+             {ok, Size} = file:sendfile(Src, S),
+             gen_tcp:close(S),
+             ok = sink_got(Sink, Size),
+             erlang:monotonic_time(microsecond) - T0
+         end}],
+    SocketRows = interleaved(copy_tcp, mbps, Sockets, fun(Run) -> Size / Run() end),
+    port_close_quiet(Sink),
+    fdnode_ffi:stop(RwNode),
+    [file:delete(filename:join(Root, D)) || D <- ["copy.innode", "copy.rw", "copy.fdnode", "copy.cp", "copy.local"]],
+    FileRows ++ SocketRows.
+
+%% The TCP receiver of the copy section (dev.fdnode.bench.TcpSink, benchmark code
+%% like the echo node).
+start_sink() ->
+    Port = open_port({spawn_executable, os:find_executable("java")},
+                     [{args, ["-cp", os:getenv("FDNODE_BENCH_CLASSPATH"), "dev.fdnode.bench.TcpSink"]},
+                      {line, 1024}, exit_status, use_stdio]),
+    receive
+        {Port, {data, {eol, "sink ready " ++ P}}} -> {Port, list_to_integer(P)}
+    after 30000 -> error(sink_timeout)
+    end.
+
+sink_got(Sink, Size) ->
+    Want = "got " ++ integer_to_list(Size),
+    receive
+        {Sink, {data, {eol, Want}}} -> ok;
+        {Sink, {data, {eol, Other}}} -> {error, Other}
+    after 60000 -> error(sink_timeout)
+    end.
 
 %% 64 preads of 4 KiB at scattered offsets: one call each, then the same
 %% ranges in one pread_many; the two alternate round by round (same load).
@@ -529,6 +715,7 @@ fmt(mib, {Med, Lo, Hi}) -> io_lib:format("~.1f MiB (~.1f..~.1f)", [Med, Lo, Hi])
 fmt(calls, {Med, Lo, Hi}) -> io_lib:format("~b /s (~b..~b)", [round(Med), round(Lo), round(Hi)]);
 fmt(mbps, {Med, Lo, Hi}) -> io_lib:format("~.1f MB/s (~.1f..~.1f)", [Med, Lo, Hi]);
 fmt(bytes, B) -> io_lib:format("~b B", [B]);
+fmt(ratio, {Med, Lo, Hi}) -> io_lib:format("~.2f (~.2f..~.2f)", [Med, Lo, Hi]);
 fmt(text, S) -> S.
 
 value(Rows, Label) ->
@@ -579,6 +766,14 @@ goals(Rows) ->
        Ratio("active FIFO delivery / `cat` port", "fdnode active FIFO", "baseline: Erlang port (cat) on the FIFO", ge, 0.8),
        Info("64 preads in one pread_many / 64 single preads", "fdnode pread_many of the same 64 ranges", "fdnode 64 x pread 4 KiB, one call each"),
        Ratio("open+close / Erlang-to-Erlang open+close", "fdnode open+close", "baseline: Erlang-to-Erlang open+close on a peer node", le, 2.0),
+       Ratio("sequential pread 4 KiB with 15,000 other fds open / with none (same node)", curve_label(15000), curve_label(0), le, 1.05),
+       Info("sequential pread 4 KiB with 5,000 other fds open / with none", curve_label(5000), curve_label(0)),
+       Info("sequential pread 4 KiB with 1,000 other fds open / with none", curve_label(1000), curve_label(0)),
+       Info("stats with 15,000 other fds open / with none", stats_label(15000), stats_label(0)),
+       Ratio("256 MiB file copy / `cp`", "fdnode copy request (kernel: copy_file_range)", "baseline: cp", ge, 0.8),
+       Info("256 MiB file copy / the same copy with read/write in the node", "fdnode copy request (kernel: copy_file_range)", "fdnode copy request, read/write in the node"),
+       Ratio("file to TCP copy / the same copy with read/write in the node", "fdnode copy file to TCP (kernel: sendfile)", "fdnode copy file to TCP, read/write in the node", ge, 1.0),
+       Info("file to TCP copy / the BEAM's file:sendfile", "fdnode copy file to TCP (kernel: sendfile)", "baseline: file:sendfile on the BEAM to the same receiver"),
        Abs("idle RSS (" ++ Cds ++ ")", Cds ++ ": idle RSS", "~.1f MiB", le, 64.0),
        Abs("`java -jar` to ready (" ++ Cds ++ ")", Cds ++ ": java -jar to ready", "~.1f ms", lt, 300.0),
        Abs("retained heap per open fd", "retained heap per open fd (after full GC)", "~.1f B", le, 256.0)]).

@@ -2,13 +2,12 @@ package dev.fdnode.core;
 
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -25,6 +24,12 @@ public final class Descriptors implements AutoCloseable {
 
   /** Most bytes one batch moves, summed over its ranges: what one read may return. */
   public static final int MAX_BATCH_BYTES = MAX_READ;
+
+  /** {@link #transfer}: the kernel refused that way for these descriptors; nothing moved. */
+  public static final long REFUSED = -1;
+
+  /** {@link #transfer}: cancelled while it waited for a pipe or socket; nothing moved. */
+  public static final long CANCELLED = -2;
 
   private final Posix posix;
   private final int maxOpen;
@@ -296,34 +301,66 @@ public final class Descriptors implements AutoCloseable {
   /** Writes every byte (partial writes continue), advancing the offset as it goes. */
   public void write(FdInner f, byte[] data) throws FdException {
     Objects.requireNonNull(data, "data");
+    write(f, data, data.length);
+  }
+
+  /** As {@link #write(FdInner, byte[])}, for the first {@code len} bytes of a reused buffer. */
+  public void write(FdInner f, byte[] data, int len) throws FdException {
+    Objects.requireNonNull(data, "data");
+    if (len < 0 || len > data.length) {
+      throw new FdException(Reason.EINVAL, "length out of bounds");
+    }
     try (FdInner.Use u = f.use()) {
       if (!f.seekable()) {
-        writeAllWaiting(f, u.fd(), data);
+        writeAllWaiting(f, u.fd(), data, len);
         return;
       }
       synchronized (f.positionLock()) {
         if (f.append()) {
           // O_APPEND: the kernel picks the position; read it back afterwards.
           try {
-            writeAll(u.fd(), data, null);
+            writeAll(u.fd(), data, len, null);
           } finally {
             f.setOffset(posix.lseek(u.fd(), 0, Posix.SEEK_CUR));
           }
         } else {
-          writeAll(u.fd(), data, f);
+          writeAll(u.fd(), data, len, f);
         }
       }
     }
   }
 
   /**
+   * One kernel copy of up to {@code max} bytes from {@code src} to {@code dst} (see {@link
+   * KernelCopy}): the bytes never enter the JVM; a seekable end moves at its descriptor's offset,
+   * which advances, as with {@link #read} and {@link #write}. Returns the count, 0 at end of input,
+   * {@link #REFUSED} when the kernel will not copy these two descriptors that way (copy the rest
+   * with read/write), or {@link #CANCELLED} when {@code cancelled} turned true while the call
+   * waited for a pipe or socket. A close of either end wakes such a wait ({@code closed}).
+   */
+  public long transfer(FdInner src, FdInner dst, KernelCopy way, int max, BooleanSupplier cancelled)
+      throws FdException {
+    Objects.requireNonNull(way, "way");
+    checkLength(max);
+    try (FdInner.Use in = src.use();
+        FdInner.Use out = dst.use()) {
+      long n = way.move(src, in.fd(), dst, out.fd(), max, cancelled);
+      if (n > 0) {
+        bytesRead.add(n);
+        bytesWritten.add(n);
+      }
+      return n;
+    }
+  }
+
+  /**
    * As {@link #writeAll} for a pipe, FIFO or socket: a close wakes a writer blocked on a full one.
    */
-  private void writeAllWaiting(FdInner f, int fd, byte[] data) throws FdException {
+  private void writeAllWaiting(FdInner f, int fd, byte[] data, int len) throws FdException {
     int done = 0;
-    while (done < data.length) {
+    while (done < len) {
       Readiness.await(f, fd, Native.POLLOUT);
-      int n = posix.write(fd, data, done, data.length - done);
+      int n = posix.write(fd, data, done, len - done);
       if (n == 0) {
         throw new FdException(Reason.EIO, "write made no progress");
       }
@@ -336,13 +373,13 @@ public final class Descriptors implements AutoCloseable {
    * Writes every byte to a seekable file: with {@code at} null at the kernel's position ({@code
    * O_APPEND}), else pwrites at {@code at}'s offset and advances it per chunk.
    */
-  private void writeAll(int fd, byte[] data, FdInner at) throws FdException {
+  private void writeAll(int fd, byte[] data, int len, FdInner at) throws FdException {
     int done = 0;
-    while (done < data.length) {
+    while (done < len) {
       int n =
           at == null
-              ? posix.write(fd, data, done, data.length - done)
-              : posix.pwrite(fd, data, done, data.length - done, at.offset());
+              ? posix.write(fd, data, done, len - done)
+              : posix.pwrite(fd, data, done, len - done, at.offset());
       if (n == 0) {
         throw new FdException(Reason.EIO, "write made no progress");
       }
@@ -508,20 +545,15 @@ public final class Descriptors implements AutoCloseable {
     return ring.submit(new IoOp.Close(f), done);
   }
 
+  /** Counters kept as they change: the same cost with any number of descriptors open. */
   public Stats stats() {
-    Map<String, Integer> perNode = new HashMap<>();
-    int active = 0;
-    for (FdInner f : table.snapshot()) {
-      if (!f.isOpen()) {
-        continue;
-      }
-      perNode.merge(f.owner().node(), 1, Integer::sum);
-      if (f.mode() != ReceiveMode.PASSIVE) {
-        active++;
-      }
-    }
     return new Stats(
-        openCount.get(), perNode, ring.pendingCount(), bytesRead.sum(), bytesWritten.sum(), active);
+        openCount.get(),
+        table.openByNode(),
+        ring.pendingCount(),
+        bytesRead.sum(),
+        bytesWritten.sum(),
+        table.activeFds());
   }
 
   /** Shuts the ring down (completing every pending op) and closes every descriptor. */

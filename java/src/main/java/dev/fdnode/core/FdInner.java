@@ -46,6 +46,16 @@ public final class FdInner {
 
     /** After the OS close, exactly once; {@code lastOwner} is the owner at that moment. */
     void closed(FdInner inner, Pid lastOwner);
+
+    /**
+     * For {@code stats}: {@code owner}'s node has {@code delta} more open descriptors (+1 from
+     * attach, -1 once the close begins; both when the owner moves to another node). The table keeps
+     * these tallies so that stats costs the same with any number of descriptors open.
+     */
+    default void openCounted(Pid owner, int delta) {}
+
+    /** For {@code stats}: {@code delta} more open descriptors in an active mode. */
+    default void activeCounted(int delta) {}
   }
 
   private static final VarHandle OFFSET;
@@ -109,6 +119,13 @@ public final class FdInner {
   private volatile FdException closeError;
   private volatile Framer framer; // null until a packet option is set: raw, nothing buffered
   private Registry registry; // guarded by controlLock
+
+  /**
+   * Whether the registry's stats tallies include this descriptor: from attach until its close
+   * begins. Guarded by controlLock, as every change of owner and mode that moves the tallies.
+   */
+  private boolean counted;
+
   private long token; // written before the table publishes this FdInner (see setToken)
 
   public FdInner(long id, int rawFd, Pid owner, FileType type, boolean append, FdCloser closer) {
@@ -172,8 +189,21 @@ public final class FdInner {
   }
 
   public void setMode(ReceiveMode m) {
-    mode = Objects.requireNonNull(m, "mode");
-    activeCount = 0;
+    Objects.requireNonNull(m, "mode");
+    synchronized (controlLock) { // callers that decide on the mode hold it already
+      tallyActive(mode, m);
+      mode = m;
+      activeCount = 0;
+    }
+  }
+
+  /** Under controlLock: tells the registry when the descriptor becomes active or passive. */
+  private void tallyActive(ReceiveMode from, ReceiveMode to) {
+    boolean was = from != ReceiveMode.PASSIVE;
+    boolean is = to != ReceiveMode.PASSIVE;
+    if (counted && was != is) {
+      registry.activeCounted(is ? 1 : -1);
+    }
   }
 
   /** Messages left in {@link ReceiveMode#ACTIVE_N}; 0 in every other mode. */
@@ -184,8 +214,11 @@ public final class FdInner {
   /** {@link ReceiveMode#ACTIVE_N} with {@code count} (positive) messages left. */
   public void setActiveCount(int count) {
     if (count <= 0) throw new IllegalArgumentException("active count " + count);
-    activeCount = count;
-    mode = ReceiveMode.ACTIVE_N;
+    synchronized (controlLock) {
+      tallyActive(mode, ReceiveMode.ACTIVE_N);
+      activeCount = count;
+      mode = ReceiveMode.ACTIVE_N;
+    }
   }
 
   /**
@@ -233,6 +266,10 @@ public final class FdInner {
       Registry r = registry;
       if (r != null && !old.equals(newOwnerAndController)) {
         r.ownerChanged(this, old, newOwnerAndController);
+        if (counted && !old.node().equals(newOwnerAndController.node())) {
+          r.openCounted(old, -1);
+          r.openCounted(newOwnerAndController, 1);
+        }
       }
     }
   }
@@ -272,7 +309,27 @@ public final class FdInner {
       }
       registry = r;
       r.ownerChanged(this, null, owner);
+      if (!StateWord.closing(word.get())) { // a close that began already will not uncount it
+        counted = true;
+        r.openCounted(owner, 1);
+        if (mode != ReceiveMode.PASSIVE) {
+          r.activeCounted(1);
+        }
+      }
       return true;
+    }
+  }
+
+  /** The close began: the descriptor leaves the registry's stats tallies. */
+  private void uncount() {
+    synchronized (controlLock) {
+      if (counted) {
+        counted = false;
+        registry.openCounted(owner, -1);
+        if (mode != ReceiveMode.PASSIVE) {
+          registry.activeCounted(-1);
+        }
+      }
     }
   }
 
@@ -378,6 +435,7 @@ public final class FdInner {
       }
       long next = w | StateWord.CLOSING;
       if (word.compareAndSet(w, next)) {
+        uncount();
         if (StateWord.closeDue(next)) {
           FdException e = osCloseRecordingError();
           if (e != null && throwOsError) {
@@ -415,6 +473,9 @@ public final class FdInner {
         next |= StateWord.CLOSING;
       }
       if (word.compareAndSet(w, next)) {
+        if (!StateWord.closing(w) && StateWord.closing(next)) {
+          uncount();
+        }
         if (!StateWord.closing(w) && StateWord.closeDue(next)) {
           osCloseRecordingError();
         }
@@ -467,6 +528,7 @@ public final class FdInner {
   private void closed() {
     Registry r;
     Pid lastOwner;
+    uncount(); // already done when the close began; this is the safety net
     synchronized (controlLock) {
       r = registry;
       registry = null; // later transfers are no longer reported

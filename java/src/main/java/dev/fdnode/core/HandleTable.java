@@ -2,8 +2,10 @@ package dev.fdnode.core;
 
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -37,6 +39,15 @@ public final class HandleTable {
   private final HandleTokens tokens = new HandleTokens();
   private final Runnable onRemoved;
   private final FdInner.Registry registry = new Registry();
+
+  /**
+   * Open descriptors (close not begun) per owner node, and those in an active mode: kept as they
+   * change, so {@code stats} reads them instead of walking every descriptor (a walk of 15,000 took
+   * 10 to 20 ms on the connection's thread, holding up every call behind it).
+   */
+  private final ConcurrentHashMap<String, Integer> openByNode = new ConcurrentHashMap<>();
+
+  private final AtomicInteger activeFds = new AtomicInteger();
 
   public HandleTable() {
     this(() -> {});
@@ -137,6 +148,16 @@ public final class HandleTable {
     return byOwner.size();
   }
 
+  /** Open descriptors (close not begun) per owner node. */
+  public Map<String, Integer> openByNode() {
+    return Map.copyOf(openByNode);
+  }
+
+  /** Open descriptors (close not begun) in an active mode. */
+  public int activeFds() {
+    return activeFds.get();
+  }
+
   public Collection<FdInner> snapshot() {
     return entries.snapshot();
   }
@@ -182,6 +203,16 @@ public final class HandleTable {
     @Override
     public void closed(FdInner inner, Pid lastOwner) {
       dropClosed(inner, lastOwner);
+    }
+
+    @Override
+    public void openCounted(Pid owner, int delta) {
+      openByNode.merge(owner.node(), delta, (a, b) -> a + b == 0 ? null : a + b);
+    }
+
+    @Override
+    public void activeCounted(int delta) {
+      activeFds.addAndGet(delta);
     }
   }
 }

@@ -12,9 +12,9 @@ import jnr.ffi.annotations.Out;
 
 /**
  * The libc calls JNR-POSIX lacks, bound once with jnr-ffi: sockets, poll(2), the {@code *at(2)}
- * calls, fcntl on raw numbers. With them: errno, EINTR, and the one poll(2) wrapper every wait
- * uses. (The poller's epoll calls have their own small binding in {@code
- * dev.fdnode.poll.LinuxEpoll}: it is needed before the node is ready, this one is not.)
+ * calls, fcntl on raw numbers, copy_file_range/sendfile/splice. With them: errno, EINTR, and the
+ * one poll(2) wrapper every wait uses. (The poller's epoll calls have their own small binding in
+ * {@code dev.fdnode.poll.LinuxEpoll}: it is needed before the node is ready, this one is not.)
  */
 public final class Native {
   /** The calls; see their man pages. Pointers are direct memory from {@link #RUNTIME}. */
@@ -31,6 +31,13 @@ public final class Native {
     int fcntl(int fd, int cmd, int arg);
 
     int poll(Pointer fds, long nfds, int timeout);
+
+    // copies the kernel does (KernelCopy); an offset pointer is a loff_t, or null for "none"
+    long copy_file_range(int fdIn, Pointer offIn, int fdOut, Pointer offOut, long len, int flags);
+
+    long sendfile(int outFd, int inFd, Pointer offset, long count);
+
+    long splice(int fdIn, Pointer offIn, int fdOut, Pointer offOut, long len, int flags);
 
     // sockets
     int socket(int domain, int type, int protocol);

@@ -1,5 +1,6 @@
 package dev.fdnode.core;
 
+import java.util.function.BooleanSupplier;
 import jnr.constants.platform.OpenFlags;
 
 /**
@@ -27,20 +28,71 @@ final class Readiness {
       if (f.state() != FdState.OPEN) {
         throw FdException.closed();
       }
-      try {
-        if (Native.poll(fd, events, first ? 0 : Native.SLICE_MS)) {
-          return; // ready, or POLLERR/POLLHUP/POLLNVAL: let the call itself say what
-        }
-      } catch (FdException pollFailed) {
-        return; // let the call itself report the problem
-      }
-      if (first) {
-        int fl = Native.LIBC.fcntl(fd, F_GETFL, 0);
-        if (fl < 0 || (fl & O_NONBLOCK) != 0) {
-          return; // non-blocking: the call answers eagain right away
-        }
+      if (readyOrNonBlocking(fd, events, first)) {
+        return;
       }
       first = false;
     }
+  }
+
+  /**
+   * As {@link #await(FdInner, int, short)} for a call with a descriptor at each end (a splice, a
+   * sendfile): returns once {@code in} is ready for {@code inEvents} and {@code out} for {@code
+   * outEvents} (0: that end is never waited for); throws {@code closed} as soon as either stops
+   * being OPEN, so a close of either end wakes the call within a slice. Returns false, at once, if
+   * {@code cancelled} says so between slices.
+   */
+  static boolean await(
+      FdInner in,
+      int inFd,
+      short inEvents,
+      FdInner out,
+      int outFd,
+      short outEvents,
+      BooleanSupplier cancelled)
+      throws FdException {
+    boolean inReady = inEvents == 0;
+    boolean outReady = outEvents == 0;
+    boolean inFirst = true;
+    boolean outFirst = true;
+    while (!(inReady && outReady)) {
+      if (in.state() != FdState.OPEN || out.state() != FdState.OPEN) {
+        throw FdException.closed();
+      }
+      if (!(inFirst && outFirst) && cancelled.getAsBoolean()) {
+        return false;
+      }
+      // One end at a time: a ready end stays ready (for this caller), so wait on the other.
+      if (!inReady) {
+        inReady = readyOrNonBlocking(inFd, inEvents, inFirst);
+        inFirst = false;
+      } else {
+        outReady = readyOrNonBlocking(outFd, outEvents, outFirst);
+        outFirst = false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * One poll(2) of {@code fd}: at once on the first try, for a slice after. True when it is ready
+   * (or in error or hang-up: the call that follows says which), or on the first try when it is not
+   * ready and non-blocking (the call then says eagain).
+   */
+  private static boolean readyOrNonBlocking(int fd, short events, boolean first) {
+    try {
+      if (Native.poll(fd, events, first ? 0 : Native.SLICE_MS)) {
+        return true;
+      }
+    } catch (FdException pollFailed) {
+      return true; // let the call itself report the problem
+    }
+    return first && nonBlocking(fd);
+  }
+
+  /** Whether {@code fd} has O_NONBLOCK (or fcntl cannot tell: the call that follows will). */
+  static boolean nonBlocking(int fd) {
+    int fl = Native.LIBC.fcntl(fd, F_GETFL, 0);
+    return fl < 0 || (fl & O_NONBLOCK) != 0;
   }
 }

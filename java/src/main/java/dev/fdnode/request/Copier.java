@@ -3,18 +3,34 @@ package dev.fdnode.request;
 import dev.fdnode.core.Descriptors;
 import dev.fdnode.core.FdException;
 import dev.fdnode.core.FdInner;
+import dev.fdnode.core.KernelCopy;
 import dev.fdnode.core.Posix;
 import dev.fdnode.core.Reason;
 import dev.fdnode.core.ReceiveMode;
+import java.util.logging.Logger;
 
 /**
- * The bulk copy behind {@code {copy, Src, Dst, ChunkBytes}}: reads the source from its offset to
- * end of input in chunks, writes each chunk to the destination (both offsets advance, as with
- * read/write), and reports progress after every chunk. Runs on a worker thread; it stops between
- * chunks with {@code shutting_down} when the node starts stopping.
+ * The bulk copy behind {@code {copy, Src, Dst, ChunkBytes}}: copies the source from its offset to
+ * end of input, at most a chunk per step (both offsets advance, as with read/write), and reports
+ * progress after every step. Runs on a worker thread; it stops with {@code shutting_down} between
+ * steps, or while it waits for a pipe or socket, once the node starts stopping.
+ *
+ * <p>Each step is a copy the kernel does when it can ({@link KernelCopy}: copy_file_range between
+ * files, sendfile from a file to a socket, splice with a pipe at either end), so the bytes never
+ * enter the JVM; otherwise, or once the kernel refuses that way for these two descriptors, a read
+ * into one reused buffer and a write of it.
  */
 public final class Copier {
-  /** Told after every chunk; {@code total} is -1 when the source size is unknown (a pipe). */
+  private static final Logger LOG = Logger.getLogger(Copier.class.getName());
+
+  /**
+   * {@code -Dfdnode.copy.kernel=false} copies with read/write only: the baseline `make bench`
+   * measures the kernel's copies against, and a way out should a kernel misbehave.
+   */
+  private static final boolean KERNEL_COPIES =
+      Boolean.parseBoolean(System.getProperty("fdnode.copy.kernel", "true"));
+
+  /** Told after every step; {@code total} is -1 when the source size is unknown (a pipe). */
   public interface Progress {
     void report(long done, long total);
 
@@ -24,30 +40,75 @@ public final class Copier {
     }
   }
 
-  private final Descriptors descriptors;
+  /** What a copy did: the bytes it moved and the way its last step went. */
+  public record Copied(long bytes, Way way) {}
 
-  public Copier(Descriptors descriptors) {
-    this.descriptors = descriptors;
+  /** How a step moves its bytes. */
+  public enum Way {
+    COPY_FILE_RANGE,
+    SENDFILE,
+    SPLICE,
+    READ_WRITE;
+
+    static Way of(KernelCopy k) {
+      return k == null ? READ_WRITE : valueOf(k.name());
+    }
   }
 
-  /** Copies until end of input; returns the number of bytes copied. */
-  public long copy(FdInner src, FdInner dst, int chunk, Progress progress) throws FdException {
+  private final Descriptors descriptors;
+  private final boolean kernelCopies;
+
+  public Copier(Descriptors descriptors) {
+    this(descriptors, KERNEL_COPIES);
+  }
+
+  /** With {@code kernelCopies} false, every step is a read and a write. */
+  public Copier(Descriptors descriptors, boolean kernelCopies) {
+    this.descriptors = descriptors;
+    this.kernelCopies = kernelCopies;
+  }
+
+  /** Copies until end of input. */
+  public Copied copy(FdInner src, FdInner dst, int chunk, Progress progress) throws FdException {
     if (chunk <= 0) throw new FdException(Reason.EINVAL, "chunk size must be positive");
     if (src.mode() != ReceiveMode.PASSIVE) {
       throw new FdException(Reason.EINVAL, "copy from a descriptor in an active mode");
     }
     int size = Math.min(chunk, Descriptors.MAX_READ);
     long total = remaining(src);
+    KernelCopy kernel = kernelCopies ? KernelCopy.forPair(src, dst) : null;
+    if (total == 0) {
+      // Nothing left by the size: /proc and /sys files report 0 (or a page) and hold more, which
+      // only read finds; a kernel copy may stop at the size. An empty file costs one read.
+      kernel = null;
+    }
+    byte[] buffer = null; // made once a step needs it
     long done = 0;
     while (true) {
-      if (progress.cancelled()) throw new FdException(Reason.SHUTTING_DOWN, "copy cancelled");
-      byte[] data = descriptors.read(src, size);
-      if (data == null) return done;
-      if (data.length == 0) continue;
-      descriptors.write(dst, data);
-      done += data.length;
+      if (progress.cancelled()) throw shuttingDown();
+      long n;
+      if (kernel != null) {
+        n = descriptors.transfer(src, dst, kernel, size, progress::cancelled);
+        if (n == Descriptors.CANCELLED) throw shuttingDown();
+        if (n == Descriptors.REFUSED) {
+          KernelCopy refused = kernel;
+          LOG.fine(() -> refused.call() + " refused " + src + " -> " + dst + "; read/write");
+          kernel = null;
+          continue;
+        }
+      } else {
+        if (buffer == null) buffer = new byte[size];
+        n = descriptors.readInto(src, buffer, size);
+        if (n > 0) descriptors.write(dst, buffer, (int) n);
+      }
+      if (n == 0) return new Copied(done, Way.of(kernel));
+      done += n;
       progress.report(done, total);
     }
+  }
+
+  private static FdException shuttingDown() {
+    return new FdException(Reason.SHUTTING_DOWN, "copy cancelled");
   }
 
   /** Bytes from the source's offset to its end, or -1 when it has no size (pipe, FIFO). */

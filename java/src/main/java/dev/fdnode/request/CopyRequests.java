@@ -24,10 +24,20 @@ sealed interface CopyRequests extends Request {
     public OtpErlangObject run(Context c) throws FdException {
       FdInner s = c.lookup(src);
       FdInner d = c.lookup(dst);
-      long n = c.copier().copy(s, d, chunk, c.progress());
+      Copier.Copied copied = c.copier().copy(s, d, chunk, c.progress());
       LOG.fine(
-          () -> "copied " + n + " byte(s) " + s.id() + " -> " + d.id() + " for " + c.callerPid());
-      return Terms.ok(Terms.integer(n));
+          () ->
+              "copied "
+                  + copied.bytes()
+                  + " byte(s) "
+                  + s.id()
+                  + " -> "
+                  + d.id()
+                  + " ("
+                  + copied.way()
+                  + ") for "
+                  + c.callerPid());
+      return Terms.ok(Terms.integer(copied.bytes()));
     }
   }
 }

@@ -76,7 +76,7 @@ class CopierTest {
     byte[] content = randomBytes(100_000);
     Path src = Files.write(tmp.resolve("src"), content);
     Path dst = tmp.resolve("dst");
-    long n = copier.copy(open(src, READ), open(dst, CREATE), 4096, recording);
+    long n = copier.copy(open(src, READ), open(dst, CREATE), 4096, recording).bytes();
     assertEquals(content.length, n);
     assertArrayEquals(content, Files.readAllBytes(dst));
     assertEquals((content.length + 4095) / 4096, reports.size());
@@ -98,7 +98,7 @@ class CopierTest {
     FdInner d = open(dst, new OpenOptions(false, true, false, false, false, false, false, 0644));
     descriptors.position(s, 4, Posix.SEEK_SET);
     descriptors.position(d, 2, Posix.SEEK_SET);
-    assertEquals(6, copier.copy(s, d, 3, recording));
+    assertEquals(6, copier.copy(s, d, 3, recording).bytes());
     assertEquals("ab456789", Files.readString(dst));
     assertEquals(10, s.offset());
     assertEquals(8, d.offset());
@@ -108,7 +108,8 @@ class CopierTest {
   @Test
   void emptySourceCopiesNothing() throws Exception {
     Path src = Files.write(tmp.resolve("src"), new byte[0]);
-    assertEquals(0, copier.copy(open(src, READ), open(tmp.resolve("dst"), CREATE), 10, recording));
+    assertEquals(
+        0, copier.copy(open(src, READ), open(tmp.resolve("dst"), CREATE), 10, recording).bytes());
     assertTrue(reports.isEmpty());
   }
 
@@ -118,7 +119,7 @@ class CopierTest {
     descriptors.write(pipe[1].inner(), "hello pipe".getBytes());
     descriptors.close(pipe[1].inner());
     Path dst = tmp.resolve("dst");
-    assertEquals(10, copier.copy(pipe[0].inner(), open(dst, CREATE), 4, recording));
+    assertEquals(10, copier.copy(pipe[0].inner(), open(dst, CREATE), 4, recording).bytes());
     assertEquals("hello pipe", Files.readString(dst));
     assertTrue(reports.stream().allMatch(r -> r[1] == -1));
   }
