@@ -71,12 +71,26 @@ sealed interface ControlRequests extends Request {
 
     @Override
     public OtpErlangObject run(Context c) throws FdException {
-      FdInner f = c.lookup(handle);
-      Pid to = Terms.toPid(newController);
-      c.asController(f, () -> c.modes().transfer(f, to));
-      c.descriptors().closeIfOwnerGone(to); // handed to a process already gone
+      transfer(c, c.lookup(handle), newController, () -> {});
       return Terms.OK;
     }
+  }
+
+  /**
+   * {@code f} passes to {@code newController} under its control lock, right after {@code first};
+   * one handed to a process already gone is closed.
+   */
+  private static void transfer(
+      Context c, FdInner f, OtpErlangPid newController, Context.ControlChange first)
+      throws FdException {
+    Pid to = Terms.toPid(newController);
+    c.asController(
+        f,
+        () -> {
+          first.run();
+          c.modes().transfer(f, to);
+        });
+    c.descriptors().closeIfOwnerGone(to);
   }
 
   /**
@@ -98,18 +112,17 @@ sealed interface ControlRequests extends Request {
     @Override
     public OtpErlangObject run(Context c) throws FdException {
       FdInner f = c.lookup(handle);
-      Pid to = Terms.toPid(newController);
       OtpErlangObject[] had = new OtpErlangObject[1];
-      c.asController(
+      transfer(
+          c,
           f,
+          newController,
           () -> {
             had[0] = c.encoder().mode(f);
             if (f.mode() != ReceiveMode.PASSIVE) {
               c.modes().setMode(handle, f, ReceiveMode.PASSIVE); // a read in flight is kept
             }
-            c.modes().transfer(f, to);
           });
-      c.descriptors().closeIfOwnerGone(to); // handed to a process already gone
       return Terms.ok(had[0]);
     }
   }
