@@ -57,10 +57,7 @@ class ActiveFramingTest {
             descriptors,
             poller,
             readers,
-            (to, h, e) ->
-                sent.add(
-                    new Sent(
-                        to, e instanceof ActiveEvent.Data d ? new ActiveEvent.Data(d.bytes()) : e)),
+            (to, h, e) -> sent.add(new Sent(to, ActiveModeSwitchTest.kept(e))),
             4096);
     Opened[] ends = descriptors.pipe(ALICE);
     r = ends[0];

@@ -583,7 +583,7 @@ class ActiveModeSwitchTest {
   }
 
   /** A chunk's buffer is only lent for the send: keep a copy, as the sink contract says. */
-  private static ActiveEvent kept(ActiveEvent e) {
+  static ActiveEvent kept(ActiveEvent e) {
     return e instanceof ActiveEvent.Data d ? new ActiveEvent.Data(d.bytes()) : e;
   }
 }
