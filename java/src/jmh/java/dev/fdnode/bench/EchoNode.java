@@ -33,21 +33,7 @@ public final class EchoNode {
     OtpMbox mbox = node.createMbox("echo");
     System.out.println("echo ready " + node.node());
     System.out.flush();
-    Thread stdinWatch =
-        new Thread(
-            () -> {
-              try {
-                while (System.in.read() >= 0) {
-                  // a launcher's port closing ends us
-                }
-              } catch (java.io.IOException ignored) {
-                // treat like end of input
-              }
-              System.exit(0);
-            },
-            "stdin-watch");
-    stdinWatch.setDaemon(true);
-    stdinWatch.start();
+    ExitOnStdinEof.start();
     while (true) {
       OtpErlangObject msg;
       try {

@@ -23,21 +23,7 @@ public final class TcpSink {
       server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
       System.out.println("sink ready " + server.socket().getLocalPort());
       System.out.flush();
-      Thread stdinWatch =
-          new Thread(
-              () -> {
-                try {
-                  while (System.in.read() >= 0) {
-                    // a port closing ends us
-                  }
-                } catch (IOException ignored) {
-                  // treat like end of input
-                }
-                System.exit(0);
-              },
-              "stdin-watch");
-      stdinWatch.setDaemon(true);
-      stdinWatch.start();
+      ExitOnStdinEof.start();
       ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
       while (true) {
         try (SocketChannel c = server.accept()) {
